@@ -1,0 +1,96 @@
+// `Resources`: the value type for all resource arithmetic (after Mesos' `Resources`).
+//
+// A bag of named quantities, each owned by a role ("*" = unreserved): scalars (`cpus`,
+// `mem`, `disk`, `gpus`), ranges (`ports`) and sets. Built only from validated input
+// (`parse()` or `fromProto()`), so every value in it is non-negative and well formed.
+// Thread-compatible value type.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/repeated_field.h>
+#include <nlohmann/json.hpp>
+
+#include "agora/v1/common.pb.h"
+#include "common/base/status.hpp"
+
+namespace agora {
+
+// A set of inclusive integer intervals, kept sorted and merged.
+class IntervalSet {
+ public:
+  void add(uint64_t begin, uint64_t end);
+  void add(const IntervalSet& other);
+  void subtract(const IntervalSet& other);
+  bool contains(const IntervalSet& other) const;
+  bool empty() const { return intervals_.empty(); }
+  uint64_t size() const;
+  const std::vector<std::pair<uint64_t, uint64_t>>& intervals() const { return intervals_; }
+  // "[31000-31005, 31010-31010]"
+  std::string toString() const;
+  bool operator==(const IntervalSet&) const = default;
+
+ private:
+  std::vector<std::pair<uint64_t, uint64_t>> intervals_;
+};
+
+class Resources {
+ public:
+  static constexpr const char* kUnreservedRole = "*";
+
+  Resources() = default;
+
+  // Parses Mesos' text form: "cpus:4;mem:8192;ports:[31000-32000];cpus(eng):2;zones:{a,b}".
+  static StatusOr<Resources> parse(const std::string& text);
+  // Validates every entry (known type, non-negative, well-formed ranges).
+  static StatusOr<Resources> fromProto(const google::protobuf::RepeatedPtrField<v1::Resource>& in);
+
+  void toProto(google::protobuf::RepeatedPtrField<v1::Resource>* out) const;
+
+  Resources& operator+=(const Resources& other);
+  // Subtracts what is there; quantities never go below zero.
+  Resources& operator-=(const Resources& other);
+  friend Resources operator+(Resources a, const Resources& b) { return a += b; }
+  friend Resources operator-(Resources a, const Resources& b) { return a -= b; }
+  bool operator==(const Resources&) const = default;
+
+  // True when every quantity of `other` (per role) is available here.
+  bool contains(const Resources& other) const;
+  bool empty() const;
+
+  // Total of a scalar across roles (0 when absent).
+  double scalar(const std::string& name) const;
+  // All `ports`-like ranges of `name` across roles.
+  IntervalSet ranges(const std::string& name) const;
+
+  // Only the entries owned by `role`, and those usable by `role` (its own plus "*").
+  Resources reservedTo(const std::string& role) const;
+  Resources allocatableTo(const std::string& role) const;
+  // The same quantities, all owned by `role` (used to re-role after subtraction).
+  std::vector<std::string> roles() const;
+
+  std::string toString() const;
+  // {"cpus": 4, "mem": 8192, "disk": 0, "gpus": 0, "ports": "[31000-32000]"}, summed over
+  // roles, in the shape of Mesos' /state.
+  nlohmann::json toJson() const;
+
+ private:
+  using Key = std::pair<std::string, std::string>;  // (name, role)
+  void prune();
+
+  std::map<Key, double> scalars_;
+  std::map<Key, IntervalSet> ranges_;
+  std::map<Key, std::set<std::string>> sets_;
+};
+
+// Parses agent attributes: "rack:r1;zone:z1;level:3" (numbers become scalars, "[a-b]"
+// ranges, anything else text).
+StatusOr<std::vector<v1::Attribute>> parseAttributes(const std::string& text);
+nlohmann::json attributesToJson(const google::protobuf::RepeatedPtrField<v1::Attribute>& in);
+
+}  // namespace agora
