@@ -1,0 +1,321 @@
+// Master handlers for the agent protocol: registration, re-registration, heartbeats,
+// status updates, and agent health.
+#include <glog/logging.h>
+
+#include "common/base/ids.hpp"
+#include "master/master.hpp"
+#include "master/validation.hpp"
+
+namespace agora::master {
+
+void Master::onAgentCall(const std::string& identity, const internal::AgentCall& call) {
+  switch (call.call_case()) {
+    case internal::AgentCall::kRegister:
+      onRegisterAgent(identity, call.register_());
+      return;
+    case internal::AgentCall::kReregister:
+      onReregisterAgent(identity, call.reregister());
+      return;
+    default:
+      break;
+  }
+  AgentEntry* agent = agentByIdentity(identity, call.agent_id().value());
+  if (agent == nullptr) {
+    // The master restarted or marked the agent unreachable: ask it to re-register.
+    internal::AgentEvent event;
+    event.mutable_reregister_request();
+    v1::Envelope envelope;
+    *envelope.mutable_agent_event() = event;
+    router_.send(identity, envelope);
+    return;
+  }
+  agent->lastHeard = loop_.now();
+  switch (call.call_case()) {
+    case internal::AgentCall::kStatusUpdate:
+      onStatusUpdate(*agent, call.status_update());
+      break;
+    case internal::AgentCall::kHeartbeat:
+    case internal::AgentCall::kPong:
+      onAgentHeartbeat(*agent);
+      break;
+    default:
+      dropInvalid(identity, "agent call without a known payload");
+  }
+}
+
+AgentEntry* Master::agentByIdentity(const std::string& identity, const std::string& claimedId) {
+  auto mapped = agentIdentities_.find(identity);
+  if (mapped == agentIdentities_.end() || mapped->second != claimedId) {
+    return nullptr;
+  }
+  auto agent = agents_.find(mapped->second);
+  if (agent == agents_.end() || agent->second->state != AgentState::kRegistered) {
+    return nullptr;
+  }
+  return agent->second.get();
+}
+
+void Master::sendToAgent(const AgentEntry& agent, const internal::AgentEvent& event) {
+  v1::Envelope envelope;
+  *envelope.mutable_agent_event() = event;
+  if (!router_.send(agent.identity, envelope)) {
+    metrics_.increment("master/dropped_messages");
+    VLOG(1) << "Could not send to agent " << agent.id;
+  }
+}
+
+void Master::onRegisterAgent(const std::string& identity,
+                             const internal::AgentCall::Register& call) {
+  if (auto error = validateAgentInfo(call.info())) {
+    dropInvalid(identity, "invalid agent registration: " + *error);
+    return;
+  }
+  // A retried Register from a connection we already admitted gets the same answer.
+  auto known = agentIdentities_.find(identity);
+  std::string agentId = known != agentIdentities_.end() ? known->second : "S" + newUuid();
+  auto existing = agents_.find(agentId);
+  if (existing == agents_.end()) {
+    auto agent = std::make_unique<AgentEntry>();
+    agent->id = agentId;
+    agent->info = call.info();
+    agent->info.mutable_id()->set_value(agentId);
+    agent->total = *Resources::fromProto(call.info().resources());
+    agent->registeredTime = wallSeconds();
+    internal::AgentRecord record;
+    *record.mutable_info() = agent->info;
+    record.set_registered_at(agent->registeredTime);
+    if (Status s = registrar_->saveAgent(record); !s.isOk()) {
+      LOG(ERROR) << "Cannot admit agent at " << call.info().hostname() << ": " << s.message();
+      return;  // The agent retries.
+    }
+    LOG(INFO) << "Admitted agent " << agentId << " at " << agent->httpAddress() << " with "
+              << agent->total.toString();
+    existing = agents_.emplace(agentId, std::move(agent)).first;
+    activateAgent(*existing->second, identity);
+  }
+  internal::AgentEvent event;
+  auto* registered = event.mutable_registered();
+  registered->mutable_agent_id()->set_value(agentId);
+  registered->mutable_master_id()->set_value(masterId_);
+  registered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
+                                       options_.maxAgentPingTimeouts);
+  sendToAgent(*existing->second, event);
+}
+
+void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
+  if (!agent.identity.empty()) {
+    agentIdentities_.erase(agent.identity);
+  }
+  agent.identity = identity;
+  agentIdentities_[identity] = agent.id;
+  agent.lastHeard = loop_.now();
+  LOG(INFO) << "Agent " << agent.id << ": " << toString(agent.state) << " -> REGISTERED";
+  agent.state = AgentState::kRegistered;
+  if (!allocator_.hasAgent(agent.id)) {
+    std::map<std::string, Resources> used;
+    for (const TaskKey& key : agent.tasks) {
+      auto task = tasks_.find(key);
+      if (task != tasks_.end() && !isTerminal(task->second.task.state())) {
+        used[key.first] += task->second.resources;
+      }
+    }
+    allocator_.addAgent(agent.id, agent.total, used);
+  }
+  scheduleAllocation();
+}
+
+void Master::onReregisterAgent(const std::string& identity,
+                               const internal::AgentCall::Reregister& call) {
+  const std::string& agentId = call.info().id().value();
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) {
+    internal::AgentEvent event;
+    event.mutable_refused()->set_message("agent " + agentId + " is not in the registry");
+    v1::Envelope envelope;
+    *envelope.mutable_agent_event() = event;
+    router_.send(identity, envelope);
+    LOG(WARNING) << "Refused re-registration of unknown agent " << agentId;
+    return;
+  }
+  if (auto error = validateAgentInfo(call.info())) {
+    dropInvalid(identity, "invalid agent re-registration: " + *error);
+    return;
+  }
+  AgentEntry& agent = *it->second;
+  bool wasRegistered = agent.state == AgentState::kRegistered && agent.identity == identity;
+  if (!wasRegistered) {
+    if (agent.state == AgentState::kUnreachable) {
+      internal::AgentRecord record;
+      *record.mutable_info() = agent.info;
+      record.set_registered_at(agent.registeredTime);
+      if (Status s = registrar_->saveAgent(record); !s.isOk()) {
+        LOG(ERROR) << "Cannot re-admit agent " << agentId << ": " << s.message();
+        return;
+      }
+    }
+    for (const auto& info : call.frameworks()) {
+      if (!frameworks_.count(info.id().value()) && !removedFrameworks_.count(info.id().value())) {
+        FrameworkEntry& framework = addFramework(info, wallSeconds());
+        allocator_.deactivateFramework(framework.id);
+        std::string id = framework.id;
+        framework.failoverTimer = loop_.runAfter(Seconds(info.failover_timeout()), [this, id] {
+          removeFramework(id, "did not re-subscribe within its failover_timeout");
+        });
+      }
+    }
+    // Reconcile: tasks the agent no longer has are gone; tasks it has are (re)adopted.
+    std::set<TaskKey> reported;
+    for (const v1::Task& task : call.tasks()) {
+      reported.insert({task.framework_id().value(), task.task_id().value()});
+    }
+    for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
+      if (!reported.count(key) && tasks_.count(key)) {
+        auto framework = frameworks_.find(key.first);
+        v1::TaskStatus status =
+            masterStatus(tasks_.at(key).task.task_id(), agentId,
+                         framework != frameworks_.end() && framework->second->partitionAware()
+                             ? v1::TASK_GONE
+                             : v1::TASK_LOST,
+                         v1::TaskStatus::REASON_AGENT_RESTARTED,
+                         "Task is not on agent " + agentId + " any more");
+        updateTask(key, status);
+        if (framework != frameworks_.end()) {
+          sendUpdate(*framework->second, status);
+        }
+      }
+    }
+    agent.info.mutable_attributes()->CopyFrom(call.info().attributes());
+    agent.info.set_hostname(call.info().hostname());
+    agent.info.set_port(call.info().port());
+    for (const v1::Task& task : call.tasks()) {
+      adoptReportedTask(agent, task);
+    }
+    allocator_.removeAgent(agentId);
+    activateAgent(agent, identity);
+  }
+  internal::AgentEvent event;
+  auto* reregistered = event.mutable_reregistered();
+  reregistered->mutable_agent_id()->set_value(agentId);
+  reregistered->mutable_master_id()->set_value(masterId_);
+  reregistered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
+                                         options_.maxAgentPingTimeouts);
+  sendToAgent(agent, event);
+}
+
+void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
+  TaskKey key{reported.framework_id().value(), reported.task_id().value()};
+  auto framework = frameworks_.find(key.first);
+  if (framework == frameworks_.end()) {
+    return;  // Torn down: the agent is told to shut it down below.
+  }
+  auto existing = tasks_.find(key);
+  bool wasUnreachable =
+      existing != tasks_.end() && existing->second.task.state() == v1::TASK_UNREACHABLE;
+  if (existing == tasks_.end()) {
+    TaskEntry entry;
+    entry.task = reported;
+    entry.task.mutable_agent_id()->set_value(agent.id);
+    auto resources = Resources::fromProto(reported.resources());
+    entry.resources = resources.isOk() ? *resources : Resources();
+    entry.task.set_role(framework->second->role);
+    tasks_[key] = std::move(entry);
+    agent.tasks.insert(key);
+    framework->second->tasks.insert(key);
+    return;
+  }
+  if (wasUnreachable && reported.statuses_size() > 0) {
+    // The partition healed: tell the framework the task's real state.
+    v1::TaskStatus status = reported.statuses(reported.statuses_size() - 1);
+    status.clear_uuid();
+    status.set_source(v1::TaskStatus::SOURCE_MASTER);
+    status.set_reason(v1::TaskStatus::REASON_AGENT_REREGISTERED);
+    status.set_timestamp(wallSeconds());
+    existing->second.task.set_state(status.state());
+    *existing->second.task.add_statuses() = status;
+    sendUpdate(*framework->second, status);
+  }
+}
+
+void Master::onAgentHeartbeat(AgentEntry& agent) {
+  internal::AgentEvent event;
+  event.mutable_ping();
+  sendToAgent(agent, event);
+}
+
+void Master::onStatusUpdate(AgentEntry& agent, const internal::AgentCall::StatusUpdate& call) {
+  const v1::TaskStatus& status = call.status();
+  TaskKey key{call.framework_id().value(), status.task_id().value()};
+  metrics_.increment("master/status_updates");
+  auto framework = frameworks_.find(key.first);
+  updateTask(key, status);
+  if (framework == frameworks_.end()) {
+    // Nobody will acknowledge it: do so on the framework's behalf so the agent stops
+    // retrying.
+    LOG(INFO) << "Acknowledging update " << v1::TaskState_Name(status.state()) << " of task "
+              << key.second << " for removed framework " << key.first;
+    internal::AgentEvent event;
+    auto* ack = event.mutable_status_update_ack();
+    *ack->mutable_framework_id() = call.framework_id();
+    *ack->mutable_task_id() = status.task_id();
+    ack->set_uuid(status.uuid());
+    sendToAgent(agent, event);
+    return;
+  }
+  v1::TaskStatus forwarded = status;
+  forwarded.mutable_agent_id()->set_value(agent.id);
+  sendUpdate(*framework->second, forwarded);
+}
+
+void Master::checkAgentHealth() {
+  TimePoint now = loop_.now();
+  auto limit = options_.agentPingTimeout * options_.maxAgentPingTimeouts;
+  for (auto& [id, agent] : agents_) {
+    if (agent->state == AgentState::kRegistered && now - agent->lastHeard > limit) {
+      markUnreachable(*agent, "missed " + std::to_string(options_.maxAgentPingTimeouts) +
+                                  " heartbeat periods");
+    }
+  }
+}
+
+void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
+  LOG(WARNING) << "Agent " << agent.id << " " << why << ": " << toString(agent.state)
+               << " -> UNREACHABLE";
+  internal::AgentRecord record;
+  *record.mutable_info() = agent.info;
+  record.set_registered_at(agent.registeredTime);
+  record.set_unreachable_since(wallSeconds());
+  if (Status s = registrar_->saveAgent(record); !s.isOk()) {
+    LOG(ERROR) << "Cannot record agent " << agent.id << " as unreachable: " << s.message();
+  }
+  agent.state = AgentState::kUnreachable;
+  agentIdentities_.erase(agent.identity);
+  agent.identity.clear();
+  rescindOffersOf(agent.offers);
+  allocator_.removeAgent(agent.id);
+  for (const TaskKey& key : agent.tasks) {
+    auto task = tasks_.find(key);
+    auto framework = frameworks_.find(key.first);
+    if (task == tasks_.end() || isTerminal(task->second.task.state()) ||
+        framework == frameworks_.end()) {
+      continue;
+    }
+    bool partitionAware = framework->second->partitionAware();
+    v1::TaskStatus status = masterStatus(
+        task->second.task.task_id(), agent.id,
+        partitionAware ? v1::TASK_UNREACHABLE : v1::TASK_LOST,
+        v1::TaskStatus::REASON_AGENT_DISCONNECTED, "Agent " + agent.id + " " + why);
+    // Non-partition-aware frameworks see TASK_LOST, but the master keeps the task as
+    // unreachable so it can be reconciled if the agent comes back.
+    task->second.task.set_state(v1::TASK_UNREACHABLE);
+    *task->second.task.add_statuses() = status;
+    sendUpdate(*framework->second, status);
+  }
+  for (auto& [fid, framework] : frameworks_) {
+    v1::scheduler::Event event;
+    event.mutable_failure()->mutable_agent_id()->set_value(agent.id);
+    sendToFramework(*framework, event);
+  }
+  metrics_.increment("master/slave_unreachable_completed");
+}
+
+}  // namespace agora::master

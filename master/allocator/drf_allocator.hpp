@@ -1,0 +1,111 @@
+// The allocator: turns free agent resources into offers with dominant resource fairness
+// (DRF), first across roles (weighted), then across the frameworks of a role.
+//
+// A pure class: no sockets, no clock of its own (callers pass `now`), so unit tests and
+// benchmarks drive it directly. The master owns one and touches it only on its loop.
+//
+// Accounting: each agent has a total; everything handed out by `allocate()` counts as
+// allocated to that framework on that agent (offered or used by tasks) until `recover()`
+// gives it back. Frameworks take one offer per agent: an agent's whole free pool (what the
+// framework's role may use) goes to one framework at a time.
+//
+// Seams for the multi-tenancy issue: role weights exist; quota, hierarchical roles and
+// reservations beyond "resources reserved to a role are only offered to that role" do not.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/resources/resources.hpp"
+
+namespace agora::master {
+
+class DrfAllocator {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  struct Allocation {
+    std::string frameworkId;
+    std::string agentId;
+    std::string role;
+    Resources resources;
+  };
+
+  // REQUIRES: the agent is not present. `used` are resources already held by tasks (after
+  // a re-registration), keyed by framework id.
+  void addAgent(const std::string& agentId, const Resources& total,
+                const std::map<std::string, Resources>& used = {});
+  // Forgets the agent and everything allocated on it.
+  void removeAgent(const std::string& agentId);
+  bool hasAgent(const std::string& agentId) const { return agents_.count(agentId) > 0; }
+
+  // A framework receives offers for `role` while active and not suppressed.
+  void addFramework(const std::string& frameworkId, const std::string& role);
+  // Forgets the framework and releases everything allocated to it.
+  void removeFramework(const std::string& frameworkId);
+  void activateFramework(const std::string& frameworkId);
+  void deactivateFramework(const std::string& frameworkId);
+  void suppress(const std::string& frameworkId);
+  // Un-suppresses and clears every decline filter of the framework.
+  void revive(const std::string& frameworkId);
+  bool isSuppressed(const std::string& frameworkId) const;
+
+  void setWeight(const std::string& role, double weight);
+
+  // Counts `resources` as allocated to the framework on the agent (tasks found on a
+  // re-registering agent for a framework added later).
+  void addUsed(const std::string& frameworkId, const std::string& agentId,
+               const Resources& resources);
+  // Gives resources back to the pool. With `refuseUntil`, they are not offered to this
+  // framework again on this agent before then (unless more becomes free there).
+  void recover(const std::string& frameworkId, const std::string& agentId,
+               const Resources& resources, std::optional<TimePoint> refuseUntil = {});
+
+  // One allocation pass over every agent with free resources.
+  std::vector<Allocation> allocate(TimePoint now);
+
+  // Free resources on an agent (total minus everything allocated).
+  Resources available(const std::string& agentId) const;
+  Resources allocatedTo(const std::string& frameworkId) const;
+  // Why a framework is getting no offers right now, in words (for operators).
+  std::string pendingReason(const std::string& frameworkId, TimePoint now) const;
+
+ private:
+  struct Agent {
+    Resources total;
+    Resources allocated;
+    std::map<std::string, Resources> byFramework;
+  };
+  struct Filter {
+    Resources refused;
+    TimePoint until;
+  };
+  struct Framework {
+    std::string role;
+    bool active = true;
+    bool suppressed = false;
+    Resources allocated;
+    std::map<std::string, Filter> filters;  // By agent id.
+  };
+
+  double share(const Resources& allocated) const;
+  double roleShare(const std::string& role) const;
+  // The framework that should get this agent's free resources next, if any.
+  std::optional<std::string> pick(const std::string& agentId, const Resources& free,
+                                  TimePoint now) const;
+  bool filtered(const Framework& framework, const std::string& agentId, const Resources& offer,
+                TimePoint now) const;
+
+  std::map<std::string, Agent> agents_;
+  std::map<std::string, Framework> frameworks_;
+  std::map<std::string, double> weights_;
+  std::map<std::string, Resources> roleAllocated_;
+  Resources clusterTotal_;
+  size_t rotation_ = 0;  // Start each pass at a different agent so none is favoured.
+};
+
+}  // namespace agora::master

@@ -1,0 +1,81 @@
+// The master's records of agents, frameworks, tasks and offers. Plain data owned by
+// `Master` (one map each, keyed by id); cross-references are ids.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+
+#include "agora/v1/common.pb.h"
+#include "common/event/event_loop.hpp"
+#include "common/resources/resources.hpp"
+
+namespace agora::master {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+// Tasks are keyed by (framework id, task id): task ids are unique per framework.
+using TaskKey = std::pair<std::string, std::string>;
+
+enum class AgentState {
+  kRecovered,    // Known from the registry after a master restart; not yet re-registered.
+  kRegistered,   // Connected and offering resources.
+  kUnreachable,  // Missed its heartbeats; tasks reported unreachable.
+};
+const char* toString(AgentState state);
+
+struct AgentEntry {
+  std::string id;
+  v1::AgentInfo info;
+  Resources total;
+  AgentState state = AgentState::kRecovered;
+  std::string identity;  // ZeroMQ identity of the current connection.
+  TimePoint lastHeard;
+  double registeredTime = 0;
+  std::set<TaskKey> tasks;
+  std::set<std::string> offers;
+
+  std::string httpAddress() const {
+    return info.hostname() + ":" + std::to_string(info.port());
+  }
+};
+
+enum class FrameworkState {
+  kConnected,
+  kDisconnected,  // Failover timer running; tasks kept.
+};
+const char* toString(FrameworkState state);
+
+struct FrameworkEntry {
+  std::string id;
+  v1::FrameworkInfo info;
+  std::string role;
+  FrameworkState state = FrameworkState::kDisconnected;
+  std::string identity;
+  TimePoint lastHeard;
+  double registeredTime = 0;
+  EventLoop::TimerId failoverTimer = 0;
+  std::set<TaskKey> tasks;
+  std::deque<v1::Task> completedTasks;
+  std::set<std::string> offers;
+
+  bool partitionAware() const;
+};
+
+struct TaskEntry {
+  v1::Task task;
+  Resources resources;
+};
+
+struct OfferEntry {
+  v1::Offer offer;
+  Resources resources;
+  std::string frameworkId;
+  std::string agentId;
+  EventLoop::TimerId timeoutTimer = 0;
+};
+
+bool isTerminal(v1::TaskState state);
+
+}  // namespace agora::master

@@ -1,0 +1,107 @@
+#include "master/http_api.hpp"
+
+#include <glog/logging.h>
+
+#include "common/http/http.hpp"
+
+namespace agora::master {
+
+HttpApi::HttpApi(Master& master, nlohmann::json flags)
+    : master_(master), flags_(std::move(flags)) {
+  routes();
+}
+
+HttpApi::~HttpApi() { stop(); }
+
+template <typename F>
+void HttpApi::onLoop(httplib::Response& res, F fn) {
+  auto result = master_.loop().runSync(fn);
+  if (!result) {
+    replyError(res, 503, "the master's event loop did not answer in time");
+    return;
+  }
+  replyJson(res, 200, *result);
+}
+
+void HttpApi::routes() {
+  server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    replyJson(res, 200, {{"healthy", true}});
+  });
+  server_.Get("/master/endpoint", [this](const httplib::Request&, httplib::Response& res) {
+    replyJson(res, 200, {{"zmq", master_.zmqEndpoint()}, {"id", master_.masterId()}});
+  });
+  server_.Get("/state", [this](const httplib::Request&, httplib::Response& res) {
+    onLoop(res, [this] { return master_.stateJson(); });
+  });
+  server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
+    std::map<std::string, std::string> query(req.params.begin(), req.params.end());
+    for (const char* number : {"limit", "offset"}) {
+      auto it = query.find(number);
+      if (it != query.end() &&
+          (it->second.empty() || it->second.size() > 9 ||
+           it->second.find_first_not_of("0123456789") != std::string::npos)) {
+        replyError(res, 400, std::string("query parameter '") + number +
+                                 "' must be a non-negative integer, got '" + it->second + "'");
+        return;
+      }
+    }
+    auto order = query.find("order");
+    if (order != query.end() && order->second != "asc" && order->second != "des") {
+      replyError(res, 400, "query parameter 'order' must be 'asc' or 'des'");
+      return;
+    }
+    onLoop(res, [this, query] { return master_.tasksJson(query); });
+  });
+  server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {
+    replyJson(res, 200, {{"flags", flags_}});
+  });
+  server_.Get("/metrics/snapshot", [this](const httplib::Request&, httplib::Response& res) {
+    master_.loop().runSync([this] {
+      master_.refreshGauges();
+      return true;
+    });
+    replyJson(res, 200, master_.metrics().snapshot());
+  });
+  server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    master_.loop().runSync([this] {
+      master_.refreshGauges();
+      return true;
+    });
+    res.set_content(master_.metrics().prometheus(), "text/plain; version=0.0.4");
+  });
+  server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (res.status == 404 && res.body.empty()) {
+      replyError(res, 404, "no such endpoint: " + req.method + " " + req.path);
+    }
+  });
+  server_.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        LOG(WARNING) << "HTTP " << req.path << " failed: " << what;
+        replyError(res, 500, "internal error: " + what);
+      });
+}
+
+Status HttpApi::start(const std::string& ip, int port) {
+  if (!server_.bind_to_port(ip.c_str(), port)) {
+    return Status::unavailable("cannot bind HTTP on " + ip + ":" + std::to_string(port) +
+                               " (address in use?)");
+  }
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  return Status::ok();
+}
+
+void HttpApi::stop() {
+  server_.stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+}  // namespace agora::master

@@ -1,0 +1,36 @@
+// The master's operator HTTP API (cpp-httplib on its own threads). Handlers read the
+// master's state through `EventLoop::runSync`, so they never touch it off the loop.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+
+#include "master/master.hpp"
+
+namespace agora::master {
+
+class HttpApi {
+ public:
+  // `flags` is the JSON served by /flags.
+  HttpApi(Master& master, nlohmann::json flags);
+  ~HttpApi();
+  // Binds ip:port and serves on a background thread.
+  Status start(const std::string& ip, int port);
+  void stop();
+
+ private:
+  void routes();
+  // Runs `fn` on the master loop; 503 when the loop does not answer in time.
+  template <typename F>
+  void onLoop(httplib::Response& res, F fn);
+
+  Master& master_;
+  nlohmann::json flags_;
+  httplib::Server server_;
+  std::thread thread_;
+};
+
+}  // namespace agora::master

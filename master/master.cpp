@@ -1,0 +1,149 @@
+#include "master/master.hpp"
+
+#include <glog/logging.h>
+
+#include "common/base/ids.hpp"
+#include "common/state/state_store.hpp"
+
+namespace agora::master {
+
+StatusOr<std::unique_ptr<Master>> Master::create(EventLoop& loop, zmq::context_t& context,
+                                                 MasterOptions options) {
+  auto store = openRocksDbStore(options.workDir + "/registry");
+  if (!store.isOk()) {
+    return store.status().withContext("cannot open the registry");
+  }
+  auto registrar = std::make_unique<Registrar>(std::move(store).value());
+  std::unique_ptr<Master> master(
+      new Master(loop, context, std::move(options), std::move(registrar)));
+  AGORA_RETURN_IF_ERROR(master->recover());
+  AGORA_RETURN_IF_ERROR(master->bind());
+  return master;
+}
+
+Master::Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
+               std::unique_ptr<Registrar> registrar)
+    : loop_(loop),
+      options_(std::move(options)),
+      registrar_(std::move(registrar)),
+      router_(context),
+      masterId_(newUuid()),
+      startTime_(wallSeconds()) {
+  for (const std::string& item : [&] {
+         std::vector<std::string> parts;
+         std::string part;
+         std::istringstream in(options_.weights);
+         while (std::getline(in, part, ',')) parts.push_back(part);
+         return parts;
+       }()) {
+    size_t eq = item.find('=');
+    if (eq != std::string::npos) {
+      allocator_.setWeight(item.substr(0, eq), std::atof(item.c_str() + eq + 1));
+    }
+  }
+}
+
+Status Master::recover() {
+  auto recovered = registrar_->recover();
+  if (!recovered.isOk()) {
+    return recovered.status().withContext("cannot recover the registry");
+  }
+  if (recovered->master && options_.zmqPort == 0) {
+    options_.zmqPort = recovered->master->zmq_port();
+  }
+  TimePoint now = loop_.now();
+  for (const auto& record : recovered->agents) {
+    auto agent = std::make_unique<AgentEntry>();
+    agent->id = record.info().id().value();
+    agent->info = record.info();
+    agent->registeredTime = record.registered_at();
+    auto total = Resources::fromProto(record.info().resources());
+    agent->total = total.isOk() ? *total : Resources();
+    agent->state = AgentState::kRecovered;
+    agent->lastHeard = now;
+    agents_[agent->id] = std::move(agent);
+  }
+  for (const auto& record : recovered->frameworks) {
+    FrameworkEntry& framework = addFramework(record.info(), record.registered_at());
+    allocator_.deactivateFramework(framework.id);
+    // A recovered framework has `failover_timeout` from now to re-subscribe.
+    std::string id = framework.id;
+    framework.failoverTimer = loop_.runAfter(Seconds(record.info().failover_timeout()), [this, id] {
+      removeFramework(id, "did not re-subscribe within its failover_timeout after a master "
+                          "restart");
+    });
+  }
+  LOG(INFO) << "Recovered " << recovered->agents.size() << " agents and "
+            << recovered->frameworks.size() << " frameworks from the registry";
+  // Agents that do not come back are reported unreachable.
+  loop_.runAfter(options_.agentReregisterTimeout, [this] {
+    for (auto& [id, agent] : agents_) {
+      if (agent->state == AgentState::kRecovered) {
+        markUnreachable(*agent, "did not re-register after the master restarted");
+      }
+    }
+  });
+  return Status::ok();
+}
+
+Status Master::bind() {
+  auto bound = router_.bind("tcp://" + options_.ip + ":" + std::to_string(options_.zmqPort));
+  if (!bound.isOk() && options_.zmqPort != 0) {
+    LOG(WARNING) << "Cannot reuse ZeroMQ port " << options_.zmqPort << " ("
+                 << bound.status().message() << "); binding any free port";
+    bound = router_.bind("tcp://" + options_.ip + ":0");
+  }
+  if (!bound.isOk()) {
+    return bound.status();
+  }
+  zmqEndpoint_ = *bound;
+  int port = std::atoi(zmqEndpoint_.substr(zmqEndpoint_.rfind(':') + 1).c_str());
+  internal::MasterRecord record;
+  record.mutable_master_id()->set_value(masterId_);
+  record.set_zmq_port(port);
+  AGORA_RETURN_IF_ERROR(registrar_->saveMaster(record));
+  loop_.watchSocket(router_.socket(), [this] { onReadable(); });
+  double pingPeriod = std::max(0.05, options_.agentPingTimeout.count());
+  loop_.runEvery(Seconds(pingPeriod), [this] { checkAgentHealth(); });
+  loop_.runEvery(options_.frameworkHeartbeatInterval, [this] { checkFrameworkHealth(); });
+  loop_.runEvery(options_.allocationInterval, [this] { runAllocation(); });
+  LOG(INFO) << "Master " << masterId_ << " listening for agents and frameworks on "
+            << zmqEndpoint_;
+  return Status::ok();
+}
+
+void Master::onReadable() {
+  // Bound the batch so timers and posted work are not starved under a flood.
+  for (int i = 0; i < 1000; ++i) {
+    auto received = router_.receive();
+    if (!received) {
+      return;
+    }
+    if (!received->isOk()) {
+      dropInvalid("?", received->status().message());
+      continue;
+    }
+    metrics_.increment("master/messages_received");
+    dispatch((*received)->identity, (*received)->envelope);
+  }
+}
+
+void Master::dropInvalid(const std::string& identity, const std::string& reason) {
+  LOG(WARNING) << "Dropping message from '" << identity << "': " << reason;
+  metrics_.increment("master/invalid_messages");
+}
+
+void Master::dispatch(const std::string& identity, const v1::Envelope& envelope) {
+  switch (envelope.body_case()) {
+    case v1::Envelope::kCall:
+      onSchedulerCall(identity, envelope.call());
+      break;
+    case v1::Envelope::kAgentCall:
+      onAgentCall(identity, envelope.agent_call());
+      break;
+    default:
+      dropInvalid(identity, "unexpected envelope body " + std::to_string(envelope.body_case()));
+  }
+}
+
+}  // namespace agora::master

@@ -1,0 +1,128 @@
+// The master actor: admits agents, subscribes frameworks, runs the offer cycle and routes
+// tasks and status updates between them.
+//
+// Thread-safety: every method runs on the master's `EventLoop` (the ROUTER socket is
+// watched there; HTTP handlers use `loop().runSync`). `Master` is a router: protocol
+// handlers live in agent_handlers.cpp, scheduler_handlers.cpp, offers.cpp and tasks.cpp;
+// allocation decisions in `DrfAllocator`; durability in `Registrar`.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "agora/internal/agent.pb.h"
+#include "agora/v1/envelope.pb.h"
+#include "agora/v1/scheduler.pb.h"
+#include "common/event/event_loop.hpp"
+#include "common/metrics/metrics.hpp"
+#include "common/transport/sockets.hpp"
+#include "master/allocator/drf_allocator.hpp"
+#include "master/entities.hpp"
+#include "master/options.hpp"
+#include "master/registrar.hpp"
+
+namespace agora::master {
+
+class Master {
+ public:
+  // Opens the registry under `options.workDir`, recovers it and binds the ROUTER socket.
+  static StatusOr<std::unique_ptr<Master>> create(EventLoop& loop, zmq::context_t& context,
+                                                  MasterOptions options);
+
+  const std::string& zmqEndpoint() const { return zmqEndpoint_; }
+  const std::string& masterId() const { return masterId_; }
+  const MasterOptions& options() const { return options_; }
+  Metrics& metrics() { return metrics_; }
+  EventLoop& loop() { return loop_; }
+
+  // Read-only views for the HTTP API. REQUIRES: called on the loop.
+  nlohmann::json stateJson() const;
+  nlohmann::json tasksJson(const std::map<std::string, std::string>& query) const;
+  void refreshGauges();
+
+ private:
+  Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
+         std::unique_ptr<Registrar> registrar);
+  Status recover();
+  Status bind();
+  void onReadable();
+  void dispatch(const std::string& identity, const v1::Envelope& envelope);
+  void dropInvalid(const std::string& identity, const std::string& reason);
+
+  // agent_handlers.cpp
+  void onAgentCall(const std::string& identity, const internal::AgentCall& call);
+  void onRegisterAgent(const std::string& identity, const internal::AgentCall::Register& call);
+  void onReregisterAgent(const std::string& identity,
+                         const internal::AgentCall::Reregister& call);
+  void onStatusUpdate(AgentEntry& agent, const internal::AgentCall::StatusUpdate& call);
+  void onAgentHeartbeat(AgentEntry& agent);
+  void adoptReportedTask(AgentEntry& agent, const v1::Task& reported);
+  void checkAgentHealth();
+  void markUnreachable(AgentEntry& agent, const std::string& why);
+  void activateAgent(AgentEntry& agent, const std::string& identity);
+  void sendToAgent(const AgentEntry& agent, const internal::AgentEvent& event);
+  AgentEntry* agentByIdentity(const std::string& identity, const std::string& claimedId);
+
+  // scheduler_handlers.cpp
+  void onSchedulerCall(const std::string& identity, const v1::scheduler::Call& call);
+  void onSubscribe(const std::string& identity, const v1::scheduler::Call::Subscribe& call);
+  void onAccept(FrameworkEntry& framework, const v1::scheduler::Call::Accept& call);
+  void onDecline(FrameworkEntry& framework, const v1::scheduler::Call::Decline& call);
+  void onKill(FrameworkEntry& framework, const v1::scheduler::Call::Kill& call);
+  void onAcknowledge(FrameworkEntry& framework, const v1::scheduler::Call::Acknowledge& call);
+  void onReconcile(FrameworkEntry& framework, const v1::scheduler::Call::Reconcile& call);
+  void checkFrameworkHealth();
+  void disconnectFramework(FrameworkEntry& framework, const std::string& why);
+  void removeFramework(const std::string& frameworkId, const std::string& why);
+  FrameworkEntry& addFramework(const v1::FrameworkInfo& info, double registeredTime);
+  void sendToFramework(const FrameworkEntry& framework, const v1::scheduler::Event& event);
+  void sendError(const std::string& identity, const std::string& message, bool resubscribe);
+
+  // offers.cpp
+  void scheduleAllocation();
+  void runAllocation();
+  void sendOffers(const std::vector<DrfAllocator::Allocation>& allocations);
+  // Removes the offer and returns its resources to the allocator.
+  void removeOffer(const std::string& offerId, std::optional<Seconds> refuse);
+  void rescindOffer(const std::string& offerId);
+  void rescindOffersOf(const std::set<std::string>& offerIds);
+
+  // tasks.cpp
+  void launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::TaskInfo& task,
+                  const Resources& resources);
+  // Applies a new status to a task; returns false when the task is unknown.
+  bool updateTask(const TaskKey& key, const v1::TaskStatus& status);
+  void completeTask(const TaskKey& key);
+  void sendUpdate(FrameworkEntry& framework, v1::TaskStatus status);
+  v1::TaskStatus masterStatus(const v1::TaskID& taskId, const std::string& agentId,
+                              v1::TaskState state, v1::TaskStatus::Reason reason,
+                              const std::string& message) const;
+
+  EventLoop& loop_;
+  MasterOptions options_;
+  std::unique_ptr<Registrar> registrar_;
+  RouterSocket router_;
+  std::string zmqEndpoint_;
+  std::string masterId_;
+  double startTime_ = 0;
+  Metrics metrics_;
+  DrfAllocator allocator_;
+  bool allocationPending_ = false;
+
+  std::map<std::string, std::unique_ptr<AgentEntry>> agents_;
+  std::map<std::string, std::unique_ptr<FrameworkEntry>> frameworks_;
+  std::deque<v1::FrameworkInfo> completedFrameworks_;
+  std::set<std::string> removedFrameworks_;
+  std::map<TaskKey, TaskEntry> tasks_;
+  std::map<std::string, OfferEntry> offers_;
+  // ZeroMQ identity -> agent or framework id (never trusted as an id by itself).
+  std::map<std::string, std::string> agentIdentities_;
+  std::map<std::string, std::string> frameworkIdentities_;
+};
+
+}  // namespace agora::master

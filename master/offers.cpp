@@ -1,0 +1,116 @@
+// The offer cycle: allocation passes, offers out, offers back (accept, decline, timeout,
+// rescind).
+#include <glog/logging.h>
+
+#include "common/base/ids.hpp"
+#include "master/master.hpp"
+
+namespace agora::master {
+
+void Master::scheduleAllocation() {
+  // Events (freed resources, a new framework, REVIVE) trigger a pass as soon as the loop
+  // has handled what is already queued, so many events in one burst share one pass.
+  if (allocationPending_) {
+    return;
+  }
+  allocationPending_ = true;
+  loop_.post([this] { runAllocation(); });
+}
+
+void Master::runAllocation() {
+  allocationPending_ = false;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<DrfAllocator::Allocation> allocations = allocator_.allocate(loop_.now());
+  double millis =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  metrics_.set("allocator/allocation_run_ms", millis);
+  metrics_.increment("allocator/allocation_runs");
+  sendOffers(allocations);
+}
+
+void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations) {
+  std::map<std::string, v1::scheduler::Event> events;
+  for (const auto& allocation : allocations) {
+    auto framework = frameworks_.find(allocation.frameworkId);
+    auto agent = agents_.find(allocation.agentId);
+    if (framework == frameworks_.end() || agent == agents_.end()) {
+      allocator_.recover(allocation.frameworkId, allocation.agentId, allocation.resources);
+      continue;
+    }
+    OfferEntry entry;
+    entry.frameworkId = allocation.frameworkId;
+    entry.agentId = allocation.agentId;
+    entry.resources = allocation.resources;
+    v1::Offer& offer = entry.offer;
+    offer.mutable_id()->set_value("O" + newUuid());
+    offer.mutable_framework_id()->set_value(allocation.frameworkId);
+    offer.mutable_agent_id()->set_value(allocation.agentId);
+    offer.set_hostname(agent->second->info.hostname());
+    allocation.resources.toProto(offer.mutable_resources());
+    *offer.mutable_attributes() = agent->second->info.attributes();
+    offer.mutable_allocation_info()->set_role(allocation.role);
+    offer.set_agent_http_address(agent->second->httpAddress());
+    std::string offerId = offer.id().value();
+    if (options_.offerTimeout.count() > 0) {
+      entry.timeoutTimer = loop_.runAfter(options_.offerTimeout, [this, offerId] {
+        LOG(INFO) << "Offer " << offerId << " timed out";
+        rescindOffer(offerId);
+      });
+    }
+    *events[allocation.frameworkId].mutable_offers()->add_offers() = offer;
+    framework->second->offers.insert(offerId);
+    agent->second->offers.insert(offerId);
+    offers_[offerId] = std::move(entry);
+    metrics_.increment("master/offers_sent");
+  }
+  for (const auto& [frameworkId, event] : events) {
+    sendToFramework(*frameworks_.at(frameworkId), event);
+  }
+}
+
+void Master::removeOffer(const std::string& offerId, std::optional<Seconds> refuse) {
+  auto it = offers_.find(offerId);
+  if (it == offers_.end()) {
+    return;
+  }
+  OfferEntry& entry = it->second;
+  loop_.cancel(entry.timeoutTimer);
+  std::optional<TimePoint> until;
+  if (refuse && refuse->count() > 0) {
+    until = loop_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*refuse);
+  }
+  allocator_.recover(entry.frameworkId, entry.agentId, entry.resources, until);
+  auto framework = frameworks_.find(entry.frameworkId);
+  if (framework != frameworks_.end()) {
+    framework->second->offers.erase(offerId);
+  }
+  auto agent = agents_.find(entry.agentId);
+  if (agent != agents_.end()) {
+    agent->second->offers.erase(offerId);
+  }
+  offers_.erase(it);
+}
+
+void Master::rescindOffer(const std::string& offerId) {
+  auto it = offers_.find(offerId);
+  if (it == offers_.end()) {
+    return;
+  }
+  auto framework = frameworks_.find(it->second.frameworkId);
+  if (framework != frameworks_.end()) {
+    v1::scheduler::Event event;
+    event.mutable_rescind()->mutable_offer_id()->set_value(offerId);
+    sendToFramework(*framework->second, event);
+  }
+  removeOffer(offerId, std::nullopt);
+  scheduleAllocation();
+}
+
+void Master::rescindOffersOf(const std::set<std::string>& offerIds) {
+  // Copy: rescinding edits the set being iterated.
+  for (const std::string& offerId : std::set<std::string>(offerIds)) {
+    rescindOffer(offerId);
+  }
+}
+
+}  // namespace agora::master

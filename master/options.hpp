@@ -1,0 +1,34 @@
+// The master's configuration, read once from flags in `main.cpp` (see flags.cpp).
+#pragma once
+
+#include <string>
+
+#include "common/base/duration.hpp"
+
+namespace agora::master {
+
+struct MasterOptions {
+  std::string ip = "127.0.0.1";
+  int port = 5050;  // HTTP.
+  // 0: reuse the port recorded in the registry, else any free port.
+  int zmqPort = 0;
+  std::string workDir = "/var/lib/agora/master";
+  std::string hostname;  // Defaults to `ip`.
+  // An agent silent for `agentPingTimeout * maxAgentPingTimeouts` is unreachable.
+  Seconds agentPingTimeout{5};
+  int maxAgentPingTimeouts = 3;
+  // How long after a master restart an agent of the registry may take to re-register
+  // before its tasks are reported unreachable.
+  Seconds agentReregisterTimeout{60};
+  Seconds frameworkHeartbeatInterval{2};
+  // 0 disables offer timeouts.
+  Seconds offerTimeout{0};
+  // Periodic allocation pass (events trigger passes as well, at once).
+  Seconds allocationInterval{1};
+  int maxCompletedTasksPerFramework = 1000;
+  int maxCompletedFrameworks = 50;
+  // Role weights, "role1=2,role2=3".
+  std::string weights;
+};
+
+}  // namespace agora::master

@@ -1,0 +1,60 @@
+#include "master/registrar.hpp"
+
+namespace agora::master {
+namespace {
+const char kMasterKey[] = "master/info";
+const char kAgentPrefix[] = "agents/";
+const char kFrameworkPrefix[] = "frameworks/";
+}  // namespace
+
+StatusOr<Registrar::Recovered> Registrar::recover() {
+  Recovered recovered;
+  auto master = getProto<internal::MasterRecord>(*store_, kMasterKey);
+  if (!master.isOk()) {
+    return master.status();
+  }
+  recovered.master = *master;
+  auto agents = scanProtos<internal::AgentRecord>(*store_, kAgentPrefix);
+  if (!agents.isOk()) {
+    return agents.status();
+  }
+  recovered.agents = std::move(agents).value();
+  auto frameworks = scanProtos<internal::FrameworkRecord>(*store_, kFrameworkPrefix);
+  if (!frameworks.isOk()) {
+    return frameworks.status();
+  }
+  recovered.frameworks = std::move(frameworks).value();
+  return recovered;
+}
+
+Status Registrar::saveMaster(const internal::MasterRecord& record) {
+  WriteBatch batch;
+  batch.putProto(kMasterKey, record);
+  return store_->write(batch);
+}
+
+Status Registrar::saveAgent(const internal::AgentRecord& record) {
+  WriteBatch batch;
+  batch.putProto(kAgentPrefix + record.info().id().value(), record);
+  return store_->write(batch);
+}
+
+Status Registrar::removeAgent(const std::string& agentId) {
+  WriteBatch batch;
+  batch.remove(kAgentPrefix + agentId);
+  return store_->write(batch);
+}
+
+Status Registrar::saveFramework(const internal::FrameworkRecord& record) {
+  WriteBatch batch;
+  batch.putProto(kFrameworkPrefix + record.info().id().value(), record);
+  return store_->write(batch);
+}
+
+Status Registrar::removeFramework(const std::string& frameworkId) {
+  WriteBatch batch;
+  batch.remove(kFrameworkPrefix + frameworkId);
+  return store_->write(batch);
+}
+
+}  // namespace agora::master

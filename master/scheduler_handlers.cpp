@@ -1,0 +1,410 @@
+// Master handlers for the scheduler protocol (SUBSCRIBE, ACCEPT, DECLINE, KILL, ...), and
+// framework liveness and removal.
+#include <glog/logging.h>
+
+#include "common/base/ids.hpp"
+#include "master/master.hpp"
+#include "master/validation.hpp"
+
+namespace agora::master {
+
+using v1::scheduler::Call;
+using v1::scheduler::Event;
+
+void Master::onSchedulerCall(const std::string& identity, const Call& call) {
+  if (call.call_case() == Call::kSubscribe) {
+    onSubscribe(identity, call.subscribe());
+    return;
+  }
+  auto mapped = frameworkIdentities_.find(identity);
+  auto framework = mapped == frameworkIdentities_.end() ? frameworks_.end()
+                                                        : frameworks_.find(mapped->second);
+  if (framework == frameworks_.end() || mapped->second != call.framework_id().value() ||
+      framework->second->state != FrameworkState::kConnected) {
+    sendError(identity,
+              "framework '" + call.framework_id().value() +
+                  "' is not subscribed on this connection; SUBSCRIBE again with its id",
+              true);
+    return;
+  }
+  FrameworkEntry& entry = *framework->second;
+  entry.lastHeard = loop_.now();
+  switch (call.call_case()) {
+    case Call::kHeartbeat: {
+      Event event;
+      event.mutable_heartbeat();
+      sendToFramework(entry, event);
+      break;
+    }
+    case Call::kAccept:
+      onAccept(entry, call.accept());
+      break;
+    case Call::kDecline:
+      onDecline(entry, call.decline());
+      break;
+    case Call::kRevive:
+      allocator_.revive(entry.id);
+      scheduleAllocation();
+      break;
+    case Call::kSuppress:
+      allocator_.suppress(entry.id);
+      break;
+    case Call::kKill:
+      onKill(entry, call.kill());
+      break;
+    case Call::kAcknowledge:
+      onAcknowledge(entry, call.acknowledge());
+      break;
+    case Call::kReconcile:
+      onReconcile(entry, call.reconcile());
+      break;
+    case Call::kMessage:
+      LOG(WARNING) << "Framework " << entry.id
+                   << " sent MESSAGE; the command executor does not take messages";
+      break;
+    case Call::kTeardown:
+      removeFramework(entry.id, "sent TEARDOWN");
+      break;
+    default:
+      dropInvalid(identity, "scheduler call without a payload");
+  }
+}
+
+void Master::sendError(const std::string& identity, const std::string& message,
+                       bool resubscribe) {
+  v1::Envelope envelope;
+  auto* error = envelope.mutable_event()->mutable_error();
+  error->set_message(message);
+  error->set_resubscribe(resubscribe);
+  router_.send(identity, envelope);
+}
+
+void Master::sendToFramework(const FrameworkEntry& framework, const Event& event) {
+  if (framework.state != FrameworkState::kConnected) {
+    return;
+  }
+  v1::Envelope envelope;
+  *envelope.mutable_event() = event;
+  if (!router_.send(framework.identity, envelope)) {
+    metrics_.increment("master/dropped_messages");
+  }
+}
+
+FrameworkEntry& Master::addFramework(const v1::FrameworkInfo& info, double registeredTime) {
+  auto framework = std::make_unique<FrameworkEntry>();
+  framework->id = info.id().value();
+  framework->info = info;
+  framework->role = info.roles_size() > 0 ? info.roles(0)
+                    : info.role().empty() ? std::string(Resources::kUnreservedRole)
+                                          : info.role();
+  framework->registeredTime = registeredTime;
+  framework->lastHeard = loop_.now();
+  allocator_.addFramework(framework->id, framework->role);
+  FrameworkEntry& entry = *framework;
+  frameworks_[entry.id] = std::move(framework);
+  return entry;
+}
+
+void Master::onSubscribe(const std::string& identity, const Call::Subscribe& call) {
+  v1::FrameworkInfo info = call.framework_info();
+  if (auto error = validateFrameworkInfo(info)) {
+    sendError(identity, "SUBSCRIBE refused: " + *error, false);
+    metrics_.increment("master/invalid_calls");
+    return;
+  }
+  const std::string& requestedId = info.id().value();
+  if (!requestedId.empty() && removedFrameworks_.count(requestedId)) {
+    sendError(identity, "framework " + requestedId + " has been removed", false);
+    return;
+  }
+  FrameworkEntry* framework = nullptr;
+  auto existing = requestedId.empty() ? frameworks_.end() : frameworks_.find(requestedId);
+  if (existing != frameworks_.end()) {
+    framework = existing->second.get();
+    framework->info = info;
+  } else {
+    if (requestedId.empty()) {
+      info.mutable_id()->set_value("F" + newUuid());
+    }
+    internal::FrameworkRecord record;
+    *record.mutable_info() = info;
+    record.set_registered_at(wallSeconds());
+    if (Status s = registrar_->saveFramework(record); !s.isOk()) {
+      sendError(identity, "SUBSCRIBE failed: " + s.message(), true);
+      return;
+    }
+    framework = &addFramework(info, record.registered_at());
+    LOG(INFO) << "Added framework " << framework->id << " (" << info.name() << ") in role "
+              << framework->role;
+  }
+  if (!framework->identity.empty() && framework->identity != identity) {
+    frameworkIdentities_.erase(framework->identity);
+    // Offers made to the old connection may never be answered.
+    rescindOffersOf(framework->offers);
+  }
+  loop_.cancel(framework->failoverTimer);
+  framework->failoverTimer = 0;
+  framework->identity = identity;
+  frameworkIdentities_[identity] = framework->id;
+  framework->lastHeard = loop_.now();
+  if (framework->state != FrameworkState::kConnected) {
+    LOG(INFO) << "Framework " << framework->id << ": DISCONNECTED -> CONNECTED";
+  }
+  framework->state = FrameworkState::kConnected;
+  allocator_.activateFramework(framework->id);
+  Event event;
+  auto* subscribed = event.mutable_subscribed();
+  subscribed->mutable_framework_id()->set_value(framework->id);
+  subscribed->set_heartbeat_interval_seconds(options_.frameworkHeartbeatInterval.count());
+  subscribed->mutable_master_id()->set_value(masterId_);
+  sendToFramework(*framework, event);
+  scheduleAllocation();
+}
+
+void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
+  // Validate the offers: they exist, belong to the framework, and are on one agent.
+  std::string error;
+  std::string agentId;
+  Resources offered;
+  for (const auto& offerId : call.offer_ids()) {
+    auto offer = offers_.find(offerId.value());
+    if (offer == offers_.end() || offer->second.frameworkId != framework.id) {
+      error = "offer " + offerId.value() + " is not outstanding for this framework";
+      break;
+    }
+    if (!agentId.empty() && agentId != offer->second.agentId) {
+      error = "offers span more than one agent";
+      break;
+    }
+    agentId = offer->second.agentId;
+    offered += offer->second.resources;
+  }
+  if (call.offer_ids_size() == 0) {
+    error = "ACCEPT names no offers";
+  }
+  std::optional<Seconds> refuse = Seconds(
+      call.filters().has_refuse_seconds() ? call.filters().refuse_seconds() : 5.0);
+  if (!error.empty()) {
+    LOG(WARNING) << "Framework " << framework.id << ": invalid ACCEPT: " << error;
+    metrics_.increment("master/invalid_calls");
+    for (const auto& op : call.operations()) {
+      for (const auto& task : op.launch().task_infos()) {
+        sendUpdate(framework, masterStatus(task.task_id(), agentId,
+                                           framework.partitionAware() ? v1::TASK_DROPPED
+                                                                      : v1::TASK_LOST,
+                                           v1::TaskStatus::REASON_INVALID_OFFERS, error));
+      }
+    }
+    // Offers that were valid go back to the pool.
+    for (const auto& offerId : call.offer_ids()) {
+      auto offer = offers_.find(offerId.value());
+      if (offer != offers_.end() && offer->second.frameworkId == framework.id) {
+        removeOffer(offerId.value(), std::nullopt);
+      }
+    }
+    return;
+  }
+  for (const auto& offerId : call.offer_ids()) {
+    offers_.at(offerId.value()).resources = Resources();  // Now accounted for below.
+    removeOffer(offerId.value(), std::nullopt);
+  }
+  AgentEntry& agent = *agents_.at(agentId);
+  std::set<std::string> usedIds;
+  for (const TaskKey& key : framework.tasks) {
+    usedIds.insert(key.second);
+  }
+  Resources remaining = offered;
+  for (const auto& op : call.operations()) {
+    for (const auto& task : op.launch().task_infos()) {
+      if (auto invalid = validateTask(task, remaining, usedIds)) {
+        LOG(WARNING) << "Framework " << framework.id << ": invalid task: " << *invalid;
+        metrics_.increment("master/invalid_tasks");
+        sendUpdate(framework, masterStatus(task.task_id(), agentId, v1::TASK_ERROR,
+                                           v1::TaskStatus::REASON_TASK_INVALID, *invalid));
+        continue;
+      }
+      Resources resources = *Resources::fromProto(task.resources());
+      remaining -= resources;
+      usedIds.insert(task.task_id().value());
+      launchTask(framework, agent, task, resources);
+    }
+  }
+  // What no task took goes back at once, filtered for this framework for `refuse`.
+  allocator_.recover(framework.id, agentId, remaining,
+                     loop_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       *refuse));
+  scheduleAllocation();
+}
+
+void Master::onDecline(FrameworkEntry& framework, const Call::Decline& call) {
+  Seconds refuse{call.filters().has_refuse_seconds() ? call.filters().refuse_seconds() : 5.0};
+  for (const auto& offerId : call.offer_ids()) {
+    auto offer = offers_.find(offerId.value());
+    if (offer == offers_.end() || offer->second.frameworkId != framework.id) {
+      LOG(WARNING) << "Framework " << framework.id << " declined unknown offer "
+                   << offerId.value();
+      continue;
+    }
+    removeOffer(offerId.value(), refuse);
+  }
+  scheduleAllocation();
+}
+
+void Master::onKill(FrameworkEntry& framework, const Call::Kill& call) {
+  TaskKey key{framework.id, call.task_id().value()};
+  auto task = tasks_.find(key);
+  if (task == tasks_.end() || isTerminal(task->second.task.state())) {
+    sendUpdate(framework, masterStatus(call.task_id(), call.agent_id().value(), v1::TASK_LOST,
+                                       v1::TaskStatus::REASON_TASK_UNKNOWN,
+                                       "Attempted to kill an unknown task"));
+    return;
+  }
+  auto agent = agents_.find(task->second.task.agent_id().value());
+  if (agent == agents_.end() || agent->second->state != AgentState::kRegistered) {
+    LOG(INFO) << "Kill of task " << key.second << " deferred: its agent is not connected";
+    return;
+  }
+  internal::AgentEvent event;
+  auto* kill = event.mutable_kill_task();
+  kill->mutable_framework_id()->set_value(framework.id);
+  *kill->mutable_task_id() = call.task_id();
+  if (call.has_kill_policy()) {
+    *kill->mutable_kill_policy() = call.kill_policy();
+  }
+  sendToAgent(*agent->second, event);
+}
+
+void Master::onAcknowledge(FrameworkEntry& framework, const Call::Acknowledge& call) {
+  auto agent = agents_.find(call.agent_id().value());
+  if (agent == agents_.end() || agent->second->state != AgentState::kRegistered) {
+    VLOG(1) << "Acknowledgement for agent " << call.agent_id().value()
+            << " dropped: agent not connected (it will retry the update)";
+    return;
+  }
+  internal::AgentEvent event;
+  auto* ack = event.mutable_status_update_ack();
+  ack->mutable_framework_id()->set_value(framework.id);
+  *ack->mutable_task_id() = call.task_id();
+  ack->set_uuid(call.uuid());
+  sendToAgent(*agent->second, event);
+}
+
+void Master::onReconcile(FrameworkEntry& framework, const Call::Reconcile& call) {
+  auto answer = [&](const v1::TaskID& taskId, const std::string& agentId) {
+    auto task = tasks_.find({framework.id, taskId.value()});
+    if (task != tasks_.end()) {
+      const v1::Task& t = task->second.task;
+      v1::TaskState state = t.state();
+      if (state == v1::TASK_UNREACHABLE && !framework.partitionAware()) {
+        state = v1::TASK_LOST;
+      }
+      v1::TaskStatus status = masterStatus(taskId, t.agent_id().value(), state,
+                                           v1::TaskStatus::REASON_RECONCILIATION, "");
+      if (t.statuses_size() > 0) {
+        status.set_message(t.statuses(t.statuses_size() - 1).message());
+        if (t.statuses(t.statuses_size() - 1).has_exit_code()) {
+          status.set_exit_code(t.statuses(t.statuses_size() - 1).exit_code());
+        }
+      }
+      sendUpdate(framework, status);
+      return;
+    }
+    for (const auto& done : framework.completedTasks) {
+      if (done.task_id().value() == taskId.value()) {
+        sendUpdate(framework, masterStatus(taskId, done.agent_id().value(), done.state(),
+                                           v1::TaskStatus::REASON_RECONCILIATION, ""));
+        return;
+      }
+    }
+    auto agent = agents_.find(agentId);
+    v1::TaskState state = !framework.partitionAware()                        ? v1::TASK_LOST
+                          : agent == agents_.end()                           ? v1::TASK_UNKNOWN
+                          : agent->second->state == AgentState::kUnreachable ? v1::TASK_UNREACHABLE
+                                                                             : v1::TASK_GONE;
+    sendUpdate(framework, masterStatus(taskId, agentId, state,
+                                       v1::TaskStatus::REASON_RECONCILIATION,
+                                       "Task is unknown to the master"));
+  };
+  if (call.tasks_size() == 0) {
+    for (const TaskKey& key : framework.tasks) {
+      const v1::Task& task = tasks_.at(key).task;
+      answer(task.task_id(), task.agent_id().value());
+    }
+    return;
+  }
+  for (const auto& task : call.tasks()) {
+    answer(task.task_id(), task.agent_id().value());
+  }
+}
+
+void Master::checkFrameworkHealth() {
+  TimePoint now = loop_.now();
+  auto limit = options_.frameworkHeartbeatInterval * 3;
+  for (auto& [id, framework] : frameworks_) {
+    if (framework->state == FrameworkState::kConnected && now - framework->lastHeard > limit) {
+      disconnectFramework(*framework, "sent no heartbeat for 3 intervals");
+    }
+  }
+}
+
+void Master::disconnectFramework(FrameworkEntry& framework, const std::string& why) {
+  LOG(INFO) << "Framework " << framework.id << " " << why
+            << ": CONNECTED -> DISCONNECTED; failover_timeout "
+            << framework.info.failover_timeout() << "s";
+  framework.state = FrameworkState::kDisconnected;
+  frameworkIdentities_.erase(framework.identity);
+  framework.identity.clear();
+  rescindOffersOf(framework.offers);
+  allocator_.deactivateFramework(framework.id);
+  std::string id = framework.id;
+  framework.failoverTimer =
+      loop_.runAfter(Seconds(framework.info.failover_timeout()), [this, id] {
+        removeFramework(id, "did not re-subscribe within its failover_timeout");
+      });
+}
+
+void Master::removeFramework(const std::string& frameworkId, const std::string& why) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) {
+    return;
+  }
+  FrameworkEntry& framework = *it->second;
+  LOG(INFO) << "Removing framework " << frameworkId << ": " << why;
+  if (Status s = registrar_->removeFramework(frameworkId); !s.isOk()) {
+    LOG(ERROR) << "Cannot remove framework " << frameworkId << " from the registry: "
+               << s.message();
+  }
+  loop_.cancel(framework.failoverTimer);
+  rescindOffersOf(framework.offers);
+  std::set<std::string> agentsWithTasks;
+  for (const TaskKey& key : std::set<TaskKey>(framework.tasks)) {
+    auto task = tasks_.find(key);
+    if (task != tasks_.end()) {
+      agentsWithTasks.insert(task->second.task.agent_id().value());
+      agents_.count(task->second.task.agent_id().value()) &&
+          agents_.at(task->second.task.agent_id().value())->tasks.erase(key);
+      tasks_.erase(task);
+    }
+  }
+  for (const std::string& agentId : agentsWithTasks) {
+    auto agent = agents_.find(agentId);
+    if (agent != agents_.end() && agent->second->state == AgentState::kRegistered) {
+      internal::AgentEvent event;
+      event.mutable_shutdown_framework()->mutable_framework_id()->set_value(frameworkId);
+      sendToAgent(*agent->second, event);
+    }
+  }
+  if (!framework.identity.empty()) {
+    frameworkIdentities_.erase(framework.identity);
+  }
+  allocator_.removeFramework(frameworkId);
+  completedFrameworks_.push_back(framework.info);
+  while (completedFrameworks_.size() > static_cast<size_t>(options_.maxCompletedFrameworks)) {
+    completedFrameworks_.pop_front();
+  }
+  removedFrameworks_.insert(frameworkId);
+  frameworks_.erase(it);
+  scheduleAllocation();
+}
+
+}  // namespace agora::master

@@ -1,0 +1,211 @@
+// Read-only JSON views of the master's state for the HTTP API (Mesos /state shapes).
+#include <algorithm>
+
+#include "common/base/ids.hpp"
+#include "common/http/http.hpp"
+#include "master/master.hpp"
+
+namespace agora::master {
+namespace {
+
+nlohmann::json statusJson(const v1::TaskStatus& status) {
+  nlohmann::json out = {{"state", v1::TaskState_Name(status.state())},
+                        {"timestamp", status.timestamp()},
+                        {"source", v1::TaskStatus::Source_Name(status.source())},
+                        {"reason", v1::TaskStatus::Reason_Name(status.reason())},
+                        {"message", status.message()}};
+  if (status.has_exit_code()) {
+    out["exit_code"] = status.exit_code();
+  }
+  if (status.has_healthy()) {
+    out["healthy"] = status.healthy();
+  }
+  return out;
+}
+
+nlohmann::json taskJson(const v1::Task& task) {
+  auto resources = Resources::fromProto(task.resources());
+  nlohmann::json statuses = nlohmann::json::array();
+  for (const auto& status : task.statuses()) {
+    statuses.push_back(statusJson(status));
+  }
+  return {{"id", task.task_id().value()},
+          {"name", task.name()},
+          {"framework_id", task.framework_id().value()},
+          {"executor_id", ""},
+          {"slave_id", task.agent_id().value()},
+          {"state", v1::TaskState_Name(task.state())},
+          {"role", task.role()},
+          {"resources", resources.isOk() ? resources->toJson() : nlohmann::json::object()},
+          {"statuses", statuses}};
+}
+
+}  // namespace
+
+nlohmann::json Master::stateJson() const {
+  nlohmann::json slaves = nlohmann::json::array();
+  int active = 0;
+  int unreachable = 0;
+  for (const auto& [id, agent] : agents_) {
+    Resources used;
+    for (const TaskKey& key : agent->tasks) {
+      auto task = tasks_.find(key);
+      if (task != tasks_.end()) {
+        used += task->second.resources;
+      }
+    }
+    Resources offered;
+    for (const std::string& offerId : agent->offers) {
+      offered += offers_.at(offerId).resources;
+    }
+    active += agent->state == AgentState::kRegistered;
+    unreachable += agent->state == AgentState::kUnreachable;
+    slaves.push_back({{"id", id},
+                      {"hostname", agent->info.hostname()},
+                      {"port", agent->info.port()},
+                      {"http_address", agent->httpAddress()},
+                      {"attributes", attributesToJson(agent->info.attributes())},
+                      {"resources", agent->total.toJson()},
+                      {"used_resources", used.toJson()},
+                      {"offered_resources", offered.toJson()},
+                      {"active", agent->state == AgentState::kRegistered},
+                      {"state", toString(agent->state)},
+                      {"registered_time", agent->registeredTime}});
+  }
+  auto frameworkJson = [&](const v1::FrameworkInfo& info) {
+    return nlohmann::json{{"id", info.id().value()},
+                          {"name", info.name()},
+                          {"user", info.user()},
+                          {"failover_timeout", info.failover_timeout()}};
+  };
+  nlohmann::json frameworks = nlohmann::json::array();
+  for (const auto& [id, framework] : frameworks_) {
+    nlohmann::json out = frameworkJson(framework->info);
+    Resources used;
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const TaskKey& key : framework->tasks) {
+      const TaskEntry& task = tasks_.at(key);
+      used += task.resources;
+      tasks.push_back(taskJson(task.task));
+    }
+    nlohmann::json completed = nlohmann::json::array();
+    for (const v1::Task& task : framework->completedTasks) {
+      completed.push_back(taskJson(task));
+    }
+    Resources offered;
+    nlohmann::json offers = nlohmann::json::array();
+    for (const std::string& offerId : framework->offers) {
+      const OfferEntry& offer = offers_.at(offerId);
+      offered += offer.resources;
+      offers.push_back({{"id", offerId},
+                        {"slave_id", offer.agentId},
+                        {"resources", offer.resources.toJson()}});
+    }
+    out["role"] = framework->role;
+    out["roles"] = nlohmann::json::array({framework->role});
+    out["active"] = framework->state == FrameworkState::kConnected;
+    out["connected"] = framework->state == FrameworkState::kConnected;
+    out["registered_time"] = framework->registeredTime;
+    out["used_resources"] = used.toJson();
+    out["offered_resources"] = offered.toJson();
+    out["tasks"] = tasks;
+    out["completed_tasks"] = completed;
+    out["offers"] = offers;
+    out["suppressed"] = allocator_.isSuppressed(id);
+    out["pending_reason"] = allocator_.pendingReason(id, loop_.now());
+    frameworks.push_back(out);
+  }
+  nlohmann::json completedFrameworks = nlohmann::json::array();
+  for (const auto& info : completedFrameworks_) {
+    completedFrameworks.push_back(frameworkJson(info));
+  }
+  return {{"id", masterId_},
+          {"version", "0.1.0"},
+          {"hostname", options_.hostname.empty() ? options_.ip : options_.hostname},
+          {"start_time", startTime_},
+          {"zmq_endpoint", zmqEndpoint_},
+          {"activated_slaves", active},
+          {"unreachable_slaves", unreachable},
+          {"slaves", slaves},
+          {"frameworks", frameworks},
+          {"completed_frameworks", completedFrameworks}};
+}
+
+nlohmann::json Master::tasksJson(const std::map<std::string, std::string>& query) const {
+  auto param = [&](const std::string& name) {
+    auto it = query.find(name);
+    return it == query.end() ? std::string() : it->second;
+  };
+  size_t limit = param("limit").empty() ? 100 : std::stoul(param("limit"));
+  size_t offset = param("offset").empty() ? 0 : std::stoul(param("offset"));
+  std::string frameworkId = param("framework_id");
+  std::string taskId = param("task_id");
+  std::string state = param("state");
+  std::vector<const v1::Task*> matched;
+  auto consider = [&](const v1::Task& task) {
+    if ((frameworkId.empty() || task.framework_id().value() == frameworkId) &&
+        (taskId.empty() || task.task_id().value() == taskId) &&
+        (state.empty() || v1::TaskState_Name(task.state()) == state)) {
+      matched.push_back(&task);
+    }
+  };
+  for (const auto& [key, entry] : tasks_) {
+    consider(entry.task);
+  }
+  for (const auto& [id, framework] : frameworks_) {
+    for (const v1::Task& task : framework->completedTasks) {
+      consider(task);
+    }
+  }
+  if (param("order") == "des") {
+    std::reverse(matched.begin(), matched.end());
+  }
+  nlohmann::json tasks = nlohmann::json::array();
+  for (size_t i = offset; i < matched.size() && tasks.size() < limit; ++i) {
+    tasks.push_back(taskJson(*matched[i]));
+  }
+  return {{"tasks", tasks}};
+}
+
+void Master::refreshGauges() {
+  std::map<std::string, double> byState;
+  for (const auto& [key, entry] : tasks_) {
+    std::string name = v1::TaskState_Name(entry.task.state()).substr(5);
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    byState[name] += 1;
+  }
+  for (const char* state : {"staging", "starting", "running", "killing", "unreachable"}) {
+    metrics_.set(std::string("master/tasks_") + state, byState[state]);
+  }
+  int active = 0;
+  int unreachable = 0;
+  Resources total;
+  Resources used;
+  for (const auto& [id, agent] : agents_) {
+    if (agent->state == AgentState::kRegistered) {
+      ++active;
+      total += agent->total;
+    }
+    unreachable += agent->state == AgentState::kUnreachable;
+  }
+  for (const auto& [key, entry] : tasks_) {
+    used += entry.resources;
+  }
+  int connected = 0;
+  for (const auto& [id, framework] : frameworks_) {
+    connected += framework->state == FrameworkState::kConnected;
+  }
+  metrics_.set("master/slaves_active", active);
+  metrics_.set("master/slaves_unreachable", unreachable);
+  metrics_.set("master/frameworks_connected", connected);
+  metrics_.set("master/frameworks_disconnected", frameworks_.size() - connected);
+  metrics_.set("master/outstanding_offers", offers_.size());
+  metrics_.set("master/uptime_secs", wallSeconds() - startTime_);
+  metrics_.set("master/elected", 1);
+  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+    metrics_.set(std::string("master/") + name + "_total", total.scalar(name));
+    metrics_.set(std::string("master/") + name + "_used", used.scalar(name));
+  }
+}
+
+}  // namespace agora::master

@@ -1,0 +1,121 @@
+// Task bookkeeping: launch, status changes, completion.
+#include <glog/logging.h>
+
+#include "common/base/ids.hpp"
+#include "master/master.hpp"
+
+namespace agora::master {
+
+void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::TaskInfo& info,
+                        const Resources& resources) {
+  TaskKey key{framework.id, info.task_id().value()};
+  TaskEntry entry;
+  v1::Task& task = entry.task;
+  task.set_name(info.name());
+  *task.mutable_task_id() = info.task_id();
+  task.mutable_framework_id()->set_value(framework.id);
+  task.mutable_agent_id()->set_value(agent.id);
+  task.set_state(v1::TASK_STAGING);
+  *task.mutable_resources() = info.resources();
+  *task.mutable_labels() = info.labels();
+  *task.mutable_command() = info.command();
+  task.set_role(framework.role);
+  v1::TaskStatus staging = masterStatus(info.task_id(), agent.id, v1::TASK_STAGING,
+                                        v1::TaskStatus::REASON_UNKNOWN, "");
+  *task.add_statuses() = staging;
+  entry.resources = resources;
+  tasks_[key] = std::move(entry);
+  framework.tasks.insert(key);
+  agent.tasks.insert(key);
+
+  internal::AgentEvent event;
+  auto* run = event.mutable_run_task();
+  *run->mutable_framework() = framework.info;
+  *run->mutable_task() = info;
+  run->mutable_task()->mutable_agent_id()->set_value(agent.id);
+  sendToAgent(agent, event);
+  metrics_.increment("master/tasks_launched");
+  VLOG(1) << "Launching task " << key.second << " of framework " << key.first << " on agent "
+          << agent.id;
+}
+
+bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
+  auto it = tasks_.find(key);
+  if (it == tasks_.end()) {
+    return false;
+  }
+  v1::Task& task = it->second.task;
+  bool wasTerminal = isTerminal(task.state());
+  // A retried update must not move a task backwards out of a terminal state.
+  if (!wasTerminal || isTerminal(status.state())) {
+    task.set_state(status.state());
+  }
+  const auto& statuses = task.statuses();
+  bool duplicate = !status.uuid().empty() &&
+                   std::any_of(statuses.begin(), statuses.end(),
+                               [&](const v1::TaskStatus& s) { return s.uuid() == status.uuid(); });
+  if (!duplicate) {
+    *task.add_statuses() = status;
+    // Keep the history bounded.
+    if (task.statuses_size() > 20) {
+      task.mutable_statuses()->DeleteSubrange(0, task.statuses_size() - 20);
+    }
+  }
+  if (!wasTerminal && isTerminal(status.state())) {
+    completeTask(key);
+  }
+  return true;
+}
+
+void Master::completeTask(const TaskKey& key) {
+  auto it = tasks_.find(key);
+  TaskEntry& entry = it->second;
+  const std::string agentId = entry.task.agent_id().value();
+  allocator_.recover(key.first, agentId, entry.resources);
+  metrics_.increment(std::string("master/tasks_") +
+                     [&] {
+                       std::string name = v1::TaskState_Name(entry.task.state()).substr(5);
+                       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+                       return name;
+                     }() +
+                     "_total");
+  auto framework = frameworks_.find(key.first);
+  if (framework != frameworks_.end()) {
+    framework->second->tasks.erase(key);
+    framework->second->completedTasks.push_back(entry.task);
+    while (framework->second->completedTasks.size() >
+           static_cast<size_t>(options_.maxCompletedTasksPerFramework)) {
+      framework->second->completedTasks.pop_front();
+    }
+  }
+  auto agent = agents_.find(agentId);
+  if (agent != agents_.end()) {
+    agent->second->tasks.erase(key);
+  }
+  tasks_.erase(it);
+  scheduleAllocation();
+}
+
+void Master::sendUpdate(FrameworkEntry& framework, v1::TaskStatus status) {
+  v1::scheduler::Event event;
+  *event.mutable_update()->mutable_status() = std::move(status);
+  sendToFramework(framework, event);
+}
+
+v1::TaskStatus Master::masterStatus(const v1::TaskID& taskId, const std::string& agentId,
+                                    v1::TaskState state, v1::TaskStatus::Reason reason,
+                                    const std::string& message) const {
+  v1::TaskStatus status;
+  *status.mutable_task_id() = taskId;
+  status.set_state(state);
+  status.set_reason(reason);
+  status.set_message(message);
+  status.set_source(v1::TaskStatus::SOURCE_MASTER);
+  status.set_timestamp(wallSeconds());
+  if (!agentId.empty()) {
+    status.mutable_agent_id()->set_value(agentId);
+  }
+  return status;
+}
+
+}  // namespace agora::master

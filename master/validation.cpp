@@ -1,0 +1,82 @@
+#include "master/validation.hpp"
+
+#include <algorithm>
+
+namespace agora::master {
+
+Error validateRole(const std::string& role) {
+  if (role.empty() || role == "*") {
+    return std::nullopt;
+  }
+  if (role == "." || role == ".." || role.front() == '-' || role.front() == '/' ||
+      role.back() == '/') {
+    return "role '" + role + "' is not a valid role name";
+  }
+  for (char c : role) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '\\' || !std::isprint(c)) {
+      return "role '" + role + "' contains whitespace or a control character";
+    }
+  }
+  return std::nullopt;
+}
+
+Error validateAgentInfo(const v1::AgentInfo& info) {
+  if (info.hostname().empty()) {
+    return "agent info has no hostname";
+  }
+  if (info.port() <= 0 || info.port() > 65535) {
+    return "agent info has invalid port " + std::to_string(info.port());
+  }
+  auto resources = Resources::fromProto(info.resources());
+  if (!resources.isOk()) {
+    return "agent resources: " + resources.status().message();
+  }
+  return std::nullopt;
+}
+
+Error validateFrameworkInfo(const v1::FrameworkInfo& info) {
+  if (info.name().empty()) {
+    return "framework_info.name is empty";
+  }
+  if (info.failover_timeout() < 0) {
+    return "framework_info.failover_timeout is negative";
+  }
+  if (info.roles_size() > 1) {
+    return "framework_info.roles: only one role per framework is supported for now";
+  }
+  std::string role = info.roles_size() == 1 ? info.roles(0) : info.role();
+  return validateRole(role);
+}
+
+Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
+                   const std::set<std::string>& usedIds) {
+  const std::string& id = task.task_id().value();
+  if (id.empty()) {
+    return "task has no task_id";
+  }
+  if (id.size() > 255 || id.find('/') != std::string::npos || id == "." || id == ".." ||
+      std::any_of(id.begin(), id.end(),
+                  [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == 0; })) {
+    return "task_id '" + id + "' must be 1-255 characters without '/' or whitespace";
+  }
+  if (usedIds.count(id)) {
+    return "task_id '" + id + "' is already in use by this framework";
+  }
+  if (!task.has_command() || (task.command().value().empty())) {
+    return "task '" + id + "' has no command";
+  }
+  auto resources = Resources::fromProto(task.resources());
+  if (!resources.isOk()) {
+    return "task '" + id + "' resources: " + resources.status().message();
+  }
+  if (resources->scalar("cpus") <= 0 && resources->scalar("mem") <= 0) {
+    return "task '" + id + "' uses no cpus and no mem";
+  }
+  if (!remaining.contains(*resources)) {
+    return "task '" + id + "' uses " + resources->toString() +
+           ", more than the offers have left (" + remaining.toString() + ")";
+  }
+  return std::nullopt;
+}
+
+}  // namespace agora::master
