@@ -1,0 +1,141 @@
+// The DRF allocator: one offer per agent per framework, fairness by dominant share and
+// role weight, decline filters, suppress/revive, recovery and agent removal.
+#include <gtest/gtest.h>
+
+#include "master/allocator/drf_allocator.hpp"
+
+namespace agora::master {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Resources res(const std::string& text) { return *Resources::parse(text); }
+
+TEST(DrfAllocatorTest, OffersEachAgentToOneFramework) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:4096"));
+  allocator.addAgent("a2", res("cpus:4;mem:4096"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  auto allocations = allocator.allocate(now);
+  ASSERT_EQ(allocations.size(), 2u);
+  EXPECT_EQ(allocations[0].frameworkId, "f1");
+  EXPECT_DOUBLE_EQ(allocations[0].resources.scalar("cpus") + allocations[1].resources.scalar("cpus"),
+                   8);
+  // Everything is allocated: a second pass offers nothing.
+  EXPECT_TRUE(allocator.allocate(now).empty());
+}
+
+TEST(DrfAllocatorTest, LowestDominantShareGoesFirst) {
+  DrfAllocator allocator;
+  allocator.addFramework("f1", "*");
+  allocator.addFramework("f2", "*");
+  allocator.addAgent("a1", res("cpus:10;mem:1000"));
+  allocator.addUsed("f1", "a1", res("cpus:5"));  // f1 already holds half the cpus.
+  allocator.addAgent("a2", res("cpus:10;mem:1000"));
+  auto allocations = allocator.allocate(Clock::now());
+  ASSERT_EQ(allocations.size(), 2u);
+  // Whichever agent comes first goes to f2 (share 0 < 0.25).
+  EXPECT_EQ(allocations[0].frameworkId, "f2");
+}
+
+TEST(DrfAllocatorTest, WeightsDivideRoleShares) {
+  DrfAllocator allocator;
+  allocator.setWeight("heavy", 3);
+  allocator.addFramework("light", "light");
+  allocator.addFramework("heavy", "heavy");
+  for (int i = 0; i < 40; ++i) {
+    allocator.addAgent("a" + std::to_string(i), res("cpus:1;mem:100"));
+  }
+  auto allocations = allocator.allocate(Clock::now());
+  int heavy = 0;
+  for (const auto& a : allocations) heavy += a.frameworkId == "heavy";
+  EXPECT_EQ(allocations.size(), 40u);
+  EXPECT_EQ(heavy, 30);  // 3:1.
+}
+
+TEST(DrfAllocatorTest, DeclineFilterHoldsUntilExpiryOrMoreResources) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  auto first = allocator.allocate(now);
+  ASSERT_EQ(first.size(), 1u);
+  allocator.recover("f1", "a1", first[0].resources, now + std::chrono::seconds(5));
+  EXPECT_TRUE(allocator.allocate(now + std::chrono::seconds(1)).empty());
+  EXPECT_NE(allocator.pendingReason("f1", now + std::chrono::seconds(1)).find("DECLINE"),
+            std::string::npos);
+  EXPECT_EQ(allocator.allocate(now + std::chrono::seconds(6)).size(), 1u);
+}
+
+TEST(DrfAllocatorTest, FilteredAgentGoesToAnotherFramework) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  auto first = allocator.allocate(now);
+  ASSERT_EQ(first.size(), 1u);
+  allocator.addFramework("f2", "*");
+  allocator.recover(first[0].frameworkId, "a1", first[0].resources, now + std::chrono::hours(1));
+  auto second = allocator.allocate(now);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0].frameworkId, first[0].frameworkId);
+}
+
+TEST(DrfAllocatorTest, SuppressAndReviveClearFilters) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  allocator.suppress("f1");
+  EXPECT_TRUE(allocator.allocate(now).empty());
+  allocator.revive("f1");
+  auto offers = allocator.allocate(now);
+  ASSERT_EQ(offers.size(), 1u);
+  allocator.recover("f1", "a1", offers[0].resources, now + std::chrono::hours(1));
+  EXPECT_TRUE(allocator.allocate(now).empty());
+  allocator.revive("f1");
+  EXPECT_EQ(allocator.allocate(now).size(), 1u);
+}
+
+TEST(DrfAllocatorTest, ReservedResourcesOnlyGoToTheirRole) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus(eng):2;cpus:1;mem:100"));
+  allocator.addFramework("f1", "other");
+  auto offers = allocator.allocate(Clock::now());
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_DOUBLE_EQ(offers[0].resources.scalar("cpus"), 1);
+  allocator.addFramework("f2", "eng");
+  offers = allocator.allocate(Clock::now());
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].frameworkId, "f2");
+  EXPECT_DOUBLE_EQ(offers[0].resources.scalar("cpus"), 2);
+}
+
+TEST(DrfAllocatorTest, RemovingAgentOrFrameworkReleasesAllocation) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addAgent("a2", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  ASSERT_EQ(allocator.allocate(now).size(), 2u);
+  allocator.removeAgent("a1");
+  EXPECT_DOUBLE_EQ(allocator.allocatedTo("f1").scalar("cpus"), 4);
+  allocator.removeFramework("f1");
+  EXPECT_DOUBLE_EQ(allocator.available("a2").scalar("cpus"), 4);
+  allocator.addFramework("f2", "*");
+  EXPECT_EQ(allocator.allocate(now).size(), 1u);
+}
+
+TEST(DrfAllocatorTest, InactiveFrameworksGetNothing) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  allocator.deactivateFramework("f1");
+  EXPECT_TRUE(allocator.allocate(Clock::now()).empty());
+  allocator.activateFramework("f1");
+  EXPECT_EQ(allocator.allocate(Clock::now()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace agora::master
