@@ -1,0 +1,247 @@
+// The master process over its real ZeroMQ socket, with the test speaking the agent and
+// scheduler protocols itself: registration, heartbeats, the offer cycle, ACCEPT validation,
+// and malformed input (which must be dropped and counted, never crash the master).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include "common/base/ids.hpp"
+#include "common/http/http.hpp"
+#include "common/resources/resources.hpp"
+#include "common/transport/sockets.hpp"
+#include "tests/support/cluster.hpp"
+
+namespace agora {
+namespace {
+
+using testing::TestCluster;
+
+class Peer {
+ public:
+  Peer(zmq::context_t& context, const std::string& endpoint)
+      : dealer_(context, "test-" + newUuid()) {
+    EXPECT_TRUE(dealer_.connect(endpoint).isOk());
+  }
+  void send(const v1::Envelope& envelope) { ASSERT_TRUE(dealer_.send(envelope)); }
+  // The next envelope matching `match`, skipping others (heartbeats, pings).
+  std::optional<v1::Envelope> next(const std::function<bool(const v1::Envelope&)>& match,
+                                   double seconds = 10) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      zmq::pollitem_t item{dealer_.socket()->handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(50));
+      while (auto got = dealer_.receive()) {
+        if (got->isOk() && match(**got)) {
+          return **got;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  DealerSocket dealer_;
+};
+
+class MasterProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The test's fake framework does not heartbeat: give it a long interval.
+    cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
+    auto endpoint = discoverMasterEndpoint(*parseHostPort(cluster_.masterAddress()));
+    ASSERT_TRUE(endpoint.isOk()) << endpoint.status().message();
+    endpoint_ = *endpoint;
+  }
+
+  // Registers a fake agent and returns its id.
+  std::string registerAgent(Peer& agent, const std::string& resources) {
+    v1::Envelope envelope;
+    auto* info = envelope.mutable_agent_call()->mutable_register_()->mutable_info();
+    info->set_hostname("127.0.0.1");
+    info->set_port(1);
+    Resources::parse(resources)->toProto(info->mutable_resources());
+    agent.send(envelope);
+    auto reply = agent.next([](const v1::Envelope& e) { return e.agent_event().has_registered(); });
+    EXPECT_TRUE(reply.has_value()) << "agent was not registered";
+    return reply ? reply->agent_event().registered().agent_id().value() : "";
+  }
+
+  std::string subscribe(Peer& framework, const std::string& name, double failoverTimeout = 0) {
+    v1::Envelope envelope;
+    auto* info = envelope.mutable_call()->mutable_subscribe()->mutable_framework_info();
+    info->set_name(name);
+    info->set_failover_timeout(failoverTimeout);
+    framework.send(envelope);
+    auto reply = framework.next([](const v1::Envelope& e) { return e.event().has_subscribed(); });
+    EXPECT_TRUE(reply.has_value()) << "framework was not subscribed";
+    return reply ? reply->event().subscribed().framework_id().value() : "";
+  }
+
+  double metric(const std::string& key) {
+    auto snapshot = httpGetJson(*parseHostPort(cluster_.masterAddress()), "/metrics/snapshot");
+    return snapshot.isOk() ? snapshot->value(key, 0.0) : -1;
+  }
+
+  TestCluster cluster_;
+  zmq::context_t context_;
+  std::string endpoint_;
+};
+
+TEST_F(MasterProtocolTest, AgentRegistrationIsPersistedAndOffered) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:2;mem:512");
+  ASSERT_FALSE(agentId.empty());
+  EXPECT_TRUE(cluster_.waitForAgents(1));
+
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribe(framework, "test");
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  ASSERT_EQ(offers->event().offers().offers_size(), 1);
+  const v1::Offer& offer = offers->event().offers().offers(0);
+  EXPECT_EQ(offer.agent_id().value(), agentId);
+  EXPECT_DOUBLE_EQ(Resources::fromProto(offer.resources())->scalar("cpus"), 2);
+
+  // Accept with one valid task and one that asks for too much.
+  v1::Envelope accept;
+  accept.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  auto* call = accept.mutable_call()->mutable_accept();
+  *call->add_offer_ids() = offer.id();
+  auto* launch = call->add_operations()->mutable_launch();
+  for (const auto& [id, res] : {std::pair{"ok", "cpus:1;mem:128"}, {"big", "cpus:5;mem:1"}}) {
+    v1::TaskInfo* task = launch->add_task_infos();
+    task->set_name(id);
+    task->mutable_task_id()->set_value(id);
+    task->mutable_command()->set_value("true");
+    Resources::parse(res)->toProto(task->mutable_resources());
+  }
+  framework.send(accept);
+  auto run = agent.next([](const v1::Envelope& e) { return e.agent_event().has_run_task(); });
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->agent_event().run_task().task().task_id().value(), "ok");
+  auto error = framework.next([](const v1::Envelope& e) {
+    return e.event().has_update() && e.event().update().status().state() == v1::TASK_ERROR;
+  });
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->event().update().status().task_id().value(), "big");
+  EXPECT_NE(error->event().update().status().message().find("more than"), std::string::npos);
+
+  // The agent reports RUNNING; the framework gets it with the uuid and acknowledges.
+  v1::Envelope update;
+  update.mutable_agent_call()->mutable_agent_id()->set_value(agentId);
+  auto* su = update.mutable_agent_call()->mutable_status_update();
+  su->mutable_framework_id()->set_value(frameworkId);
+  su->mutable_status()->mutable_task_id()->set_value("ok");
+  su->mutable_status()->set_state(v1::TASK_RUNNING);
+  su->mutable_status()->set_uuid("u1");
+  agent.send(update);
+  auto running = framework.next([](const v1::Envelope& e) {
+    return e.event().has_update() && e.event().update().status().state() == v1::TASK_RUNNING;
+  });
+  ASSERT_TRUE(running.has_value());
+  v1::Envelope ack;
+  ack.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  ack.mutable_call()->mutable_acknowledge()->mutable_agent_id()->set_value(agentId);
+  ack.mutable_call()->mutable_acknowledge()->mutable_task_id()->set_value("ok");
+  ack.mutable_call()->mutable_acknowledge()->set_uuid("u1");
+  framework.send(ack);
+  auto forwarded =
+      agent.next([](const v1::Envelope& e) { return e.agent_event().has_status_update_ack(); });
+  ASSERT_TRUE(forwarded.has_value());
+  EXPECT_EQ(forwarded->agent_event().status_update_ack().uuid(), "u1");
+  EXPECT_EQ(cluster_.findTask("ok")["state"], "TASK_RUNNING");
+}
+
+TEST_F(MasterProtocolTest, SilentAgentBecomesUnreachableAndOffersAreRescinded) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:1;mem:128");
+  Peer framework(context_, endpoint_);
+  subscribe(framework, "test");
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  // The fake agent never heartbeats: within ~2s it is unreachable and the offer rescinded.
+  auto rescind = framework.next([](const v1::Envelope& e) { return e.event().has_rescind(); }, 15);
+  ASSERT_TRUE(rescind.has_value());
+  EXPECT_EQ(rescind->event().rescind().offer_id().value(),
+            offers->event().offers().offers(0).id().value());
+  EXPECT_TRUE(cluster_.waitFor([&] { return cluster_.state()["unreachable_slaves"] == 1; }, 10,
+                               "the agent is unreachable"));
+  // Any call from the old connection now asks it to re-register.
+  v1::Envelope heartbeat;
+  heartbeat.mutable_agent_call()->mutable_agent_id()->set_value(agentId);
+  heartbeat.mutable_agent_call()->mutable_heartbeat();
+  agent.send(heartbeat);
+  EXPECT_TRUE(agent.next([](const v1::Envelope& e) {
+    return e.agent_event().has_reregister_request();
+  }));
+}
+
+TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
+  zmq::socket_t raw(context_, zmq::socket_type::dealer);
+  raw.connect(endpoint_);
+  raw.send(zmq::str_buffer("no empty frame"), zmq::send_flags::none);
+  raw.send(zmq::message_t(), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("\xff\xfe garbage protobuf"), zmq::send_flags::none);
+  raw.send(zmq::message_t(), zmq::send_flags::sndmore);
+  raw.send(zmq::str_buffer("\x08\x09"), zmq::send_flags::none);  // Wrong version.
+  EXPECT_TRUE(cluster_.waitFor([&] { return metric("master/invalid_messages") >= 3; }, 10,
+                               "three malformed messages are counted"));
+  // Calls from an unsubscribed connection get an ERROR asking to subscribe.
+  Peer stranger(context_, endpoint_);
+  v1::Envelope kill;
+  kill.mutable_call()->mutable_framework_id()->set_value("nope");
+  kill.mutable_call()->mutable_kill()->mutable_task_id()->set_value("t");
+  stranger.send(kill);
+  auto error = stranger.next([](const v1::Envelope& e) { return e.event().has_error(); });
+  ASSERT_TRUE(error.has_value());
+  EXPECT_TRUE(error->event().error().resubscribe());
+  // An invalid SUBSCRIBE is refused with the reason.
+  v1::Envelope subscribe;
+  subscribe.mutable_call()->mutable_subscribe()->mutable_framework_info()->set_name("");
+  stranger.send(subscribe);
+  error = stranger.next([](const v1::Envelope& e) { return e.event().has_error(); });
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->event().error().message().find("name"), std::string::npos);
+  // Bad HTTP gets a 4xx with a JSON message; the master is still healthy.
+  auto bad = httpGet(*parseHostPort(cluster_.masterAddress()), "/tasks?limit=-3");
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_NE(bad.status().message().find("400"), std::string::npos);
+  EXPECT_FALSE(cluster_.state().is_null());
+}
+
+TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:1;mem:128");
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribe(framework, "durable", 60);
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
+  // The same ZeroMQ port is reused; the agent re-registers with its id and is accepted.
+  v1::Envelope reregister;
+  auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
+  info->set_hostname("127.0.0.1");
+  info->set_port(1);
+  info->mutable_id()->set_value(agentId);
+  Resources::parse("cpus:1;mem:128")->toProto(info->mutable_resources());
+  agent.send(reregister);
+  EXPECT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_reregistered(); },
+                         15));
+  v1::Envelope resubscribe;
+  auto* fw = resubscribe.mutable_call()->mutable_subscribe()->mutable_framework_info();
+  fw->set_name("durable");
+  fw->set_failover_timeout(60);
+  fw->mutable_id()->set_value(frameworkId);
+  framework.send(resubscribe);
+  auto subscribed =
+      framework.next([](const v1::Envelope& e) { return e.event().has_subscribed(); }, 15);
+  ASSERT_TRUE(subscribed.has_value());
+  EXPECT_EQ(subscribed->event().subscribed().framework_id().value(), frameworkId);
+  // An agent id the registry never admitted is refused.
+  Peer impostor(context_, endpoint_);
+  info->mutable_id()->set_value("Snope");
+  impostor.send(reregister);
+  EXPECT_TRUE(impostor.next([](const v1::Envelope& e) { return e.agent_event().has_refused(); }));
+}
+
+}  // namespace
+}  // namespace agora

@@ -1,0 +1,157 @@
+#include "tests/support/cluster.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/base/ids.hpp"
+#include "common/http/http.hpp"
+
+namespace agora::testing {
+
+std::string binDir() { return AGORA_BIN_DIR; }
+
+TestCluster::TestCluster() : masterPort_(freePort()) {
+  dir_ = (std::filesystem::temp_directory_path() / ("agora-it-" + newUuid().substr(0, 12))).string();
+  std::filesystem::create_directories(dir_);
+}
+
+TestCluster::~TestCluster() {
+  agents_.clear();
+  master_.reset();
+  // Executors run in their own sessions (they must survive agent restarts); reap them.
+  std::string cmd = "pkill -9 -f 'agora-executor.*" + dir_ + "' >/dev/null 2>&1";
+  int ignored = std::system(cmd.c_str());
+  (void)ignored;
+  if (!::testing::Test::HasFailure()) {
+    std::filesystem::remove_all(dir_);
+  } else {
+    std::cerr << "Logs kept in " << dir_ << std::endl;
+  }
+}
+
+void TestCluster::startMaster(const std::vector<std::string>& extraFlags) {
+  std::vector<std::string> argv = {binDir() + "/agora-master",
+                                   "--ip=127.0.0.1",
+                                   "--port=" + std::to_string(masterPort_),
+                                   "--work_dir=" + dir_ + "/master",
+                                   "--agent_ping_timeout=0.5secs",
+                                   "--max_agent_ping_timeouts=4",
+                                   "--framework_heartbeat_interval=0.5secs",
+                                   "--allocation_interval=0.25secs",
+                                   "--agent_reregister_timeout=20secs"};
+  argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+  master_ = Process::spawn(argv, dir_ + "/master.log");
+  waitFor([&] { return !state().is_null(); }, 30, "the master answers /state");
+}
+
+void TestCluster::stopMaster(int sig) {
+  master_->signal(sig);
+  master_->waitFor(30);
+  master_.reset();
+}
+
+void TestCluster::startAgent(int index, const std::string& resources,
+                             const std::vector<std::string>& extraFlags) {
+  while (static_cast<int>(agents_.size()) <= index) {
+    agents_.emplace_back();
+    agentPorts_.push_back(freePort());
+  }
+  std::string work = dir_ + "/agent" + std::to_string(index);
+  std::vector<std::string> argv = {binDir() + "/agora-agent",
+                                   "--master=" + masterAddress(),
+                                   "--ip=127.0.0.1",
+                                   "--port=" + std::to_string(agentPorts_[index]),
+                                   "--work_dir=" + work,
+                                   "--resources=" + resources};
+  argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+  agents_[index] = Process::spawn(argv, dir_ + "/agent" + std::to_string(index) + ".log");
+}
+
+void TestCluster::stopAgent(int index, int sig) {
+  agents_.at(index)->signal(sig);
+  agents_.at(index)->waitFor(30);
+  agents_.at(index).reset();
+}
+
+void TestCluster::start(int agents) {
+  startMaster();
+  for (int i = 0; i < agents; ++i) {
+    startAgent(i);
+  }
+  waitForAgents(agents);
+}
+
+nlohmann::json TestCluster::state() const {
+  auto reply = httpGetJson(HostPort{"127.0.0.1", masterPort_}, "/state", std::chrono::seconds(5));
+  return reply.isOk() ? *reply : nlohmann::json();
+}
+
+nlohmann::json TestCluster::agentState(int index) const {
+  auto reply = httpGetJson(HostPort{"127.0.0.1", agentPorts_.at(index)}, "/state",
+                           std::chrono::seconds(5));
+  return reply.isOk() ? *reply : nlohmann::json();
+}
+
+bool TestCluster::waitFor(const std::function<bool()>& condition, double seconds,
+                          const std::string& what) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // Polling a condition.
+  }
+  ADD_FAILURE() << "timed out after " << seconds << "s waiting until " << what;
+  return false;
+}
+
+bool TestCluster::waitForAgents(int registered, double seconds) {
+  return waitFor(
+      [&] {
+        nlohmann::json s = state();
+        return !s.is_null() && s["activated_slaves"].get<int>() == registered;
+      },
+      seconds, std::to_string(registered) + " agents are registered");
+}
+
+nlohmann::json TestCluster::findTask(const std::string& taskId) const {
+  nlohmann::json s = state();
+  if (s.is_null()) {
+    return nullptr;
+  }
+  for (const auto& framework : s["frameworks"]) {
+    for (const char* list : {"tasks", "completed_tasks"}) {
+      for (const auto& task : framework[list]) {
+        if (task["id"] == taskId) {
+          return task;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+int TestCluster::runTool(const std::vector<std::string>& argv, std::string* out, double seconds) {
+  std::string outPath = dir_ + "/tool-" + newUuid().substr(0, 8) + ".out";
+  auto process = Process::spawn(argv, outPath, {}, outPath + ".err");
+  auto status = process->waitFor(seconds);
+  std::ifstream in(outPath);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (out != nullptr) {
+    *out = text.str();
+  }
+  if (!status) {
+    ADD_FAILURE() << argv[0] << " did not finish within " << seconds << "s";
+    return -1;
+  }
+  return *status;
+}
+
+}  // namespace agora::testing
