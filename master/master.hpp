@@ -116,7 +116,11 @@ class Master {
 
   std::map<std::string, std::unique_ptr<AgentEntry>> agents_;
   std::map<std::string, std::unique_ptr<FrameworkEntry>> frameworks_;
-  std::deque<v1::FrameworkInfo> completedFrameworks_;
+  struct CompletedFramework {
+    v1::FrameworkInfo info;
+    std::deque<v1::Task> tasks;
+  };
+  std::deque<CompletedFramework> completedFrameworks_;
   std::set<std::string> removedFrameworks_;
   std::map<TaskKey, TaskEntry> tasks_;
   std::map<std::string, OfferEntry> offers_;

@@ -379,12 +379,22 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   std::set<std::string> agentsWithTasks;
   for (const TaskKey& key : std::set<TaskKey>(framework.tasks)) {
     auto task = tasks_.find(key);
-    if (task != tasks_.end()) {
-      agentsWithTasks.insert(task->second.task.agent_id().value());
-      agents_.count(task->second.task.agent_id().value()) &&
-          agents_.at(task->second.task.agent_id().value())->tasks.erase(key);
-      tasks_.erase(task);
+    if (task == tasks_.end()) {
+      continue;
     }
+    const std::string agentId = task->second.task.agent_id().value();
+    agentsWithTasks.insert(agentId);
+    auto agent = agents_.find(agentId);
+    if (agent != agents_.end()) {
+      agent->second->tasks.erase(key);
+    }
+    // The agent kills it; the framework is gone, so record it as killed here.
+    task->second.task.set_state(v1::TASK_KILLED);
+    *task->second.task.add_statuses() =
+        masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
+                     v1::TaskStatus::REASON_FRAMEWORK_REMOVED, "Framework removed: " + why);
+    framework.completedTasks.push_back(std::move(task->second.task));
+    tasks_.erase(task);
   }
   for (const std::string& agentId : agentsWithTasks) {
     auto agent = agents_.find(agentId);
@@ -398,7 +408,8 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     frameworkIdentities_.erase(framework.identity);
   }
   allocator_.removeFramework(frameworkId);
-  completedFrameworks_.push_back(framework.info);
+  completedFrameworks_.push_back(
+      CompletedFramework{framework.info, std::move(framework.completedTasks)});
   while (completedFrameworks_.size() > static_cast<size_t>(options_.maxCompletedFrameworks)) {
     completedFrameworks_.pop_front();
   }

@@ -116,8 +116,14 @@ nlohmann::json Master::stateJson() const {
     frameworks.push_back(out);
   }
   nlohmann::json completedFrameworks = nlohmann::json::array();
-  for (const auto& info : completedFrameworks_) {
-    completedFrameworks.push_back(frameworkJson(info));
+  for (const auto& done : completedFrameworks_) {
+    nlohmann::json out = frameworkJson(done.info);
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const v1::Task& task : done.tasks) {
+      tasks.push_back(taskJson(task));
+    }
+    out["completed_tasks"] = tasks;
+    completedFrameworks.push_back(out);
   }
   return {{"id", masterId_},
           {"version", "0.1.0"},
@@ -154,6 +160,11 @@ nlohmann::json Master::tasksJson(const std::map<std::string, std::string>& query
   }
   for (const auto& [id, framework] : frameworks_) {
     for (const v1::Task& task : framework->completedTasks) {
+      consider(task);
+    }
+  }
+  for (const auto& done : completedFrameworks_) {
+    for (const v1::Task& task : done.tasks) {
       consider(task);
     }
   }

@@ -92,6 +92,12 @@ nlohmann::json TestCluster::state() const {
   return reply.isOk() ? *reply : nlohmann::json();
 }
 
+nlohmann::json TestCluster::tasks() const {
+  auto reply = httpGetJson(HostPort{"127.0.0.1", masterPort_}, "/tasks?limit=1000000",
+                           std::chrono::seconds(5));
+  return reply.isOk() ? *reply : nlohmann::json();
+}
+
 nlohmann::json TestCluster::agentState(int index) const {
   auto reply = httpGetJson(HostPort{"127.0.0.1", agentPorts_.at(index)}, "/state",
                            std::chrono::seconds(5));

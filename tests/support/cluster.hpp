@@ -38,6 +38,7 @@ class TestCluster {
 
   nlohmann::json state() const;  // GET /state (null when unreachable)
   nlohmann::json agentState(int index) const;
+  nlohmann::json tasks() const;  // GET /tasks with no limit
   // Polls `condition` until true or fails the current test after `seconds`.
   bool waitFor(const std::function<bool()>& condition, double seconds, const std::string& what);
   bool waitForAgents(int registered, double seconds = 30);
