@@ -1,5 +1,7 @@
 // agora-master: the composition root. Reads flags, wires the loop, the master and its HTTP
 // API, and runs until SIGINT/SIGTERM.
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include <gflags/gflags.h>
@@ -24,6 +26,12 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);
 
+  // Every agent and framework holds a TCP connection: allow as many as the hard limit.
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
   auto options = agora::master::optionsFromFlags();
   if (!options.isOk()) {
     std::cerr << "agora-master: " << options.status().message() << std::endl;

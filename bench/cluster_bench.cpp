@@ -1,0 +1,190 @@
+// The offer cycle end to end at scale: a real agora-master process, N simulated agents
+// (each its own ZeroMQ connection, in this process) and a framework on the real SDK that
+// launches tasks as fast as offers arrive. Prints `NAME VALUE UNIT` lines:
+//   placement_tasks_per_s_<N>_agents, offers_per_s_<N>_agents,
+//   offer_to_running_p50_ms_<N>_agents, offer_to_running_p99_ms_<N>_agents,
+//   alloc_cycle_in_master_<N>_agents_ms.
+//
+// Usage: cluster_bench --agents=N --tasks=T [--bin_dir=DIR]
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "agora/sdk/scheduler_driver.hpp"
+#include "bench/simulated_agents.hpp"
+#include "common/http/http.hpp"
+#include "common/resources/resources.hpp"
+
+namespace agora::bench {
+namespace {
+
+class LaunchingScheduler : public sdk::Scheduler {
+ public:
+  explicit LaunchingScheduler(long target) : target_(target) {}
+
+  void resourceOffers(sdk::SchedulerDriver* d, const std::vector<v1::Offer>& offers) override {
+    double received = nowSeconds();
+    std::lock_guard<std::mutex> lock(mutex_);
+    offersReceived_ += offers.size();
+    Resources task = *Resources::parse("cpus:0.1;mem:32");
+    for (const v1::Offer& offer : offers) {
+      Resources left = *Resources::fromProto(offer.resources());
+      std::vector<v1::TaskInfo> launch;
+      while (launched_ < target_ && left.contains(task)) {
+        v1::TaskInfo info;
+        std::string id = "b" + std::to_string(launched_++);
+        info.set_name(id);
+        info.mutable_task_id()->set_value(id);
+        info.mutable_command()->set_value("true");
+        task.toProto(info.mutable_resources());
+        launch.push_back(std::move(info));
+        offeredAt_[id] = received;
+        left -= task;
+      }
+      v1::Filters filters;
+      filters.set_refuse_seconds(0.01);
+      if (launch.empty()) {
+        d->declineOffer(offer.id(), filters);
+      } else {
+        d->launchTasks({offer.id()}, launch, filters);
+      }
+    }
+  }
+
+  void statusUpdate(sdk::SchedulerDriver*, const v1::TaskStatus& status) override {
+    if (status.state() != v1::TASK_RUNNING) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = offeredAt_.find(status.task_id().value());
+    if (it != offeredAt_.end()) {
+      latencies_.push_back((nowSeconds() - it->second) * 1000);
+      offeredAt_.erase(it);
+    }
+  }
+
+  long running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<long>(latencies_.size());
+  }
+  long offersReceived() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return offersReceived_;
+  }
+  double percentile(double p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (latencies_.empty()) return 0;
+    std::vector<double> sorted = latencies_;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+  }
+
+ private:
+  std::mutex mutex_;
+  long target_;
+  long launched_ = 0;
+  long offersReceived_ = 0;
+  std::map<std::string, double> offeredAt_;
+  std::vector<double> latencies_;
+};
+
+std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--" + name + "=", 0) == 0) return arg.substr(name.size() + 3);
+  }
+  return fallback;
+}
+
+void raiseFdLimit() {
+  rlimit limit;
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+}  // namespace agora::bench
+
+int main(int argc, char** argv) {
+  using namespace agora;
+  using namespace agora::bench;
+  int agents = std::stoi(flag(argc, argv, "agents", "1000"));
+  long tasks = std::stol(flag(argc, argv, "tasks", "20000"));
+  std::string binDir = flag(argc, argv, "bin_dir", ".");
+  raiseFdLimit();
+  char dir[] = "/tmp/agora-bench-XXXXXX";
+  mkdtemp(dir);
+  int port = 20000 + getpid() % 20000;
+  pid_t master = fork();
+  if (master == 0) {
+    std::string log = std::string(dir) + "/master.log";
+    freopen(log.c_str(), "w", stderr);
+    execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
+          ("--port=" + std::to_string(port)).c_str(), (std::string("--work_dir=") + dir).c_str(),
+          "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
+          "--minloglevel=1", nullptr);
+    _exit(127);
+  }
+  HostPort http{"127.0.0.1", port};
+  StatusOr<std::string> endpoint = Status::unavailable("not started");
+  for (int i = 0; i < 200 && !endpoint.isOk(); ++i) {
+    usleep(50000);
+    endpoint = discoverMasterEndpoint(http);
+  }
+  if (!endpoint.isOk()) {
+    std::cerr << "cluster_bench: " << endpoint.status().message() << std::endl;
+    kill(master, SIGKILL);
+    return 1;
+  }
+  zmq::context_t context(2);
+  context.set(zmq::ctxopt::max_sockets, agents + 100);
+  SimulatedAgents sim(context, *endpoint, agents, "cpus:8;mem:16384;disk:100000", 0.05);
+  sim.registerAll();
+  double start = nowSeconds();
+  while (sim.registered() < agents && nowSeconds() - start < 120) {
+    sim.pump(10);
+  }
+  double registration = nowSeconds() - start;
+  std::cerr << "cluster_bench: " << sim.registered() << " agents registered in " << registration
+            << "s" << std::endl;
+
+  LaunchingScheduler scheduler(tasks);
+  sdk::DriverOptions options;
+  options.master = http.toString();
+  options.framework.set_name("bench");
+  sdk::SchedulerDriver driver(&scheduler, options);
+  double launchStart = nowSeconds();
+  driver.start().ignoreError();
+  while (scheduler.running() < tasks && nowSeconds() - launchStart < 100) {
+    sim.pump(5);
+  }
+  double elapsed = nowSeconds() - launchStart;
+  auto metrics = httpGetJson(http, "/metrics/snapshot");
+  double allocMillis = metrics.isOk() ? metrics->value("allocator/allocation_run_ms", 0.0) : -1;
+  std::string suffix = "_" + std::to_string(agents) + "_agents";
+  std::printf("agent_registration%s_s %.3f s\n", suffix.c_str(), registration);
+  std::printf("placement_tasks_per_s%s %.0f tasks/s\n", suffix.c_str(),
+              scheduler.running() / elapsed);
+  std::printf("offers_per_s%s %.0f offers/s\n", suffix.c_str(),
+              scheduler.offersReceived() / elapsed);
+  std::printf("offer_to_running_p50_ms%s %.2f ms\n", suffix.c_str(), scheduler.percentile(0.5));
+  std::printf("offer_to_running_p99_ms%s %.2f ms\n", suffix.c_str(), scheduler.percentile(0.99));
+  std::printf("alloc_cycle_in_master%s_ms %.2f ms\n", suffix.c_str(), allocMillis);
+  std::printf("tasks_running%s %ld tasks\n", suffix.c_str(), scheduler.running());
+  driver.stop(sdk::FailoverMode::kTeardown);
+  driver.join().ignoreError();
+  kill(master, SIGTERM);
+  waitpid(master, nullptr, 0);
+  std::string cleanup = std::string("rm -rf ") + dir;
+  int ignored = std::system(cleanup.c_str());
+  (void)ignored;
+  return 0;
+}

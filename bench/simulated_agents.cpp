@@ -1,0 +1,107 @@
+#include "bench/simulated_agents.hpp"
+
+#include <chrono>
+
+#include "common/base/ids.hpp"
+#include "common/resources/resources.hpp"
+
+namespace agora::bench {
+
+double nowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+SimulatedAgents::SimulatedAgents(zmq::context_t& context, const std::string& endpoint, int count,
+                                 const std::string& resources, double taskSeconds)
+    : resources_(resources), taskSeconds_(taskSeconds) {
+  for (int i = 0; i < count; ++i) {
+    Agent agent;
+    agent.socket = std::make_unique<DealerSocket>(context, "sim-" + newUuid());
+    agent.socket->connect(endpoint).ignoreError();
+    items_.push_back(zmq::pollitem_t{agent.socket->socket()->handle(), 0, ZMQ_POLLIN, 0});
+    agents_.push_back(std::move(agent));
+  }
+}
+
+void SimulatedAgents::registerAll() {
+  Resources resources = *Resources::parse(resources_);
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    v1::Envelope envelope;
+    auto* info = envelope.mutable_agent_call()->mutable_register_()->mutable_info();
+    info->set_hostname("sim-" + std::to_string(i));
+    info->set_port(1);
+    resources.toProto(info->mutable_resources());
+    agents_[i].socket->send(envelope);
+  }
+}
+
+void SimulatedAgents::sendUpdate(size_t index, const std::string& frameworkId,
+                                 const std::string& taskId, v1::TaskState state) {
+  v1::Envelope envelope;
+  auto* call = envelope.mutable_agent_call();
+  call->mutable_agent_id()->set_value(agents_[index].id);
+  auto* update = call->mutable_status_update();
+  update->mutable_framework_id()->set_value(frameworkId);
+  auto* status = update->mutable_status();
+  status->mutable_task_id()->set_value(taskId);
+  status->set_state(state);
+  status->set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  status->set_uuid(newUuidBytes());
+  status->mutable_agent_id()->set_value(agents_[index].id);
+  agents_[index].socket->send(envelope);
+}
+
+void SimulatedAgents::handle(size_t index, const v1::Envelope& envelope) {
+  const auto& event = envelope.agent_event();
+  if (event.has_registered()) {
+    agents_[index].id = event.registered().agent_id().value();
+    ++registered_;
+  } else if (event.has_run_task()) {
+    const auto& run = event.run_task();
+    ++tasksStarted_;
+    sendUpdate(index, run.framework().id().value(), run.task().task_id().value(),
+               v1::TASK_RUNNING);
+    running_.push_back(Running{nowSeconds() + taskSeconds_, index, run.framework().id().value(),
+                               run.task().task_id().value()});
+  }
+}
+
+int SimulatedAgents::pump(int timeoutMillis) {
+  int handled = 0;
+  zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(timeoutMillis));
+  for (size_t i = 0; i < items_.size(); ++i) {
+    if (!(items_[i].revents & ZMQ_POLLIN)) {
+      continue;
+    }
+    while (auto got = agents_[i].socket->receive()) {
+      if (got->isOk()) {
+        handle(i, **got);
+        ++handled;
+      }
+    }
+  }
+  double now = nowSeconds();
+  std::vector<Running> still;
+  for (const Running& task : running_) {
+    if (task.due <= now) {
+      sendUpdate(task.agent, task.frameworkId, task.taskId, v1::TASK_FINISHED);
+    } else {
+      still.push_back(task);
+    }
+  }
+  running_.swap(still);
+  if (now - lastHeartbeat_ > 2) {
+    lastHeartbeat_ = now;
+    for (size_t i = 0; i < agents_.size(); ++i) {
+      if (agents_[i].id.empty()) continue;
+      v1::Envelope envelope;
+      envelope.mutable_agent_call()->mutable_agent_id()->set_value(agents_[i].id);
+      envelope.mutable_agent_call()->mutable_heartbeat();
+      agents_[i].socket->send(envelope);
+    }
+  }
+  return handled;
+}
+
+}  // namespace agora::bench

@@ -1,0 +1,56 @@
+// Many simulated agents in one process, each with its own ZeroMQ DEALER connection to a
+// real master: they register, heartbeat, and answer RunTask at once with RUNNING and then
+// FINISHED (acknowledgements are not waited for). For benchmarks only.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/transport/sockets.hpp"
+
+namespace agora::bench {
+
+class SimulatedAgents {
+ public:
+  SimulatedAgents(zmq::context_t& context, const std::string& endpoint, int count,
+                  const std::string& resources, double taskSeconds);
+  // Sends every registration; `pump()` processes replies.
+  void registerAll();
+  // Handles whatever has arrived (non-blocking), sends due heartbeats and finishes tasks
+  // whose time has come. Returns the number of messages handled.
+  int pump(int timeoutMillis);
+  int registered() const { return registered_; }
+  long tasksStarted() const { return tasksStarted_; }
+
+ private:
+  struct Agent {
+    std::unique_ptr<DealerSocket> socket;
+    std::string id;
+  };
+  struct Running {
+    double due;
+    size_t agent;
+    std::string frameworkId;
+    std::string taskId;
+  };
+  void handle(size_t index, const v1::Envelope& envelope);
+  void sendUpdate(size_t index, const std::string& frameworkId, const std::string& taskId,
+                  v1::TaskState state);
+
+  std::vector<Agent> agents_;
+  std::vector<zmq::pollitem_t> items_;
+  std::string resources_;
+  double taskSeconds_;
+  int registered_ = 0;
+  long tasksStarted_ = 0;
+  std::vector<Running> running_;
+  double lastHeartbeat_ = 0;
+};
+
+double nowSeconds();
+
+}  // namespace agora::bench
