@@ -89,11 +89,34 @@ class DrfAllocator {
     bool active = true;
     bool suppressed = false;
     Resources allocated;
+    double share = 0;                       // Cached dominant share of `allocated`.
     std::map<std::string, Filter> filters;  // By agent id.
+    bool eligible() const { return active && !suppressed; }
+  };
+  struct Role {
+    Resources allocated;
+    double share = 0;  // Cached weighted dominant share.
+    // Eligible frameworks of the role, by (share, id): the next to serve comes first.
+    std::set<std::pair<double, std::string>> order;
   };
 
   double share(const Resources& allocated) const;
-  double roleShare(const std::string& role) const;
+  double weightOf(const std::string& role) const;
+  // Keep the sorted orders true after a framework's allocation or eligibility changes.
+  void unlink(const std::string& frameworkId);
+  void link(const std::string& frameworkId);
+  // Applies `change` to a framework, keeping the orders true.
+  template <typename Change>
+  void relink(const std::string& frameworkId, Change change) {
+    auto it = frameworks_.find(frameworkId);
+    if (it != frameworks_.end()) {
+      unlink(frameworkId);
+      change(it->second);
+      link(frameworkId);
+    }
+  }
+  // Recomputes every cached share (the cluster total changed).
+  void rebuildOrders();
   // The framework that should get this agent's free resources next, if any.
   std::optional<std::string> pick(const std::string& agentId, const Resources& free,
                                   TimePoint now) const;
@@ -103,8 +126,11 @@ class DrfAllocator {
   std::map<std::string, Agent> agents_;
   std::map<std::string, Framework> frameworks_;
   std::map<std::string, double> weights_;
-  std::map<std::string, Resources> roleAllocated_;
+  std::map<std::string, Role> roles_;
+  // Roles with eligible frameworks, by (weighted share, role).
+  std::set<std::pair<double, std::string>> roleOrder_;
   Resources clusterTotal_;
+  bool ordersStale_ = false;  // The cluster total changed since the last rebuild.
   size_t rotation_ = 0;  // Start each pass at a different agent so none is favoured.
 };
 
