@@ -211,6 +211,18 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
   auto existing = tasks_.find(key);
   bool wasUnreachable =
       existing != tasks_.end() && existing->second.task.state() == v1::TASK_UNREACHABLE;
+  if (existing == tasks_.end() && isTerminal(reported.state())) {
+    // Ended while nobody was watching; its terminal update follows and is forwarded.
+    auto& completed = framework->second->completedTasks;
+    bool known = std::any_of(completed.begin(), completed.end(), [&](const v1::Task& t) {
+      return t.task_id().value() == key.second;
+    });
+    if (!known) {
+      completed.push_back(reported);
+      completed.back().mutable_agent_id()->set_value(agent.id);
+    }
+    return;
+  }
   if (existing == tasks_.end()) {
     TaskEntry entry;
     entry.task = reported;

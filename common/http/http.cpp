@@ -34,7 +34,9 @@ StatusOr<HostPort> parseHostPort(const std::string& text) {
 
 void replyJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(2) + "\n", "application/json");
+  // Replace invalid UTF-8 (file contents, task output) instead of throwing.
+  res.set_content(body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                  "application/json");
 }
 
 void replyError(httplib::Response& res, int status, const std::string& message) {

@@ -6,6 +6,8 @@
 // Thread-safety: every public method may be called from the test thread.
 #pragma once
 
+#include <httplib.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -14,8 +16,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <httplib.h>
 #include <zmq.hpp>
 
 #include "common/event/event_loop.hpp"
@@ -41,8 +41,9 @@ class FakeMaster {
       const std::function<bool(const v1::scheduler::Call&)>& match,
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Shorthand: the next call with this payload case.
-  std::optional<ReceivedCall> waitForCall(v1::scheduler::Call::CallCase kind,
-                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<ReceivedCall> waitForCall(
+      v1::scheduler::Call::CallCase kind,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   void send(const std::string& identity, const v1::scheduler::Event& event);
   // Sends raw frames `[identity][empty][payload]` (to test malformed input).

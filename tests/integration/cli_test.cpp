@@ -29,7 +29,8 @@ TEST(CliTest, ListsAgentsFrameworksAndTasks) {
   ASSERT_EQ(cluster.runTool({binDir() + "/agora", "--master=" + cluster.masterAddress(), "agents"},
                             &out),
             0);
-  for (const auto& agent : cluster.state()["slaves"]) {
+  nlohmann::json state = cluster.state();
+  for (const auto& agent : state["slaves"]) {
     EXPECT_NE(out.find(agent["id"].get<std::string>()), std::string::npos) << out;
   }
   ASSERT_EQ(cluster.runTool(

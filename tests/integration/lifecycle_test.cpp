@@ -94,7 +94,8 @@ TEST_F(LifecycleTest, DeclineFilterIsHonouredUntilRevive) {
   second.driver.reset();
   EXPECT_TRUE(cluster_.waitFor(
       [&] {
-        for (const auto& fw : cluster_.state()["frameworks"]) {
+        nlohmann::json state = cluster_.state();
+        for (const auto& fw : state["frameworks"]) {
           if (fw["name"] == "first") {
             return fw["pending_reason"].get<std::string>().find("DECLINE") != std::string::npos;
           }
@@ -155,10 +156,11 @@ TEST_F(LifecycleTest, LoadFrameworkFinishesAllTasks) {
                                 &out);
   EXPECT_EQ(status, 0) << out;
   int finished = 0;
-  for (const auto& task : cluster_.tasks()["tasks"]) {
+  nlohmann::json tasks = cluster_.tasks();
+  for (const auto& task : tasks["tasks"]) {
     finished += task["state"] == "TASK_FINISHED";
   }
-  EXPECT_EQ(finished, 20);
+  EXPECT_EQ(finished, 20) << tasks.dump();
 }
 
 }  // namespace

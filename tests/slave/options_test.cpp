@@ -1,1 +1,32 @@
+// Paths derived from the work_dir: the executor endpoint falls back to a /tmp path when
+// the work_dir is too long for a unix socket address, deterministically.
+#include "slave/options.hpp"
+
 #include <gtest/gtest.h>
+
+namespace agora::slave {
+namespace {
+
+TEST(OptionsTest, ExecutorEndpointLivesInTheWorkDir) {
+  EXPECT_EQ(executorEndpoint("/var/lib/agora"), "ipc:///var/lib/agora/executors.sock");
+}
+
+TEST(OptionsTest, LongWorkDirsUseAHashedTmpPath) {
+  std::string longDir = "/" + std::string(120, 'a');
+  std::string endpoint = executorEndpoint(longDir);
+  EXPECT_EQ(endpoint.rfind("ipc:///tmp/agora-executors-", 0), 0u) << endpoint;
+  EXPECT_LE(endpoint.size() - 6, 107u);
+  EXPECT_EQ(endpoint, executorEndpoint(longDir));
+  EXPECT_NE(endpoint, executorEndpoint(longDir + "b"));
+}
+
+TEST(OptionsTest, SafePathComponents) {
+  EXPECT_TRUE(isSafePathComponent("task-1.a"));
+  EXPECT_FALSE(isSafePathComponent(""));
+  EXPECT_FALSE(isSafePathComponent("."));
+  EXPECT_FALSE(isSafePathComponent(".."));
+  EXPECT_FALSE(isSafePathComponent("a/b"));
+}
+
+}  // namespace
+}  // namespace agora::slave

@@ -1,0 +1,49 @@
+// Command-line parsing of `agora` (a tiny hand parser: positional subcommands and a `--`
+// separator do not fit gflags). Pure, so it is unit-tested directly.
+//
+//   agora [--master=HOST:PORT] COMMAND [OPTIONS]
+//   agora run [--name N] [--cpus C] [--mem M] [--env K=V]... [--role R] -- CMD ARGS...
+//   agora agents | frameworks | tasks [--json]
+//   agora logs TASK_ID [--stderr] [-f]
+//
+// Options take their value as `--opt=V` or `--opt V`, and may appear anywhere before `--`.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/base/status.hpp"
+
+namespace agora::cli {
+
+struct RunArgs {
+  std::string name = "agora-run";
+  double cpus = 0.1;
+  double mem = 32;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string role = "*";
+  std::vector<std::string> command;  // Program and arguments, as given after `--`.
+};
+
+struct LogsArgs {
+  std::string taskId;
+  bool stderrFile = false;
+  bool follow = false;
+};
+
+struct CliArgs {
+  std::string master;   // Empty: $AGORA_MASTER or 127.0.0.1:5050.
+  std::string command;  // "run", "agents", "frameworks", "tasks", "logs", or "help".
+  RunArgs run;
+  LogsArgs logs;
+  bool json = false;
+};
+
+// `args` excludes argv[0]. Errors say what is wrong in words for the user.
+StatusOr<CliArgs> parseArgs(const std::vector<std::string>& args);
+
+// The usage text printed by `agora help` and after a parse error.
+std::string usage();
+
+}  // namespace agora::cli

@@ -1,0 +1,157 @@
+// `Agent`: the agent daemon's actor. A thin router between the master (`MasterLink`), the
+// executors (a ROUTER on `executorEndpoint(work_dir)`), the checkpoint and the
+// `StatusUpdateManager`.
+//
+// Handlers live in several files by concern: agent.cpp (construction, recovery, master
+// events, acknowledgements), agent_tasks.cpp (run, kill, shutdown), agent_executors.cpp
+// (executor protocol and executor liveness), agent_state.cpp (`/state` JSON).
+//
+// Thread-safety: every method must run on the loop thread (HTTP handlers use
+// `EventLoop::runSync`). The agent owns its store, sockets and task records.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+#include <zmq.hpp>
+
+#include "agora/internal/agent.pb.h"
+#include "agora/internal/executor.pb.h"
+#include "agora/internal/registry.pb.h"
+#include "common/event/event_loop.hpp"
+#include "common/metrics/metrics.hpp"
+#include "common/resources/resources.hpp"
+#include "common/state/state_store.hpp"
+#include "common/transport/sockets.hpp"
+#include "slave/checkpoint.hpp"
+#include "slave/master_link.hpp"
+#include "slave/options.hpp"
+#include "slave/status_update_manager.hpp"
+
+namespace agora::slave {
+
+class Agent {
+ public:
+  // Opens the checkpoint under `<work_dir>/checkpoint`, recovers the agent id, tasks and
+  // pending updates, and binds the executor socket. Errors name the cause (another agent
+  // holds the work_dir, invalid --resources, ...).
+  static StatusOr<std::unique_ptr<Agent>> create(EventLoop& loop, zmq::context_t& context,
+                                                 AgentOptions options, Metrics& metrics);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Starts talking to the master and the recovery timers. REQUIRES: on the loop thread.
+  void start();
+
+  // The agent's `/state` document (docs/contracts.md). REQUIRES: on the loop thread.
+  nlohmann::json stateJson() const;
+
+  const AgentOptions& options() const { return options_; }
+
+ private:
+  // One task this agent runs, from RunTask (or recovery) until the master acknowledges
+  // its terminal update.
+  struct TaskRecord {
+    enum class State {
+      kLaunching,   // Checkpointed, executor spawned, not subscribed yet.
+      kRecovering,  // Recovered from the checkpoint; waiting for its executor to subscribe.
+      kRunning,     // Its executor is subscribed.
+      kTerminal,    // Terminal state recorded; waiting for the master's acknowledgement.
+    };
+    internal::TaskCheckpoint checkpoint;
+    State state = State::kLaunching;
+    std::set<std::string> seenUuids;           // Updates already checkpointed (dedupe retries).
+    std::optional<v1::KillPolicy> killPolicy;  // Set once a kill was requested.
+    int pidfd = -1;                            // Watches the executor's exit.
+    std::vector<v1::TaskStatus> statuses;      // History for `/state` (this run of the agent).
+  };
+  using TaskKey = std::pair<std::string, std::string>;  // (framework id, task id)
+
+  Agent(EventLoop& loop, zmq::context_t& context, AgentOptions options, Metrics& metrics);
+  Status initialize();
+  Status recover();
+  static const char* stateName(TaskRecord::State state);
+  void transitionTo(TaskRecord& task, TaskRecord::State next);
+
+  // Master side (agent.cpp).
+  internal::AgentCall registrationCall() const;
+  Status onRegistered(const v1::AgentID& id, bool reregistered);
+  void onMasterDisconnected();
+  void onRefused();
+  void onMasterEvent(const internal::AgentEvent& event);
+  void onStatusUpdateAck(const internal::AgentEvent::StatusUpdateAck& ack);
+  void completeTask(const TaskKey& key);
+  void sendToMaster(const v1::FrameworkID& frameworkId, const v1::TaskStatus& status);
+  void updateGauges();
+
+  // Tasks (agent_tasks.cpp).
+  void onRunTask(const internal::AgentEvent::RunTask& run);
+  void launchExecutor(TaskRecord& task);
+  void onKillTask(const internal::AgentEvent::KillTask& kill);
+  void killTask(TaskRecord& task, const v1::KillPolicy& policy);
+  void onShutdownFramework(const v1::FrameworkID& frameworkId);
+  // Checkpoints `status` (with the task's new state, when the task is known) and queues
+  // it for the master. False when the checkpoint write failed.
+  bool recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus status);
+  // An update the agent itself generates (source AGENT, fresh uuid).
+  void reportFromAgent(const v1::FrameworkID& frameworkId, const v1::TaskID& taskId,
+                       v1::TaskState state, v1::TaskStatus::Reason reason,
+                       const std::string& message);
+
+  // Executors (agent_executors.cpp).
+  Status bindExecutorSocket();
+  void onExecutorReadable();
+  void onExecutorCall(const std::string& identity, const internal::ExecutorCall& call);
+  void onExecutorSubscribe(const std::string& identity, TaskRecord& task,
+                           const internal::ExecutorCall::Subscribe& subscribe);
+  void onExecutorUpdate(const std::string& identity, TaskRecord& task,
+                        const v1::TaskStatus& status);
+  void acknowledgeExecutor(const std::string& identity, const v1::TaskStatus& status);
+  void sendToExecutor(const std::string& identity, internal::ExecutorEvent event);
+  void watchExecutor(TaskRecord& task);
+  void unwatchExecutor(TaskRecord& task);
+  void onExecutorExited(const TaskKey& key);
+  void onReregisterTimeout();
+
+  // `/state` (agent_state.cpp).
+  nlohmann::json taskJson(const internal::TaskCheckpoint& task,
+                          const std::vector<v1::TaskStatus>& statuses) const;
+
+  TaskRecord* findTask(const TaskKey& key);
+  static TaskKey keyOf(const internal::TaskCheckpoint& task);
+  static std::string identityOf(const TaskKey& key) { return key.first + "/" + key.second; }
+
+  EventLoop& loop_;
+  zmq::context_t& context_;
+  const AgentOptions options_;
+  Metrics& metrics_;
+  const std::string executorEndpoint_;
+
+  v1::AgentInfo info_;  // Without id; the id lives in `link_`.
+  Resources resources_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Checkpoint> checkpoint_;
+  std::unique_ptr<StatusUpdateManager> updates_;
+  std::unique_ptr<MasterLink> link_;
+  std::unique_ptr<RouterSocket> executors_;
+
+  std::map<TaskKey, TaskRecord> tasks_;
+  // Tasks whose terminal update the master acknowledged, newest last (bounded).
+  struct CompletedTask {
+    internal::TaskCheckpoint checkpoint;
+    std::vector<v1::TaskStatus> statuses;
+  };
+  std::deque<CompletedTask> completed_;
+  std::map<std::string, v1::FrameworkInfo> frameworks_;
+  EventLoop::TimerId tickTimer_ = 0;
+  EventLoop::TimerId reregisterTimer_ = 0;
+};
+
+}  // namespace agora::slave

@@ -1,0 +1,103 @@
+// The agent's `/state` document (docs/contracts.md, "Agent").
+#include "common/http/http.hpp"
+#include "slave/agent.hpp"
+
+namespace agora::slave {
+
+namespace {
+
+nlohmann::json statusJson(const v1::TaskStatus& status) {
+  nlohmann::json out{
+      {"state", v1::TaskState_Name(status.state())},
+      {"timestamp", status.timestamp()},
+      {"message", status.message()},
+      {"reason", v1::TaskStatus::Reason_Name(status.reason())},
+      {"source", v1::TaskStatus::Source_Name(status.source())},
+  };
+  if (status.has_exit_code()) {
+    out["exit_code"] = status.exit_code();
+  }
+  if (status.has_healthy()) {
+    out["healthy"] = status.healthy();
+  }
+  return out;
+}
+
+std::string roleOf(const v1::FrameworkInfo& framework) {
+  if (framework.roles_size() > 0) {
+    return framework.roles(0);
+  }
+  return framework.role().empty() ? "*" : framework.role();
+}
+
+}  // namespace
+
+nlohmann::json Agent::taskJson(const internal::TaskCheckpoint& task,
+                               const std::vector<v1::TaskStatus>& statuses) const {
+  auto resources = Resources::fromProto(task.task().resources());
+  nlohmann::json out{
+      {"id", task.task().task_id().value()},
+      {"name", task.task().name()},
+      {"framework_id", task.framework().id().value()},
+      {"slave_id", link_->agentId().value()},
+      {"state", v1::TaskState_Name(task.state())},
+      {"role", roleOf(task.framework())},
+      {"resources", resources.isOk() ? resources->toJson() : Resources().toJson()},
+      {"statuses", nlohmann::json::array()},
+  };
+  for (const auto& status : statuses) {
+    out["statuses"].push_back(statusJson(status));
+  }
+  return out;
+}
+
+nlohmann::json Agent::stateJson() const {
+  // framework id -> {"executors": [...], "completed_executors": [...]}
+  std::map<std::string, nlohmann::json> active;
+  std::map<std::string, nlohmann::json> completed;
+  auto executorJson = [this](const internal::TaskCheckpoint& cp,
+                             const std::vector<v1::TaskStatus>& statuses) {
+    return nlohmann::json{{"id", cp.task().task_id().value()},
+                          {"directory", cp.sandbox()},
+                          {"tasks", nlohmann::json::array({taskJson(cp, statuses)})}};
+  };
+  for (const auto& [key, task] : tasks_) {
+    active[key.first]["executors"].push_back(executorJson(task.checkpoint, task.statuses));
+  }
+  for (const auto& done : completed_) {
+    const std::string& frameworkId = done.checkpoint.framework().id().value();
+    auto& target = active.count(frameworkId) > 0 ? active : completed;
+    target[frameworkId]["completed_executors"].push_back(
+        executorJson(done.checkpoint, done.statuses));
+  }
+  auto frameworkList = [this](std::map<std::string, nlohmann::json>& byId) {
+    nlohmann::json list = nlohmann::json::array();
+    for (auto& [id, body] : byId) {
+      auto info = frameworks_.find(id);
+      body["id"] = id;
+      body["name"] = info == frameworks_.end() ? "" : info->second.name();
+      body["role"] = info == frameworks_.end() ? "*" : roleOf(info->second);
+      for (const char* field : {"executors", "completed_executors"}) {
+        if (!body.contains(field)) {
+          body[field] = nlohmann::json::array();
+        }
+      }
+      list.push_back(body);
+    }
+    return list;
+  };
+  return nlohmann::json{
+      {"id", link_->agentId().value()},
+      {"hostname", options_.hostname},
+      {"port", options_.port},
+      {"master", options_.master.toString()},
+      {"registered", link_->registered()},
+      {"resources", resources_.toJson()},
+      {"attributes", attributesToJson(info_.attributes())},
+      {"executor_endpoint", executorEndpoint_},
+      {"frameworks", frameworkList(active)},
+      {"completed_frameworks", frameworkList(completed)},
+  };
+}
+
+}  // namespace agora::slave

@@ -1,0 +1,209 @@
+// Agent handlers for the master's task commands: run, kill, shutdown framework, and the
+// path every status update takes into the checkpoint.
+#include <glog/logging.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/base/ids.hpp"
+#include "slave/agent.hpp"
+#include "slave/executor_launcher.hpp"
+#include "slave/task_states.hpp"
+
+namespace agora::slave {
+
+namespace {
+
+// Why a RunTask cannot be run at all, or nullopt.
+std::optional<std::string> validateRunTask(const internal::AgentEvent::RunTask& run) {
+  if (!isSafePathComponent(run.framework().id().value())) {
+    return "framework id '" + run.framework().id().value() + "' is empty or not a path name";
+  }
+  if (!isSafePathComponent(run.task().task_id().value())) {
+    return "task id '" + run.task().task_id().value() + "' is empty or not a path name";
+  }
+  return std::nullopt;
+}
+
+Status writeTaskInfo(const std::string& path, const v1::TaskInfo& task) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out || !task.SerializeToOstream(&out)) {
+    return Status::io("cannot write " + path);
+  }
+  out.close();
+  return out ? Status::ok() : Status::io("cannot write " + path);
+}
+
+}  // namespace
+
+void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
+  const std::string& frameworkId = run.framework().id().value();
+  const std::string& taskId = run.task().task_id().value();
+  if (auto invalid = validateRunTask(run)) {
+    LOG(WARNING) << "Dropping RunTask from the master: " << *invalid;
+    metrics_.increment("slave/invalid_messages");
+    if (!run.framework().id().value().empty() && !taskId.empty()) {
+      reportFromAgent(run.framework().id(), run.task().task_id(), v1::TASK_ERROR,
+                      v1::TaskStatus::REASON_TASK_INVALID, *invalid);
+    }
+    return;
+  }
+  TaskKey key{frameworkId, taskId};
+  if (findTask(key) != nullptr) {
+    LOG(INFO) << "Ignoring a duplicate RunTask for task " << taskId << " of framework "
+              << frameworkId;
+    return;
+  }
+  TaskRecord record;
+  record.checkpoint.mutable_framework()->CopyFrom(run.framework());
+  record.checkpoint.mutable_task()->CopyFrom(run.task());
+  *record.checkpoint.mutable_task()->mutable_agent_id() = link_->agentId();
+  record.checkpoint.set_sandbox(sandboxPath(options_.workDir, frameworkId, taskId));
+  record.checkpoint.set_state(v1::TASK_STAGING);
+  // Checkpoint before launching: after a crash the agent then knows to expect the executor.
+  Status saved = checkpoint_->saveTask(record.checkpoint);
+  if (!saved.isOk()) {
+    LOG(ERROR) << "Cannot run task " << taskId << ": " << saved.message();
+    reportFromAgent(run.framework().id(), run.task().task_id(), v1::TASK_FAILED,
+                    v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, saved.message());
+    return;
+  }
+  frameworks_[frameworkId] = run.framework();
+  LOG(INFO) << "Running task " << taskId << " (" << run.task().name() << ") of framework "
+            << frameworkId << " in " << record.checkpoint.sandbox();
+  TaskRecord& task = tasks_.emplace(key, std::move(record)).first->second;
+  launchExecutor(task);
+}
+
+void Agent::launchExecutor(TaskRecord& task) {
+  const auto& cp = task.checkpoint;
+  ExecutorLaunch launch{
+      .executorPath = options_.executorPath,
+      .agentEndpoint = executorEndpoint_,
+      .frameworkId = cp.framework().id().value(),
+      .taskId = cp.task().task_id().value(),
+      .sandbox = cp.sandbox(),
+      .taskPath = cp.sandbox() + "/task.pb",
+      .hostname = options_.hostname,
+  };
+  std::error_code error;
+  std::filesystem::create_directories(launch.sandbox, error);
+  Status prepared =
+      error ? Status::io("cannot create sandbox " + launch.sandbox + ": " + error.message())
+            : writeTaskInfo(launch.taskPath, cp.task());
+  StatusOr<pid_t> pid = prepared.isOk() ? spawnExecutor(launch) : StatusOr<pid_t>(prepared);
+  if (!pid.isOk()) {
+    LOG(WARNING) << "Cannot launch task " << launch.taskId << ": " << pid.status().message();
+    metrics_.increment("slave/container_launch_errors");
+    reportFromAgent(cp.framework().id(), cp.task().task_id(), v1::TASK_FAILED,
+                    v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                    "Failed to launch the executor: " + pid.status().message());
+    return;
+  }
+  task.checkpoint.set_executor_pid(*pid);
+  Status saved = checkpoint_->saveTask(task.checkpoint);
+  if (!saved.isOk()) {
+    // Not fatal: recovery waits for the executor to subscribe even without its pid.
+    LOG(ERROR) << saved.message();
+  }
+  LOG(INFO) << "Started executor " << *pid << " for task " << launch.taskId;
+  watchExecutor(task);
+}
+
+void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {
+  TaskRecord* task = findTask(TaskKey{kill.framework_id().value(), kill.task_id().value()});
+  if (task == nullptr) {
+    LOG(WARNING) << "Asked to kill unknown task " << kill.task_id().value() << " of framework "
+                 << kill.framework_id().value() << "; reporting it lost";
+    reportFromAgent(kill.framework_id(), kill.task_id(), v1::TASK_LOST,
+                    v1::TaskStatus::REASON_TASK_UNKNOWN, "Task is unknown to the agent");
+    return;
+  }
+  v1::KillPolicy policy =
+      kill.has_kill_policy() ? kill.kill_policy() : task->checkpoint.task().kill_policy();
+  killTask(*task, policy);
+}
+
+void Agent::killTask(TaskRecord& task, const v1::KillPolicy& policy) {
+  if (task.state == TaskRecord::State::kTerminal) {
+    VLOG(1) << "Task " << task.checkpoint.task().task_id().value() << " already terminated";
+    return;
+  }
+  LOG(INFO) << "Killing task " << task.checkpoint.task().task_id().value();
+  // Remembered so the kill is (re)sent when the executor subscribes.
+  task.killPolicy = policy;
+  internal::ExecutorEvent event;
+  *event.mutable_kill()->mutable_kill_policy() = policy;
+  sendToExecutor(identityOf(keyOf(task.checkpoint)), std::move(event));
+}
+
+void Agent::onShutdownFramework(const v1::FrameworkID& frameworkId) {
+  LOG(INFO) << "Shutting down framework " << frameworkId.value();
+  for (auto& [key, task] : tasks_) {
+    if (key.first == frameworkId.value()) {
+      killTask(task, task.checkpoint.task().kill_policy());
+    }
+  }
+}
+
+bool Agent::recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus status) {
+  *status.mutable_agent_id() = link_->agentId();
+  TaskKey key{frameworkId.value(), status.task_id().value()};
+  TaskRecord* task = findTask(key);
+  WriteBatch batch;
+  internal::TaskCheckpoint updated;
+  if (task != nullptr) {
+    updated = task->checkpoint;
+    updated.set_state(status.state());
+    *updated.mutable_latest_status() = status;
+    Checkpoint::putTask(batch, updated);
+  }
+  Status added = updates_->add(frameworkId, status, loop_.now(), std::move(batch));
+  if (!added.isOk()) {
+    LOG(ERROR) << "Cannot record " << v1::TaskState_Name(status.state()) << " of task "
+               << key.second << ": " << added.message();
+    return false;
+  }
+  LOG(INFO) << "Task " << key.second << " of framework " << key.first << " is "
+            << v1::TaskState_Name(status.state())
+            << (status.message().empty() ? "" : ": " + status.message());
+  if (isTerminal(status.state())) {
+    metrics_.increment("slave/tasks_" + [&] {
+      std::string name = v1::TaskState_Name(status.state()).substr(5);
+      for (char& c : name) {
+        c = static_cast<char>(std::tolower(c));
+      }
+      return name;
+    }());
+  }
+  if (task != nullptr) {
+    task->checkpoint = std::move(updated);
+    task->statuses.push_back(status);
+    task->seenUuids.insert(status.uuid());
+    if (isTerminal(status.state())) {
+      transitionTo(*task, TaskRecord::State::kTerminal);
+    }
+  }
+  return true;
+}
+
+void Agent::reportFromAgent(const v1::FrameworkID& frameworkId, const v1::TaskID& taskId,
+                            v1::TaskState state, v1::TaskStatus::Reason reason,
+                            const std::string& message) {
+  v1::TaskStatus status;
+  *status.mutable_task_id() = taskId;
+  status.set_state(state);
+  status.set_source(v1::TaskStatus::SOURCE_AGENT);
+  status.set_reason(reason);
+  status.set_message(message);
+  status.set_timestamp(wallSeconds());
+  status.set_uuid(newUuidBytes());
+  if (!recordUpdate(frameworkId, std::move(status))) {
+    // The checkpoint is failing; retry so the update is not lost while the agent lives.
+    loop_.runAfter(std::chrono::seconds(1), [this, frameworkId, taskId, state, reason, message] {
+      reportFromAgent(frameworkId, taskId, state, reason, message);
+    });
+  }
+}
+
+}  // namespace agora::slave

@@ -1,0 +1,297 @@
+#include "slave/executor/executor.hpp"
+
+#include <glog/logging.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "common/base/ids.hpp"
+#include "slave/executor/command_launcher.hpp"
+#include "slave/executor/task_environment.hpp"
+#include "slave/task_states.hpp"
+
+namespace agora::slave {
+
+namespace {
+constexpr double kDefaultGracePeriodSeconds = 3.0;
+}  // namespace
+
+Executor::Executor(EventLoop& loop, zmq::context_t& context, ExecutorOptions options)
+    : loop_(loop),
+      options_(std::move(options)),
+      socket_(context, options_.frameworkId + "/" + options_.taskId) {}
+
+Executor::~Executor() {
+  loop_.unwatchSocket(socket_.socket());
+  if (pidfd_ >= 0) {
+    loop_.unwatchFd(pidfd_);
+    close(pidfd_);
+  }
+}
+
+StatusOr<std::unique_ptr<Executor>> Executor::create(EventLoop& loop, zmq::context_t& context,
+                                                     ExecutorOptions options) {
+  std::unique_ptr<Executor> executor(new Executor(loop, context, std::move(options)));
+  std::ifstream in(executor->options_.taskPath, std::ios::binary);
+  if (!in || !executor->task_.ParseFromIstream(&in)) {
+    return Status::io("cannot read the TaskInfo from " + executor->options_.taskPath);
+  }
+  if (executor->task_.task_id().value() != executor->options_.taskId) {
+    return Status::invalid(executor->options_.taskPath + " describes task '" +
+                           executor->task_.task_id().value() + "', not '" +
+                           executor->options_.taskId + "'");
+  }
+  return executor;
+}
+
+const char* Executor::stateName(State state) {
+  switch (state) {
+    case State::kStarting:
+      return "STARTING";
+    case State::kRunning:
+      return "RUNNING";
+    case State::kKilling:
+      return "KILLING";
+    case State::kExited:
+      return "EXITED";
+    case State::kDone:
+      return "DONE";
+  }
+  return "?";
+}
+
+void Executor::transitionTo(State next) {
+  if (next == state_) {
+    return;
+  }
+  LOG(INFO) << "Executor " << stateName(state_) << " -> " << stateName(next);
+  state_ = next;
+}
+
+void Executor::start() {
+  Status connected = socket_.connect(options_.agentEndpoint);
+  if (!connected.isOk()) {
+    // Not fatal: the agent timeout ends an executor that never reaches an agent.
+    LOG(ERROR) << connected.message();
+  }
+  loop_.watchSocket(socket_.socket(), [this] { onReadable(); });
+  lastHeard_ = loop_.now();
+  subscribe();
+  tickTimer_ = loop_.runEvery(options_.heartbeatInterval, [this] { onTick(); });
+  launch();
+}
+
+void Executor::launch() {
+  report(v1::TASK_STARTING, v1::TaskStatus::REASON_UNKNOWN, "");
+  TaskEnvironmentInput input{
+      .inherited = options_.inheritedEnvironment,
+      .task = task_,
+      .frameworkId = options_.frameworkId,
+      .sandbox = options_.sandbox,
+      .hostname = options_.hostname,
+  };
+  auto launched = launchCommand(task_.command(), options_.sandbox, taskEnvironment(input));
+  if (!launched.isOk()) {
+    LOG(WARNING) << "Cannot launch the command: " << launched.status().message();
+    transitionTo(State::kExited);
+    report(v1::TASK_FAILED,
+           launched.status().code() == StatusCode::kNotFound
+               ? v1::TaskStatus::REASON_COMMAND_NOT_FOUND
+               : v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+           launched.status().message());
+    return;
+  }
+  child_ = launched->pid;
+  pidfd_ = launched->pidfd;
+  loop_.watchFd(pidfd_, [this] { onChildExited(); });
+  LOG(INFO) << "Started the command of task " << options_.taskId << " as pid " << child_;
+  transitionTo(State::kRunning);
+  report(v1::TASK_RUNNING, v1::TaskStatus::REASON_UNKNOWN, "");
+}
+
+void Executor::onChildExited() {
+  siginfo_t info{};
+  if (waitid(P_PID, child_, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != child_) {
+    return;  // Not exited yet (spurious wakeup).
+  }
+  // The whole process group goes with the command. The unreaped zombie keeps the pgid
+  // from being reused until `waitpid` below.
+  kill(-child_, SIGKILL);
+  int status = 0;
+  waitpid(child_, &status, 0);
+  loop_.unwatchFd(pidfd_);
+  close(pidfd_);
+  pidfd_ = -1;
+  loop_.cancel(graceTimer_);
+  ExitDescription exit = describeWaitStatus(status);
+  LOG(INFO) << "Task " << options_.taskId << ": " << exit.message;
+  transitionTo(State::kExited);
+  if (killRequested_) {
+    report(v1::TASK_KILLED, v1::TaskStatus::REASON_UNKNOWN, "Task killed: " + exit.message,
+           exit.exitCode);
+  } else if (exit.success) {
+    report(v1::TASK_FINISHED, v1::TaskStatus::REASON_UNKNOWN, exit.message, exit.exitCode);
+  } else {
+    report(v1::TASK_FAILED, v1::TaskStatus::REASON_COMMAND_EXECUTOR_FAILED, exit.message,
+           exit.exitCode);
+  }
+}
+
+void Executor::onReadable() {
+  while (true) {
+    auto received = socket_.receive();
+    if (!received) {
+      return;
+    }
+    if (!received->isOk() || !(*received)->has_executor_event()) {
+      LOG(WARNING) << "Dropping a malformed message from the agent: "
+                   << (received->isOk() ? "not an ExecutorEvent" : received->status().message());
+      continue;
+    }
+    lastHeard_ = loop_.now();
+    onEvent((*received)->executor_event());
+    if (state_ == State::kDone) {
+      return;
+    }
+  }
+}
+
+void Executor::onEvent(const internal::ExecutorEvent& event) {
+  switch (event.event_case()) {
+    case internal::ExecutorEvent::kSubscribed:
+      LOG(INFO) << "Subscribed to the agent";
+      return;
+    case internal::ExecutorEvent::kAcknowledged:
+      onAcknowledged(event.acknowledged().uuid());
+      return;
+    case internal::ExecutorEvent::kKill:
+      onKill(event.kill().kill_policy());
+      return;
+    case internal::ExecutorEvent::kHeartbeat:
+      return;
+    default:
+      LOG(WARNING) << "Dropping an ExecutorEvent without payload from the agent";
+      return;
+  }
+}
+
+void Executor::onAcknowledged(const std::string& uuid) {
+  auto it = std::find_if(unacknowledged_.begin(), unacknowledged_.end(),
+                         [&uuid](const Pending& p) { return p.status.uuid() == uuid; });
+  if (it == unacknowledged_.end()) {
+    return;  // A duplicate acknowledgement.
+  }
+  VLOG(1) << "Agent acknowledged " << v1::TaskState_Name(it->status.state());
+  bool terminal = isTerminal(it->status.state());
+  unacknowledged_.erase(it);
+  if (terminal && unacknowledged_.empty()) {
+    LOG(INFO) << "The terminal update was acknowledged; exiting";
+    finish(0);
+  }
+}
+
+void Executor::onKill(const v1::KillPolicy& policy) {
+  if (state_ != State::kRunning || child_ <= 0) {
+    LOG(INFO) << "Ignoring a kill request in state " << stateName(state_);
+    return;
+  }
+  killRequested_ = true;
+  double grace = policy.has_grace_period_seconds() ? policy.grace_period_seconds()
+                 : task_.kill_policy().has_grace_period_seconds()
+                     ? task_.kill_policy().grace_period_seconds()
+                     : kDefaultGracePeriodSeconds;
+  grace = std::max(grace, 0.0);
+  LOG(INFO) << "Killing task " << options_.taskId << " (SIGTERM, SIGKILL after " << grace << "s)";
+  transitionTo(State::kKilling);
+  report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");
+  kill(-child_, SIGTERM);
+  graceTimer_ = loop_.runAfter(std::chrono::duration<double>(grace), [this] {
+    if (pidfd_ >= 0) {
+      LOG(INFO) << "Grace period over; sending SIGKILL";
+      kill(-child_, SIGKILL);
+    }
+  });
+}
+
+void Executor::onTick() {
+  auto now = loop_.now();
+  if (now - lastHeard_ > options_.agentTimeout) {
+    LOG(ERROR) << "No word from the agent for " << options_.agentTimeout.count()
+               << "s; killing the task and exiting";
+    if (pidfd_ >= 0) {
+      kill(-child_, SIGKILL);
+    }
+    finish(1);
+    return;
+  }
+  if (now - lastHeard_ >= options_.resubscribeAfter &&
+      now - lastSubscribe_ >= options_.resubscribeAfter) {
+    LOG(INFO) << "No word from the agent for "
+              << std::chrono::duration<double>(now - lastHeard_).count() << "s; subscribing again";
+    subscribe();
+  }
+  internal::ExecutorCall heartbeat;
+  heartbeat.mutable_heartbeat();
+  send(std::move(heartbeat));
+  for (auto& pending : unacknowledged_) {
+    if (now - pending.lastSent >= options_.retryInterval) {
+      pending.lastSent = now;
+      internal::ExecutorCall call;
+      *call.mutable_update()->mutable_status() = pending.status;
+      send(std::move(call));
+    }
+  }
+}
+
+void Executor::report(v1::TaskState state, v1::TaskStatus::Reason reason,
+                      const std::string& message, std::optional<int> exitCode) {
+  v1::TaskStatus status;
+  *status.mutable_task_id() = task_.task_id();
+  status.set_state(state);
+  status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  status.set_reason(reason);
+  status.set_message(message);
+  status.set_timestamp(wallSeconds());
+  status.set_uuid(newUuidBytes());
+  if (exitCode) {
+    status.set_exit_code(*exitCode);
+  }
+  unacknowledged_.push_back(Pending{status, loop_.now()});
+  internal::ExecutorCall call;
+  *call.mutable_update()->mutable_status() = std::move(status);
+  send(std::move(call));
+}
+
+void Executor::subscribe() {
+  lastSubscribe_ = loop_.now();
+  internal::ExecutorCall call;
+  auto* subscribe = call.mutable_subscribe();
+  subscribe->mutable_framework_id()->set_value(options_.frameworkId);
+  *subscribe->mutable_task_id() = task_.task_id();
+  subscribe->set_executor_pid(static_cast<int32_t>(getpid()));
+  for (const auto& pending : unacknowledged_) {
+    *subscribe->add_unacknowledged_updates() = pending.status;
+  }
+  send(std::move(call));
+}
+
+void Executor::send(internal::ExecutorCall call) {
+  call.mutable_framework_id()->set_value(options_.frameworkId);
+  *call.mutable_task_id() = task_.task_id();
+  v1::Envelope envelope;
+  *envelope.mutable_executor_call() = std::move(call);
+  if (!socket_.send(envelope)) {
+    VLOG(1) << "Cannot send to the agent now";
+  }
+}
+
+void Executor::finish(int exitCode) {
+  exitCode_ = exitCode;
+  transitionTo(State::kDone);
+  loop_.cancel(tickTimer_);
+  loop_.stop();
+}
+
+}  // namespace agora::slave

@@ -1,0 +1,108 @@
+// `Executor`: the `agora-executor` process's actor. Runs one task's command and reports
+// its states to the agent over the executor protocol (proto/agora/internal/executor.proto).
+//
+// It connects a DEALER (identity "<framework id>/<task id>") to the agent's ipc endpoint,
+// subscribes (again whenever the agent has been silent for 2 s: the agent may have
+// restarted), heartbeats every 500 ms, and retries every update each second until the
+// agent acknowledges its uuid. It reports STARTING, RUNNING, then the terminal state; a
+// kill request sends SIGTERM to the command's process group (TASK_KILLING) and SIGKILL
+// after the grace period. It stops its loop only once the terminal update is acknowledged,
+// so a task that ends while the agent is down is still reported with its real status.
+//
+// Thread-safety: loop thread only. Owns its socket and the child process.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <zmq.hpp>
+
+#include "agora/internal/executor.pb.h"
+#include "common/event/event_loop.hpp"
+#include "common/transport/sockets.hpp"
+
+namespace agora::slave {
+
+struct ExecutorOptions {
+  std::string agentEndpoint;
+  std::string frameworkId;
+  std::string taskId;
+  std::string sandbox;
+  // The serialized `TaskInfo` written by the agent.
+  std::string taskPath;
+  std::string hostname;
+  // With no word from any agent for this long, the task is killed and the executor exits.
+  std::chrono::duration<double> agentTimeout{3600.0};
+  std::chrono::duration<double> heartbeatInterval{0.5};
+  std::chrono::duration<double> resubscribeAfter{2.0};
+  std::chrono::duration<double> retryInterval{1.0};
+  // The executor's own environment, from which the task inherits the basics.
+  std::map<std::string, std::string> inheritedEnvironment;
+};
+
+class Executor {
+ public:
+  // Reads the TaskInfo. Errors name the file.
+  static StatusOr<std::unique_ptr<Executor>> create(EventLoop& loop, zmq::context_t& context,
+                                                    ExecutorOptions options);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Connects, subscribes and launches the command. REQUIRES: on the loop thread, once.
+  void start();
+
+  // The process exit code once the loop stopped: 0 after the terminal update was
+  // acknowledged, 1 when the agent was never heard from in time.
+  int exitCode() const { return exitCode_; }
+
+ private:
+  enum class State {
+    kStarting,  // Not launched yet.
+    kRunning,   // The command runs.
+    kKilling,   // SIGTERM sent; SIGKILL follows after the grace period.
+    kExited,    // Terminal update sent; waiting for its acknowledgement.
+    kDone,      // Acknowledged (or gave up): the loop is stopping.
+  };
+  struct Pending {
+    v1::TaskStatus status;
+    EventLoop::Clock::time_point lastSent;
+  };
+
+  Executor(EventLoop& loop, zmq::context_t& context, ExecutorOptions options);
+  static const char* stateName(State state);
+  void transitionTo(State next);
+
+  void launch();
+  void onChildExited();
+  void onReadable();
+  void onEvent(const internal::ExecutorEvent& event);
+  void onAcknowledged(const std::string& uuid);
+  void onKill(const v1::KillPolicy& policy);
+  void onTick();
+  void report(v1::TaskState state, v1::TaskStatus::Reason reason, const std::string& message,
+              std::optional<int> exitCode = std::nullopt);
+  void subscribe();
+  void send(internal::ExecutorCall call);
+  void finish(int exitCode);
+
+  EventLoop& loop_;
+  const ExecutorOptions options_;
+  v1::TaskInfo task_;
+  DealerSocket socket_;
+  State state_ = State::kStarting;
+  std::deque<Pending> unacknowledged_;
+  bool killRequested_ = false;
+  pid_t child_ = -1;
+  int pidfd_ = -1;
+  EventLoop::Clock::time_point lastHeard_;
+  EventLoop::Clock::time_point lastSubscribe_;
+  EventLoop::TimerId tickTimer_ = 0;
+  EventLoop::TimerId graceTimer_ = 0;
+  int exitCode_ = 0;
+};
+
+}  // namespace agora::slave

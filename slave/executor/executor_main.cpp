@@ -1,0 +1,86 @@
+// agora-executor: runs one task for the agent (see slave/executor/executor.hpp). Started by
+// the agent with the flags below; its own output goes to `<sandbox>/executor.log`.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "common/base/duration.hpp"
+#include "slave/executor/executor.hpp"
+
+DEFINE_string(agent_endpoint, "", "The agent's executor endpoint (ipc://...)");
+DEFINE_string(framework_id, "", "Framework of the task");
+DEFINE_string(task_id, "", "The task to run");
+DEFINE_string(sandbox, "", "The task's sandbox directory");
+DEFINE_string(task_path, "", "Path of the serialized TaskInfo");
+DEFINE_string(hostname, "", "Value of $HOST for the task");
+DEFINE_string(agent_timeout, "1hrs",
+              "Kill the task and exit after hearing nothing from any agent for this long");
+
+extern char** environ;
+
+namespace {
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text(*entry);
+    size_t eq = text.find('=');
+    if (eq != std::string::npos) {
+      env[text.substr(0, eq)] = text.substr(eq + 1);
+    }
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+  signal(SIGPIPE, SIG_IGN);
+
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string&>{"agent_endpoint", FLAGS_agent_endpoint},
+        {"framework_id", FLAGS_framework_id},
+        {"task_id", FLAGS_task_id},
+        {"sandbox", FLAGS_sandbox},
+        {"task_path", FLAGS_task_path}}) {
+    if (value.empty()) {
+      LOG(ERROR) << "--" << name << " is required";
+      return EXIT_FAILURE;
+    }
+  }
+  auto timeout = agora::parseDuration(FLAGS_agent_timeout);
+  if (!timeout.isOk()) {
+    LOG(ERROR) << "--agent_timeout: " << timeout.status().message();
+    return EXIT_FAILURE;
+  }
+
+  agora::EventLoop loop;
+  zmq::context_t context(1);
+  auto executor = agora::slave::Executor::create(loop, context,
+                                                 agora::slave::ExecutorOptions{
+                                                     .agentEndpoint = FLAGS_agent_endpoint,
+                                                     .frameworkId = FLAGS_framework_id,
+                                                     .taskId = FLAGS_task_id,
+                                                     .sandbox = FLAGS_sandbox,
+                                                     .taskPath = FLAGS_task_path,
+                                                     .hostname = FLAGS_hostname,
+                                                     .agentTimeout = *timeout,
+                                                     .inheritedEnvironment = environment(),
+                                                 });
+  if (!executor.isOk()) {
+    LOG(ERROR) << executor.status().message();
+    return EXIT_FAILURE;
+  }
+  (*executor)->start();
+  loop.run();
+  int code = (*executor)->exitCode();
+  executor->reset();
+  return code;
+}

@@ -1,0 +1,37 @@
+// Spawning `agora-executor` processes, and watching whether they still live.
+//
+// An executor runs in its own session (`setsid`), with no inherited descriptors and its
+// output in `<sandbox>/executor.log`, so that an agent killed with -9 leaves it running:
+// it reconnects to the restarted agent. `posix_spawn` is used because the agent is
+// multithreaded (ZeroMQ, RocksDB, HTTP) and must not run arbitrary code after `fork()`.
+//
+// Thread-safety: the functions are thread-safe (no shared state).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "common/base/status.hpp"
+
+namespace agora::slave {
+
+struct ExecutorLaunch {
+  std::string executorPath;
+  std::string agentEndpoint;
+  std::string frameworkId;
+  std::string taskId;
+  std::string sandbox;
+  // The serialized `TaskInfo` the executor reads (`<sandbox>/task.pb`).
+  std::string taskPath;
+  std::string hostname;
+};
+
+// Writes nothing; spawns the executor. The error names the cause (missing binary, ...).
+StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch);
+
+// True when `pid` is alive and is the executor of `taskId` (its command line says so), so
+// a recycled pid is not mistaken for the executor.
+bool executorAlive(pid_t pid, const std::string& taskId);
+
+}  // namespace agora::slave

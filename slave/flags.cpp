@@ -1,0 +1,92 @@
+#include "slave/flags.hpp"
+
+#include <gflags/gflags.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/base/duration.hpp"
+#include "common/http/http.hpp"
+
+DEFINE_string(master, "",
+              "The master's HTTP address host:port (default $AGORA_MASTER or "
+              "127.0.0.1:5050)");
+DEFINE_int32(port, 5051, "Port of the agent's HTTP API");
+DEFINE_string(ip, "127.0.0.1", "Address the agent's HTTP API binds to");
+DEFINE_string(hostname, "", "Hostname the agent reports (default: the host's name)");
+DEFINE_string(work_dir, "/tmp/agora-agent", "Directory for the checkpoint and the sandboxes");
+DEFINE_string(resources, "",
+              "Resources to offer, e.g. \"cpus:4;mem:8192;disk:20000;ports:[31000-32000]\" "
+              "(default: detected)");
+DEFINE_string(attributes, "", "Attributes, e.g. \"rack:r1;zone:z1\"");
+DEFINE_string(executor_path, "", "Path of agora-executor (default: next to this binary)");
+DEFINE_string(executor_reregister_timeout, "5secs",
+              "How long recovered executors get to reconnect after an agent restart");
+
+namespace agora::slave {
+
+namespace {
+
+std::string selfDirectory() {
+  char buffer[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (n <= 0) {
+    return ".";
+  }
+  return std::filesystem::path(std::string(buffer, static_cast<size_t>(n))).parent_path().string();
+}
+
+std::string defaultHostname() {
+  char buffer[HOST_NAME_MAX + 1] = {0};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0 || buffer[0] == '\0') {
+    return "localhost";
+  }
+  return buffer;
+}
+
+}  // namespace
+
+StatusOr<AgentOptions> optionsFromFlags() {
+  AgentOptions options;
+  auto master = parseHostPort(masterAddressFromFlagOrEnv(FLAGS_master));
+  if (!master.isOk()) {
+    return master.status().withContext("--master");
+  }
+  options.master = *master;
+  if (FLAGS_port <= 0 || FLAGS_port > 65535) {
+    return Status::invalid("--port must be in 1..65535");
+  }
+  options.port = FLAGS_port;
+  options.ip = FLAGS_ip;
+  options.hostname = FLAGS_hostname.empty() ? defaultHostname() : FLAGS_hostname;
+  if (FLAGS_work_dir.empty()) {
+    return Status::invalid("--work_dir must not be empty");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(FLAGS_work_dir, error);
+  auto workDir = std::filesystem::weakly_canonical(std::filesystem::absolute(FLAGS_work_dir));
+  options.workDir = workDir.string();
+  options.resources = FLAGS_resources;
+  options.attributes = FLAGS_attributes;
+  options.executorPath =
+      FLAGS_executor_path.empty() ? selfDirectory() + "/agora-executor" : FLAGS_executor_path;
+  auto timeout = parseDuration(FLAGS_executor_reregister_timeout);
+  if (!timeout.isOk()) {
+    return timeout.status().withContext("--executor_reregister_timeout");
+  }
+  options.executorReregisterTimeout = *timeout;
+
+  std::vector<gflags::CommandLineFlagInfo> all;
+  gflags::GetAllFlags(&all);
+  for (const auto& flag : all) {
+    options.flagValues[flag.name] = flag.current_value;
+  }
+  options.flagValues["master"] = options.master.toString();
+  options.flagValues["work_dir"] = options.workDir;
+  options.flagValues["executor_path"] = options.executorPath;
+  options.flagValues["hostname"] = options.hostname;
+  return options;
+}
+
+}  // namespace agora::slave

@@ -1,0 +1,46 @@
+#include "slave/options.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace agora::slave {
+
+namespace {
+
+// `sockaddr_un.sun_path` is 108 bytes including the terminating NUL.
+constexpr size_t kMaxUnixPath = 107;
+
+uint64_t fnv1a64(const std::string& text) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string executorEndpoint(const std::string& workDir) {
+  std::string path = workDir + "/executors.sock";
+  if (path.size() <= kMaxUnixPath) {
+    return "ipc://" + path;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(fnv1a64(workDir)));
+  return std::string("ipc:///tmp/agora-executors-") + hex + ".sock";
+}
+
+std::string sandboxesRoot(const std::string& workDir) { return workDir + "/sandboxes"; }
+
+std::string sandboxPath(const std::string& workDir, const std::string& frameworkId,
+                        const std::string& taskId) {
+  return sandboxesRoot(workDir) + "/" + frameworkId + "/" + taskId;
+}
+
+bool isSafePathComponent(const std::string& id) {
+  return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
+         id.find('\0') == std::string::npos;
+}
+
+}  // namespace agora::slave

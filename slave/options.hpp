@@ -1,0 +1,51 @@
+// `AgentOptions`: the agent's configuration, read once from the command line by
+// `slave/flags.cpp` and passed to constructors (libraries never read `FLAGS_*`).
+//
+// A plain aggregate; thread-compatible. Also holds the small pure helpers that derive
+// paths from the options, so the agent and the tests agree on the on-disk layout.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "common/http/http.hpp"
+
+namespace agora::slave {
+
+struct AgentOptions {
+  // The master's HTTP address (`GET /master/endpoint` finds its ZeroMQ endpoint).
+  HostPort master{"127.0.0.1", 5050};
+  // Where the agent's HTTP API listens, and what it tells the master about itself.
+  std::string ip = "127.0.0.1";
+  int port = 5051;
+  std::string hostname;
+  // Absolute. Holds `checkpoint/` (RocksDB), `sandboxes/` and usually `executors.sock`.
+  std::string workDir;
+  // Mesos text forms; an empty `resources` means "detect" (see resource_probe.hpp).
+  std::string resources;
+  std::string attributes;
+  std::string executorPath;
+  // After a restart, how long checkpointed executors get to subscribe again.
+  std::chrono::duration<double> executorReregisterTimeout{5.0};
+  // How long a registering agent waits for an answer before it rediscovers the master.
+  std::chrono::duration<double> registrationRetry{1.0};
+  // Every flag as text, for `GET /flags`.
+  std::map<std::string, std::string> flagValues;
+};
+
+// `ipc://<work_dir>/executors.sock`, or, when that path would not fit in a unix socket
+// address (about 107 bytes), `ipc:///tmp/agora-executors-<fnv1a64(work_dir) hex>.sock`.
+// Deterministic, so a restarted agent binds the endpoint its executors reconnect to.
+std::string executorEndpoint(const std::string& workDir);
+
+// `<work_dir>/sandboxes`, and the sandbox of one task inside it.
+std::string sandboxesRoot(const std::string& workDir);
+std::string sandboxPath(const std::string& workDir, const std::string& frameworkId,
+                        const std::string& taskId);
+
+// True when `id` can be used as one path component (and in a checkpoint key): non-empty,
+// no '/', not "." or "..", no NUL.
+bool isSafePathComponent(const std::string& id);
+
+}  // namespace agora::slave
