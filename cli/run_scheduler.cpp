@@ -1,4 +1,5 @@
 #include "cli/run_scheduler.hpp"
+#include "common/base/task_states.hpp"
 
 #include <cstdio>
 
@@ -16,7 +17,7 @@ v1::Filters refuse(double seconds) {
 }
 }  // namespace
 
-bool isTerminal(v1::TaskState state) {
+bool isTerminalState(v1::TaskState state) {
   return state == v1::TASK_FINISHED || state == v1::TASK_FAILED || state == v1::TASK_KILLED ||
          state == v1::TASK_ERROR || state == v1::TASK_LOST || state == v1::TASK_DROPPED ||
          state == v1::TASK_GONE || state == v1::TASK_GONE_BY_OPERATOR;
@@ -88,7 +89,7 @@ void RunScheduler::resourceOffers(sdk::SchedulerDriver* driver,
 }
 
 void RunScheduler::statusUpdate(sdk::SchedulerDriver* driver, const v1::TaskStatus& status) {
-  if (status.task_id().value() != task_.task_id().value() || !isTerminal(status.state())) {
+  if (status.task_id().value() != task_.task_id().value() || !isTerminalState(status.state())) {
     return;
   }
   publish([&](Progress& p) {

@@ -61,6 +61,5 @@ class RunScheduler : public sdk::Scheduler {
   uint64_t version_ = 0;  // GUARDED_BY(mutex_)
 };
 
-bool isTerminal(v1::TaskState state);
 
 }  // namespace agora::cli

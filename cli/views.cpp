@@ -1,4 +1,5 @@
 #include "cli/views.hpp"
+#include "common/base/task_states.hpp"
 
 #include <set>
 
@@ -132,10 +133,8 @@ StatusOr<std::string> sandboxDirectory(const json& agentState, const std::string
 }
 
 bool isTerminalStateName(const std::string& state) {
-  static const std::set<std::string> kTerminal = {
-      "TASK_FINISHED", "TASK_FAILED",  "TASK_KILLED", "TASK_ERROR",
-      "TASK_LOST",     "TASK_DROPPED", "TASK_GONE",   "TASK_GONE_BY_OPERATOR"};
-  return kTerminal.count(state) > 0;
+  v1::TaskState parsed;
+  return v1::TaskState_Parse(state, &parsed) && isTerminalState(parsed);
 }
 
 }  // namespace agora::cli

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
+#include "common/base/task_states.hpp"
 #include "master/master.hpp"
 #include "master/validation.hpp"
 
@@ -115,7 +116,7 @@ void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
     std::map<std::string, Resources> used;
     for (const TaskKey& key : agent.tasks) {
       auto task = tasks_.find(key);
-      if (task != tasks_.end() && !isTerminal(task->second.task.state())) {
+      if (task != tasks_.end() && !isTerminalState(task->second.task.state())) {
         used[key.first] += task->second.resources;
       }
     }
@@ -211,7 +212,7 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
   auto existing = tasks_.find(key);
   bool wasUnreachable =
       existing != tasks_.end() && existing->second.task.state() == v1::TASK_UNREACHABLE;
-  if (existing == tasks_.end() && isTerminal(reported.state())) {
+  if (existing == tasks_.end() && isTerminalState(reported.state())) {
     // Ended while nobody was watching; its terminal update follows and is forwarded.
     auto& completed = framework->second->completedTasks;
     bool known = std::any_of(completed.begin(), completed.end(), [&](const v1::Task& t) {
@@ -307,7 +308,7 @@ void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
   for (const TaskKey& key : agent.tasks) {
     auto task = tasks_.find(key);
     auto framework = frameworks_.find(key.first);
-    if (task == tasks_.end() || isTerminal(task->second.task.state()) ||
+    if (task == tasks_.end() || isTerminalState(task->second.task.state()) ||
         framework == frameworks_.end()) {
       continue;
     }

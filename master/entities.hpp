@@ -76,6 +76,5 @@ struct OfferEntry {
   EventLoop::TimerId timeoutTimer = 0;
 };
 
-bool isTerminal(v1::TaskState state);
 
 }  // namespace agora::master

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
+#include "common/base/task_states.hpp"
 #include "master/master.hpp"
 #include "master/validation.hpp"
 
@@ -253,7 +254,7 @@ void Master::onDecline(FrameworkEntry& framework, const Call::Decline& call) {
 void Master::onKill(FrameworkEntry& framework, const Call::Kill& call) {
   TaskKey key{framework.id, call.task_id().value()};
   auto task = tasks_.find(key);
-  if (task == tasks_.end() || isTerminal(task->second.task.state())) {
+  if (task == tasks_.end() || isTerminalState(task->second.task.state())) {
     sendUpdate(framework, masterStatus(call.task_id(), call.agent_id().value(), v1::TASK_LOST,
                                        v1::TaskStatus::REASON_TASK_UNKNOWN,
                                        "Attempted to kill an unknown task"));

@@ -2,6 +2,7 @@
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
+#include "common/base/task_states.hpp"
 #include "master/master.hpp"
 
 namespace agora::master {
@@ -45,9 +46,9 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
     return false;
   }
   v1::Task& task = it->second.task;
-  bool wasTerminal = isTerminal(task.state());
+  bool wasTerminal = isTerminalState(task.state());
   // A retried update must not move a task backwards out of a terminal state.
-  if (!wasTerminal || isTerminal(status.state())) {
+  if (!wasTerminal || isTerminalState(status.state())) {
     task.set_state(status.state());
   }
   const auto& statuses = task.statuses();
@@ -61,7 +62,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
       task.mutable_statuses()->DeleteSubrange(0, task.statuses_size() - 20);
     }
   }
-  if (!wasTerminal && isTerminal(status.state())) {
+  if (!wasTerminal && isTerminalState(status.state())) {
     completeTask(key);
   }
   return true;

@@ -8,7 +8,7 @@
 
 #include "common/base/ids.hpp"
 #include "slave/resource_probe.hpp"
-#include "slave/task_states.hpp"
+#include "common/base/task_states.hpp"
 
 namespace agora::slave {
 
@@ -114,7 +114,7 @@ Status Agent::recover() {
     if (task.checkpoint.has_latest_status()) {
       task.statuses.push_back(task.checkpoint.latest_status());
     }
-    task.state = isTerminal(task.checkpoint.state()) ? TaskRecord::State::kTerminal
+    task.state = isTerminalState(task.checkpoint.state()) ? TaskRecord::State::kTerminal
                                                      : TaskRecord::State::kRecovering;
     LOG(INFO) << "Recovered task " << key.second << " of framework " << key.first << " in "
               << v1::TaskState_Name(task.checkpoint.state()) << " (" << stateName(task.state)
@@ -290,7 +290,7 @@ void Agent::onStatusUpdateAck(const internal::AgentEvent::StatusUpdateAck& ack) 
   VLOG(1) << "Master acknowledged " << v1::TaskState_Name((*acked)->state()) << " of task "
           << ack.task_id().value();
   TaskKey key{ack.framework_id().value(), ack.task_id().value()};
-  if (isTerminal((*acked)->state()) && findTask(key) != nullptr) {
+  if (isTerminalState((*acked)->state()) && findTask(key) != nullptr) {
     completeTask(key);
   }
 }

@@ -11,7 +11,7 @@
 #include "common/base/ids.hpp"
 #include "slave/agent.hpp"
 #include "slave/executor_launcher.hpp"
-#include "slave/task_states.hpp"
+#include "common/base/task_states.hpp"
 
 namespace agora::slave {
 

@@ -8,7 +8,7 @@
 #include "common/base/ids.hpp"
 #include "slave/agent.hpp"
 #include "slave/executor_launcher.hpp"
-#include "slave/task_states.hpp"
+#include "common/base/task_states.hpp"
 
 namespace agora::slave {
 
@@ -167,7 +167,7 @@ bool Agent::recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus stat
   LOG(INFO) << "Task " << key.second << " of framework " << key.first << " is "
             << v1::TaskState_Name(status.state())
             << (status.message().empty() ? "" : ": " + status.message());
-  if (isTerminal(status.state())) {
+  if (isTerminalState(status.state())) {
     metrics_.increment("slave/tasks_" + [&] {
       std::string name = v1::TaskState_Name(status.state()).substr(5);
       for (char& c : name) {
@@ -180,7 +180,7 @@ bool Agent::recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus stat
     task->checkpoint = std::move(updated);
     task->statuses.push_back(status);
     task->seenUuids.insert(status.uuid());
-    if (isTerminal(status.state())) {
+    if (isTerminalState(status.state())) {
       transitionTo(*task, TaskRecord::State::kTerminal);
     }
   }

@@ -14,7 +14,9 @@ DEFINE_string(master, "",
               "127.0.0.1:5050)");
 DEFINE_int32(port, 5051, "Port of the agent's HTTP API");
 DEFINE_string(ip, "127.0.0.1", "Address the agent's HTTP API binds to");
-DEFINE_string(hostname, "", "Hostname the agent reports (default: the host's name)");
+DEFINE_string(hostname, "",
+              "Hostname the agent reports and clients connect to (default: --ip, or the "
+              "host's name when --ip is 0.0.0.0)");
 DEFINE_string(work_dir, "/tmp/agora-agent", "Directory for the checkpoint and the sandboxes");
 DEFINE_string(resources, "",
               "Resources to offer, e.g. \"cpus:4;mem:8192;disk:20000;ports:[31000-32000]\" "
@@ -59,7 +61,12 @@ StatusOr<AgentOptions> optionsFromFlags() {
   }
   options.port = FLAGS_port;
   options.ip = FLAGS_ip;
-  options.hostname = FLAGS_hostname.empty() ? defaultHostname() : FLAGS_hostname;
+  // The hostname is what clients (the CLI, frameworks) connect to for sandbox files, so by
+  // default it is the address the HTTP API is bound to; the machine's name only when the
+  // agent listens on every interface.
+  options.hostname = !FLAGS_hostname.empty() ? FLAGS_hostname
+                     : FLAGS_ip == "0.0.0.0" ? defaultHostname()
+                                             : FLAGS_ip;
   if (FLAGS_work_dir.empty()) {
     return Status::invalid("--work_dir must not be empty");
   }

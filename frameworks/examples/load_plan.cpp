@@ -1,24 +1,9 @@
 #include "frameworks/examples/load_plan.hpp"
+#include "common/base/task_states.hpp"
 
 #include <glog/logging.h>
 
 namespace agora::examples {
-
-bool isTerminal(v1::TaskState state) {
-  switch (state) {
-    case v1::TASK_FINISHED:
-    case v1::TASK_FAILED:
-    case v1::TASK_KILLED:
-    case v1::TASK_ERROR:
-    case v1::TASK_LOST:
-    case v1::TASK_DROPPED:
-    case v1::TASK_GONE:
-    case v1::TASK_GONE_BY_OPERATOR:
-      return true;
-    default:
-      return false;
-  }
-}
 
 std::string describeEnd(const v1::TaskStatus& status) {
   std::string why = v1::TaskState_Name(status.state());
@@ -120,7 +105,7 @@ v1::TaskInfo LoadPlan::makeTask(const v1::Offer& offer, const Resources& resourc
 
 bool LoadPlan::record(const v1::TaskStatus& status) {
   const std::string& id = status.task_id().value();
-  if (!isTerminal(status.state()) || terminal_.count(id) > 0) {
+  if (!isTerminalState(status.state()) || terminal_.count(id) > 0) {
     return false;
   }
   terminal_[id] = true;

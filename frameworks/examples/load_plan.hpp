@@ -63,7 +63,6 @@ class LoadPlan {
   std::map<std::string, bool> terminal_;         // task ids already counted
 };
 
-bool isTerminal(v1::TaskState state);
 
 // "TASK_FAILED (REASON_...) exit code 2: message": how a task ended, for people.
 std::string describeEnd(const v1::TaskStatus& status);

@@ -10,7 +10,7 @@
 #include "common/base/ids.hpp"
 #include "slave/executor/command_launcher.hpp"
 #include "slave/executor/task_environment.hpp"
-#include "slave/task_states.hpp"
+#include "common/base/task_states.hpp"
 
 namespace agora::slave {
 
@@ -184,7 +184,7 @@ void Executor::onAcknowledged(const std::string& uuid) {
     return;  // A duplicate acknowledgement.
   }
   VLOG(1) << "Agent acknowledged " << v1::TaskState_Name(it->status.state());
-  bool terminal = isTerminal(it->status.state());
+  bool terminal = isTerminalState(it->status.state());
   unacknowledged_.erase(it);
   if (terminal && unacknowledged_.empty()) {
     LOG(INFO) << "The terminal update was acknowledged; exiting";

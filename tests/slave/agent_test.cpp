@@ -348,7 +348,10 @@ TEST(AgentTest, RecoversAfterKill9) {
   ASSERT_TRUE(master.waitFor(isRegister).has_value());
   master.registered("A1");
   // t1 ends while the agent is down; t2 keeps running; t3's executor dies with the agent.
-  master.runTask("t1", "sleep 1; exit 7");
+  const std::string gate = dir.path() + "/t1.go";
+  const std::string ended = dir.path() + "/t1.ended";
+  master.runTask("t1", "while [ ! -f " + gate + " ]; do sleep 0.05; done; touch " + ended +
+                           "; exit 7");
   master.runTask("t2", "trap 'exit 0' TERM; sleep 100 & wait");
   // The comment names the test dir so the orphaned command can be cleaned up at the end.
   master.runTask("t3", "sleep 20; true # " + dir.path());
@@ -358,7 +361,12 @@ TEST(AgentTest, RecoversAfterKill9) {
   agent.kill9();
   ASSERT_EQ(killProcessesMatching({"agora-executor", "--task_id=t3", dir.path()}), 1);
   // Let t1 end while no agent runs (its executor holds the update).
-  std::this_thread::sleep_for(3s);  // Real time must pass for the task to end.
+  std::ofstream(gate) << "go";
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!std::filesystem::exists(ended) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);  // Polling a file: nothing to wait on.
+  }
+  ASSERT_TRUE(std::filesystem::exists(ended)) << "t1 did not end";
 
   agent.start("--executor_reregister_timeout=2secs");
   auto rereg = master.waitFor(isReregister);

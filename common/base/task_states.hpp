@@ -1,13 +1,13 @@
-// Small pure helpers about task states, shared by the agent and the executor.
-// Thread-safe (no state).
+// Facts about task states shared by every part (master, agent, executor, SDK, CLI).
 #pragma once
 
 #include "agora/v1/common.pb.h"
 
-namespace agora::slave {
+namespace agora {
 
-// True for states after which a task never changes again.
-inline bool isTerminal(v1::TaskState state) {
+// True for states after which a task never changes again (Mesos' terminal states).
+// TASK_UNREACHABLE and TASK_UNKNOWN are not terminal: the task may come back.
+inline bool isTerminalState(v1::TaskState state) {
   switch (state) {
     case v1::TASK_FINISHED:
     case v1::TASK_FAILED:
@@ -23,4 +23,4 @@ inline bool isTerminal(v1::TaskState state) {
   }
 }
 
-}  // namespace agora::slave
+}  // namespace agora
