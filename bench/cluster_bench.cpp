@@ -4,8 +4,9 @@
 //   placement_tasks_per_s_<N>_agents, offers_per_s_<N>_agents,
 //   offer_to_running_p50_ms_<N>_agents, offer_to_running_p99_ms_<N>_agents,
 //   alloc_cycle_in_master_<N>_agents_ms. The simulated agents run in child processes.
+// `--keep=true` keeps the master's work dir and log.
 //
-// Usage: cluster_bench --agents=N --tasks=T [--bin_dir=DIR]
+// Usage: cluster_bench --agents=N --tasks=T [--bin_dir=DIR] [--keep=true]
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,6 +22,7 @@
 #include "bench/simulated_agents.hpp"
 #include "common/http/http.hpp"
 #include "common/resources/resources.hpp"
+#include "tests/support/process.hpp"
 
 namespace agora::bench {
 namespace {
@@ -122,7 +124,7 @@ int main(int argc, char** argv) {
   raiseFdLimit();
   char dir[] = "/tmp/agora-bench-XXXXXX";
   mkdtemp(dir);
-  int port = 20000 + getpid() % 20000;
+  int port = testing::freePort();
   pid_t master = fork();
   if (master == 0) {
     std::string log = std::string(dir) + "/master.log";
@@ -130,7 +132,7 @@ int main(int argc, char** argv) {
     execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
           ("--port=" + std::to_string(port)).c_str(), (std::string("--work_dir=") + dir).c_str(),
           "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
-          "--minloglevel=1", nullptr);
+          "--minloglevel=0", nullptr);
     _exit(127);
   }
   HostPort http{"127.0.0.1", port};
@@ -204,8 +206,12 @@ int main(int argc, char** argv) {
   }
   kill(master, SIGTERM);
   waitpid(master, nullptr, 0);
-  std::string cleanup = std::string("rm -rf ") + dir;
-  int ignored = std::system(cleanup.c_str());
-  (void)ignored;
+  if (flag(argc, argv, "keep", "false") == "true") {
+    std::cerr << "cluster_bench: kept " << dir << std::endl;
+  } else {
+    std::string cleanup = std::string("rm -rf ") + dir;
+    int ignored = std::system(cleanup.c_str());
+    (void)ignored;
+  }
   return 0;
 }

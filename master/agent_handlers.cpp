@@ -71,36 +71,62 @@ void Master::onRegisterAgent(const std::string& identity,
     dropInvalid(identity, "invalid agent registration: " + *error);
     return;
   }
-  // A retried Register from a connection we already admitted gets the same answer.
+  // A retried Register from a connection we already admitted gets the same answer; one
+  // still waiting for its registry write gets it when the write is done.
   auto known = agentIdentities_.find(identity);
-  std::string agentId = known != agentIdentities_.end() ? known->second : "S" + newUuid();
-  auto existing = agents_.find(agentId);
-  if (existing == agents_.end()) {
-    auto agent = std::make_unique<AgentEntry>();
-    agent->id = agentId;
-    agent->info = call.info();
-    agent->info.mutable_id()->set_value(agentId);
-    agent->total = *Resources::fromProto(call.info().resources());
-    agent->registeredTime = wallSeconds();
+  if (known != agentIdentities_.end()) {
+    sendRegistered(*agents_.at(known->second));
+    return;
+  }
+  if (pendingAdmissions_.count(identity)) {
+    return;
+  }
+  auto agent = std::make_unique<AgentEntry>();
+  agent->id = "S" + newUuid();
+  agent->info = call.info();
+  agent->info.mutable_id()->set_value(agent->id);
+  agent->total = *Resources::fromProto(call.info().resources());
+  agent->registeredTime = wallSeconds();
+  if (pendingAdmissions_.empty()) {
+    // After the messages already queued on the loop, so a burst shares one write.
+    loop_.post([this] { flushAdmissions(); });
+  }
+  pendingAdmissions_[identity] = std::move(agent);
+}
+
+void Master::flushAdmissions() {
+  std::map<std::string, std::unique_ptr<AgentEntry>> admitted;
+  admitted.swap(pendingAdmissions_);
+  std::vector<internal::AgentRecord> records;
+  for (const auto& [identity, agent] : admitted) {
     internal::AgentRecord record;
     *record.mutable_info() = agent->info;
     record.set_registered_at(agent->registeredTime);
-    if (Status s = registrar_->saveAgent(record); !s.isOk()) {
-      LOG(ERROR) << "Cannot admit agent at " << call.info().hostname() << ": " << s.message();
-      return;  // The agent retries.
-    }
-    LOG(INFO) << "Admitted agent " << agentId << " at " << agent->httpAddress() << " with "
-              << agent->total.toString();
-    existing = agents_.emplace(agentId, std::move(agent)).first;
-    activateAgent(*existing->second, identity);
+    records.push_back(std::move(record));
   }
+  if (Status s = registrar_->saveAgents(records); !s.isOk()) {
+    LOG(ERROR) << "Cannot admit " << records.size() << " agents: " << s.message();
+    return;  // They retry their registration.
+  }
+  metrics_.increment("registrar/writes");
+  for (auto& [identity, agent] : admitted) {
+    LOG(INFO) << "Admitted agent " << agent->id << " at " << agent->httpAddress() << " with "
+              << agent->total.toString();
+    AgentEntry& entry = *agent;
+    agents_[entry.id] = std::move(agent);
+    activateAgent(entry, identity);
+    sendRegistered(entry);
+  }
+}
+
+void Master::sendRegistered(const AgentEntry& agent) {
   internal::AgentEvent event;
   auto* registered = event.mutable_registered();
-  registered->mutable_agent_id()->set_value(agentId);
+  registered->mutable_agent_id()->set_value(agent.id);
   registered->mutable_master_id()->set_value(masterId_);
   registered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
                                        options_.maxAgentPingTimeouts);
-  sendToAgent(*existing->second, event);
+  sendToAgent(agent, event);
 }
 
 void Master::activateAgent(AgentEntry& agent, const std::string& identity) {

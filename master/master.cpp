@@ -106,7 +106,8 @@ Status Master::bind() {
   double pingPeriod = std::max(0.05, options_.agentPingTimeout.count());
   loop_.runEvery(Seconds(pingPeriod), [this] { checkAgentHealth(); });
   loop_.runEvery(options_.frameworkHeartbeatInterval, [this] { checkFrameworkHealth(); });
-  loop_.runEvery(options_.allocationInterval, [this] { runAllocation(); });
+  loop_.runEvery(options_.allocationInterval,
+                 [this] { runAllocation(DrfAllocator::Scope::kAll); });
   LOG(INFO) << "Master " << masterId_ << " listening for agents and frameworks on "
             << zmqEndpoint_;
   return Status::ok();

@@ -61,6 +61,9 @@ class Master {
                          const internal::AgentCall::Reregister& call);
   void onStatusUpdate(AgentEntry& agent, const internal::AgentCall::StatusUpdate& call);
   void onAgentHeartbeat(AgentEntry& agent);
+  // Admits the agents registered since the last flush with one registry write.
+  void flushAdmissions();
+  void sendRegistered(const AgentEntry& agent);
   void adoptReportedTask(AgentEntry& agent, const v1::Task& reported);
   void checkAgentHealth();
   void markUnreachable(AgentEntry& agent, const std::string& why);
@@ -85,7 +88,7 @@ class Master {
 
   // offers.cpp
   void scheduleAllocation();
-  void runAllocation();
+  void runAllocation(DrfAllocator::Scope scope);
   void sendOffers(const std::vector<DrfAllocator::Allocation>& allocations);
   // Removes the offer and returns its resources to the allocator.
   void removeOffer(const std::string& offerId, std::optional<Seconds> refuse);
@@ -113,6 +116,8 @@ class Master {
   Metrics metrics_;
   DrfAllocator allocator_;
   bool allocationPending_ = false;
+  // New agents waiting for their registry write, by ZeroMQ identity.
+  std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;
 
   std::map<std::string, std::unique_ptr<AgentEntry>> agents_;
   std::map<std::string, std::unique_ptr<FrameworkEntry>> frameworks_;

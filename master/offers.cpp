@@ -14,16 +14,20 @@ void Master::scheduleAllocation() {
     return;
   }
   allocationPending_ = true;
-  loop_.post([this] { runAllocation(); });
+  loop_.post([this] { runAllocation(DrfAllocator::Scope::kChanged); });
 }
 
-void Master::runAllocation() {
-  allocationPending_ = false;
+void Master::runAllocation(DrfAllocator::Scope scope) {
+  if (scope == DrfAllocator::Scope::kChanged) {
+    allocationPending_ = false;
+  }
   auto start = std::chrono::steady_clock::now();
-  std::vector<DrfAllocator::Allocation> allocations = allocator_.allocate(loop_.now());
+  std::vector<DrfAllocator::Allocation> allocations = allocator_.allocate(loop_.now(), scope);
   double millis =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  metrics_.set("allocator/allocation_run_ms", millis);
+  metrics_.set(scope == DrfAllocator::Scope::kAll ? "allocator/allocation_run_ms"
+                                                  : "allocator/event_allocation_run_ms",
+               millis);
   metrics_.increment("allocator/allocation_runs");
   sendOffers(allocations);
 }

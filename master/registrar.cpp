@@ -39,6 +39,14 @@ Status Registrar::saveAgent(const internal::AgentRecord& record) {
   return store_->write(batch);
 }
 
+Status Registrar::saveAgents(const std::vector<internal::AgentRecord>& records) {
+  WriteBatch batch;
+  for (const auto& record : records) {
+    batch.putProto(kAgentPrefix + record.info().id().value(), record);
+  }
+  return store_->write(batch);
+}
+
 Status Registrar::removeAgent(const std::string& agentId) {
   WriteBatch batch;
   batch.remove(kAgentPrefix + agentId);

@@ -29,6 +29,8 @@ class Registrar {
   Status saveMaster(const internal::MasterRecord& record);
   // Admits or updates an agent.
   Status saveAgent(const internal::AgentRecord& record);
+  // Admits several agents in one synced batch (registration bursts share one fsync).
+  Status saveAgents(const std::vector<internal::AgentRecord>& records);
   Status removeAgent(const std::string& agentId);
   Status saveFramework(const internal::FrameworkRecord& record);
   Status removeFramework(const std::string& frameworkId);

@@ -59,6 +59,9 @@ RouterSocket::RouterSocket(zmq::context_t& context) : socket_(context, zmq::sock
   configure(socket_);
   socket_.set(zmq::sockopt::router_mandatory, 1);
   socket_.set(zmq::sockopt::router_handover, 1);
+  // Thousands of agents connect at once after a master restart; ZeroMQ's default listen
+  // backlog (100) drops their SYNs and TCP retries after 1, 3, 7, 15 s.
+  socket_.set(zmq::sockopt::backlog, 4096);
 }
 
 StatusOr<std::string> RouterSocket::bind(const std::string& endpoint) {

@@ -81,6 +81,7 @@ void DrfAllocator::addAgent(const std::string& agentId, const Resources& total,
   agent.total = total;
   clusterTotal_ += total;
   ordersStale_ = true;
+  changedAgents_.insert(agentId);
   for (const auto& [frameworkId, resources] : used) {
     addUsed(frameworkId, agentId, resources);
   }
@@ -103,6 +104,7 @@ void DrfAllocator::removeAgent(const std::string& agentId) {
     framework.filters.erase(agentId);
   }
   agents_.erase(it);
+  changedAgents_.erase(agentId);
   ordersStale_ = true;
 }
 
@@ -114,6 +116,7 @@ void DrfAllocator::addFramework(const std::string& frameworkId, const std::strin
   framework.role = role.empty() ? Resources::kUnreservedRole : role;
   framework.active = true;
   link(frameworkId);
+  everythingChanged_ = true;
 }
 
 void DrfAllocator::removeFramework(const std::string& frameworkId) {
@@ -128,6 +131,7 @@ void DrfAllocator::removeFramework(const std::string& frameworkId) {
     if (held != agent.byFramework.end()) {
       agent.allocated -= held->second;
       agent.byFramework.erase(held);
+      changedAgents_.insert(agentId);
     }
   }
   std::string role = it->second.role;
@@ -143,6 +147,7 @@ void DrfAllocator::removeFramework(const std::string& frameworkId) {
 
 void DrfAllocator::activateFramework(const std::string& frameworkId) {
   relink(frameworkId, [](Framework& f) { f.active = true; });
+  everythingChanged_ = true;
 }
 
 void DrfAllocator::deactivateFramework(const std::string& frameworkId) {
@@ -158,6 +163,7 @@ void DrfAllocator::revive(const std::string& frameworkId) {
     f.suppressed = false;
     f.filters.clear();
   });
+  everythingChanged_ = true;
 }
 
 bool DrfAllocator::isSuppressed(const std::string& frameworkId) const {
@@ -168,6 +174,7 @@ bool DrfAllocator::isSuppressed(const std::string& frameworkId) const {
 void DrfAllocator::setWeight(const std::string& role, double weight) {
   weights_[role] = weight;
   ordersStale_ = true;
+  everythingChanged_ = true;
 }
 
 // --- Accounting ----------------------------------------------------------------------
@@ -194,6 +201,7 @@ void DrfAllocator::recover(const std::string& frameworkId, const std::string& ag
   auto agent = agents_.find(agentId);
   if (agent != agents_.end()) {
     agent->second.allocated -= resources;
+    changedAgents_.insert(agentId);
     auto held = agent->second.byFramework.find(frameworkId);
     if (held != agent->second.byFramework.end()) {
       held->second -= resources;
@@ -252,8 +260,12 @@ std::optional<std::string> DrfAllocator::pick(const std::string& agentId, const 
   return std::nullopt;
 }
 
-std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now) {
+std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scope scope) {
   std::vector<Allocation> out;
+  bool everything = scope == Scope::kAll || everythingChanged_;
+  std::set<std::string> changed;
+  changed.swap(changedAgents_);
+  everythingChanged_ = false;
   if (agents_.empty() || frameworks_.empty()) {
     return out;
   }
@@ -261,9 +273,21 @@ std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now) {
     rebuildOrders();
   }
   std::vector<const std::string*> order;
-  order.reserve(agents_.size());
-  for (const auto& [id, agent] : agents_) {
-    order.push_back(&id);
+  order.reserve(everything ? agents_.size() : changed.size());
+  if (everything) {
+    for (const auto& [id, agent] : agents_) {
+      order.push_back(&id);
+    }
+  } else {
+    for (const std::string& id : changed) {
+      auto it = agents_.find(id);
+      if (it != agents_.end()) {
+        order.push_back(&it->first);
+      }
+    }
+  }
+  if (order.empty()) {
+    return out;
   }
   std::rotate(order.begin(), order.begin() + (rotation_++ % order.size()), order.end());
   for (const std::string* agentId : order) {

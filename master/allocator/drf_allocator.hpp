@@ -65,8 +65,14 @@ class DrfAllocator {
   void recover(const std::string& frameworkId, const std::string& agentId,
                const Resources& resources, std::optional<TimePoint> refuseUntil = {});
 
-  // One allocation pass over every agent with free resources.
-  std::vector<Allocation> allocate(TimePoint now);
+  enum class Scope {
+    kAll,      // Every agent (periodic passes: decline filters may have expired).
+    kChanged,  // Only agents whose free resources grew since the last pass, unless a
+               // framework-level change (new, revived, re-activated framework, weights)
+               // makes every agent worth a look.
+  };
+  // One allocation pass.
+  std::vector<Allocation> allocate(TimePoint now, Scope scope = Scope::kAll);
 
   // Free resources on an agent (total minus everything allocated).
   Resources available(const std::string& agentId) const;
@@ -131,6 +137,8 @@ class DrfAllocator {
   std::set<std::pair<double, std::string>> roleOrder_;
   Resources clusterTotal_;
   bool ordersStale_ = false;  // The cluster total changed since the last rebuild.
+  std::set<std::string> changedAgents_;  // Free resources grew since the last pass.
+  bool everythingChanged_ = false;
   size_t rotation_ = 0;  // Start each pass at a different agent so none is favoured.
 };
 

@@ -137,5 +137,28 @@ TEST(DrfAllocatorTest, InactiveFrameworksGetNothing) {
   EXPECT_EQ(allocator.allocate(Clock::now()).size(), 1u);
 }
 
+TEST(DrfAllocatorTest, ChangedScopeLooksOnlyAtAgentsThatFreedResources) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:1024"));
+  allocator.addAgent("a2", res("cpus:4;mem:1024"));
+  allocator.addFramework("f1", "*");
+  auto now = Clock::now();
+  auto first = allocator.allocate(now, DrfAllocator::Scope::kChanged);
+  ASSERT_EQ(first.size(), 2u);
+  // Both offers come back, but a filter on a2 expires only later: a2 stays out of the
+  // event-driven pass until its filter expires and a periodic (kAll) pass runs.
+  for (const auto& a : first) {
+    auto until = a.agentId == "a2" ? std::optional(now + std::chrono::seconds(1)) : std::nullopt;
+    allocator.recover("f1", a.agentId, a.resources, until);
+  }
+  auto second = allocator.allocate(now, DrfAllocator::Scope::kChanged);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].agentId, "a1");
+  EXPECT_TRUE(allocator.allocate(now + std::chrono::seconds(2), DrfAllocator::Scope::kChanged)
+                  .empty());
+  EXPECT_EQ(allocator.allocate(now + std::chrono::seconds(2), DrfAllocator::Scope::kAll).size(),
+            1u);
+}
+
 }  // namespace
 }  // namespace agora::master
