@@ -1,5 +1,8 @@
 // The `agora` CLI against a real cluster.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
 
 #include "tests/support/cluster.hpp"
 
@@ -15,6 +18,31 @@ TEST(CliTest, RunStreamsOutputAndExitsWithTheTaskStatus) {
                                &out);
   EXPECT_EQ(status, 7) << out;
   EXPECT_NE(out.find("from-task"), std::string::npos) << out;
+}
+
+TEST(CliTest, RunKeepsStreamingAcrossAnAgentRestart) {
+  TestCluster cluster;
+  cluster.start(1);
+  std::string gate = cluster.dir() + "/cli.go";
+  std::string outPath = cluster.dir() + "/cli-run.out";
+  auto cli = Process::spawn(
+      {binDir() + "/agora", "--master=" + cluster.masterAddress(), "run", "--", "sh", "-c",
+       "echo before; while [ ! -f " + gate + " ]; do sleep 0.05; done; echo after; exit 5"},
+      outPath, {}, outPath + ".err");
+  auto outputHas = [&](const std::string& text) {
+    std::ifstream in(outPath);
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    return all.find(text) != std::string::npos;
+  };
+  ASSERT_TRUE(cluster.waitFor([&] { return outputHas("before"); }, 30, "the CLI prints 'before'"));
+  cluster.stopAgent(0, SIGKILL);
+  cluster.startAgent(0);
+  ASSERT_TRUE(cluster.waitForAgents(1));
+  std::ofstream(gate) << "go";
+  auto status = cli->waitFor(60);
+  ASSERT_TRUE(status.has_value()) << "the CLI did not exit";
+  EXPECT_EQ(*status, 5);
+  EXPECT_TRUE(outputHas("after"));
 }
 
 TEST(CliTest, ListsAgentsFrameworksAndTasks) {

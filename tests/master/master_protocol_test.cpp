@@ -176,6 +176,37 @@ TEST_F(MasterProtocolTest, SilentAgentBecomesUnreachableAndOffersAreRescinded) {
   }));
 }
 
+TEST(MasterOfferTimeoutTest, UnansweredOfferIsRescindedAndReoffered) {
+  TestCluster cluster;
+  cluster.startMaster({"--framework_heartbeat_interval=60secs", "--offer_timeout=0.3secs"});
+  zmq::context_t context;
+  auto endpoint = discoverMasterEndpoint(*parseHostPort(cluster.masterAddress()));
+  ASSERT_TRUE(endpoint.isOk());
+  Peer agent(context, *endpoint);
+  v1::Envelope registration;
+  auto* info = registration.mutable_agent_call()->mutable_register_()->mutable_info();
+  info->set_hostname("127.0.0.1");
+  info->set_port(1);
+  Resources::parse("cpus:1;mem:64")->toProto(info->mutable_resources());
+  agent.send(registration);
+  ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_registered(); }));
+  Peer framework(context, *endpoint);
+  v1::Envelope subscribe;
+  subscribe.mutable_call()->mutable_subscribe()->mutable_framework_info()->set_name("slow");
+  framework.send(subscribe);
+  auto first = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(first.has_value());
+  auto rescind = framework.next([](const v1::Envelope& e) { return e.event().has_rescind(); });
+  ASSERT_TRUE(rescind.has_value());
+  EXPECT_EQ(rescind->event().rescind().offer_id().value(),
+            first->event().offers().offers(0).id().value());
+  // The resources come back in a new offer.
+  auto second = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(second->event().offers().offers(0).id().value(),
+            first->event().offers().offers(0).id().value());
+}
+
 TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
   zmq::socket_t raw(context_, zmq::socket_type::dealer);
   raw.connect(endpoint_);
