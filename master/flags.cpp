@@ -2,6 +2,8 @@
 
 #include <gflags/gflags.h>
 
+#include <sstream>
+
 DEFINE_string(ip, "127.0.0.1", "IP address to listen on (HTTP and ZeroMQ)");
 DEFINE_int32(port, 5050, "HTTP port of the operator API; clients find the ZeroMQ endpoint there");
 DEFINE_int32(zmq_port, 0,
@@ -36,6 +38,26 @@ Status readDuration(const std::string& name, const std::string& value, Seconds* 
 
 }  // namespace
 
+StatusOr<std::map<std::string, double>> parseWeights(const std::string& text) {
+  std::map<std::string, double> weights;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) {
+      continue;
+    }
+    size_t eq = item.find('=');
+    char* end = nullptr;
+    double weight = eq == std::string::npos ? 0 : std::strtod(item.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == item.c_str() + eq + 1 || *end != '\0' ||
+        !(weight > 0)) {
+      return Status::invalid("'" + item + "' is not role=weight with a positive weight");
+    }
+    weights[item.substr(0, eq)] = weight;
+  }
+  return weights;
+}
+
 StatusOr<MasterOptions> optionsFromFlags() {
   MasterOptions options{
       .ip = FLAGS_ip,
@@ -46,8 +68,12 @@ StatusOr<MasterOptions> optionsFromFlags() {
       .maxAgentPingTimeouts = FLAGS_max_agent_ping_timeouts,
       .maxCompletedTasksPerFramework = FLAGS_max_completed_tasks_per_framework,
       .maxCompletedFrameworks = FLAGS_max_completed_frameworks,
-      .weights = FLAGS_weights,
   };
+  auto weights = parseWeights(FLAGS_weights);
+  if (!weights.isOk()) {
+    return weights.status().withContext("--weights");
+  }
+  options.weights = *weights;
   AGORA_RETURN_IF_ERROR(
       readDuration("agent_ping_timeout", FLAGS_agent_ping_timeout, &options.agentPingTimeout));
   AGORA_RETURN_IF_ERROR(readDuration("agent_reregister_timeout", FLAGS_agent_reregister_timeout,

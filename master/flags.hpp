@@ -9,6 +9,8 @@ namespace agora::master {
 
 // Reads the parsed gflags once into options; an error names the bad flag.
 StatusOr<MasterOptions> optionsFromFlags();
+// "eng=3,batch=1" -> {eng: 3, batch: 1}; an error names the bad item.
+StatusOr<std::map<std::string, double>> parseWeights(const std::string& text);
 // Every flag and its value, for /flags.
 nlohmann::json flagsJson();
 

@@ -29,17 +29,8 @@ Master::Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
       router_(context),
       masterId_(newUuid()),
       startTime_(wallSeconds()) {
-  for (const std::string& item : [&] {
-         std::vector<std::string> parts;
-         std::string part;
-         std::istringstream in(options_.weights);
-         while (std::getline(in, part, ',')) parts.push_back(part);
-         return parts;
-       }()) {
-    size_t eq = item.find('=');
-    if (eq != std::string::npos) {
-      allocator_.setWeight(item.substr(0, eq), std::atof(item.c_str() + eq + 1));
-    }
+  for (const auto& [role, weight] : options_.weights) {
+    allocator_.setWeight(role, weight);
   }
 }
 

@@ -1,6 +1,7 @@
 // The master's configuration, read once from flags in `main.cpp` (see flags.cpp).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "common/base/duration.hpp"
@@ -27,8 +28,8 @@ struct MasterOptions {
   Seconds allocationInterval{1};
   int maxCompletedTasksPerFramework = 1000;
   int maxCompletedFrameworks = 50;
-  // Role weights, "role1=2,role2=3".
-  std::string weights;
+  // Role weights (from "role1=2,role2=3").
+  std::map<std::string, double> weights;
 };
 
 }  // namespace agora::master

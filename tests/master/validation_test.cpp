@@ -1,6 +1,7 @@
 // Pure validation of agent infos, framework infos and tasks in an ACCEPT.
 #include <gtest/gtest.h>
 
+#include "master/flags.hpp"
 #include "master/validation.hpp"
 
 namespace agora::master {
@@ -52,6 +53,23 @@ TEST(ValidationTest, AgentInfo) {
   EXPECT_FALSE(validateAgentInfo(info));
   info.set_port(0);
   EXPECT_TRUE(validateAgentInfo(info));
+}
+
+}  // namespace
+}  // namespace agora::master
+
+namespace agora::master {
+namespace {
+
+TEST(FlagsTest, ParsesRoleWeights) {
+  auto weights = parseWeights("eng=3,batch=0.5");
+  ASSERT_TRUE(weights.isOk());
+  EXPECT_DOUBLE_EQ(weights->at("eng"), 3);
+  EXPECT_DOUBLE_EQ(weights->at("batch"), 0.5);
+  EXPECT_FALSE(parseWeights("eng").isOk());
+  EXPECT_FALSE(parseWeights("eng=0").isOk());
+  EXPECT_FALSE(parseWeights("=2").isOk());
+  EXPECT_FALSE(parseWeights("eng=2x").isOk());
 }
 
 }  // namespace
