@@ -136,8 +136,7 @@ void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
   agent.identity = identity;
   agentIdentities_[identity] = agent.id;
   agent.lastHeard = loop_.now();
-  LOG(INFO) << "Agent " << agent.id << ": " << toString(agent.state) << " -> REGISTERED";
-  agent.state = AgentState::kRegistered;
+  agent.transitionTo(AgentState::kRegistered);
   if (!allocator_.hasAgent(agent.id)) {
     std::map<std::string, Resources> used;
     for (const TaskKey& key : agent.tasks) {
@@ -317,8 +316,7 @@ void Master::checkAgentHealth() {
 }
 
 void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
-  LOG(WARNING) << "Agent " << agent.id << " " << why << ": " << toString(agent.state)
-               << " -> UNREACHABLE";
+  LOG(WARNING) << "Agent " << agent.id << " is unreachable: " << why;
   internal::AgentRecord record;
   *record.mutable_info() = agent.info;
   record.set_registered_at(agent.registeredTime);
@@ -326,7 +324,7 @@ void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
   if (Status s = registrar_->saveAgent(record); !s.isOk()) {
     LOG(ERROR) << "Cannot record agent " << agent.id << " as unreachable: " << s.message();
   }
-  agent.state = AgentState::kUnreachable;
+  agent.transitionTo(AgentState::kUnreachable);
   agentIdentities_.erase(agent.identity);
   agent.identity.clear();
   rescindOffersOf(agent.offers);

@@ -1,5 +1,7 @@
 #include "master/entities.hpp"
 
+#include <glog/logging.h>
+
 namespace agora::master {
 
 const char* toString(AgentState state) {
@@ -16,6 +18,24 @@ const char* toString(AgentState state) {
 
 const char* toString(FrameworkState state) {
   return state == FrameworkState::kConnected ? "CONNECTED" : "DISCONNECTED";
+}
+
+void AgentEntry::transitionTo(AgentState next) {
+  // Nothing goes back to kRecovered: that state exists only between a master restart and
+  // the agent's re-registration.
+  CHECK(next != AgentState::kRecovered)
+      << "agent " << id << ": illegal transition " << toString(state) << " -> RECOVERED";
+  if (next != state) {
+    LOG(INFO) << "Agent " << id << ": " << toString(state) << " -> " << toString(next);
+  }
+  state = next;
+}
+
+void FrameworkEntry::transitionTo(FrameworkState next) {
+  if (next != state) {
+    LOG(INFO) << "Framework " << id << ": " << toString(state) << " -> " << toString(next);
+  }
+  state = next;
 }
 
 bool FrameworkEntry::partitionAware() const {

@@ -26,6 +26,9 @@ enum class AgentState {
 const char* toString(AgentState state);
 
 struct AgentEntry {
+  // The only way to change `state`: checks the edge is legal and logs `from -> to`.
+  void transitionTo(AgentState next);
+
   std::string id;
   v1::AgentInfo info;
   Resources total;
@@ -48,6 +51,9 @@ enum class FrameworkState {
 const char* toString(FrameworkState state);
 
 struct FrameworkEntry {
+  // The only way to change `state`: logs `from -> to` (every edge is legal).
+  void transitionTo(FrameworkState next);
+
   std::string id;
   v1::FrameworkInfo info;
   std::string role;

@@ -50,7 +50,6 @@ Status Master::recover() {
     agent->registeredTime = record.registered_at();
     auto total = Resources::fromProto(record.info().resources());
     agent->total = total.isOk() ? *total : Resources();
-    agent->state = AgentState::kRecovered;
     agent->lastHeard = now;
     agents_[agent->id] = std::move(agent);
   }

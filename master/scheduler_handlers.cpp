@@ -148,10 +148,7 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
   framework->identity = identity;
   frameworkIdentities_[identity] = framework->id;
   framework->lastHeard = loop_.now();
-  if (framework->state != FrameworkState::kConnected) {
-    LOG(INFO) << "Framework " << framework->id << ": DISCONNECTED -> CONNECTED";
-  }
-  framework->state = FrameworkState::kConnected;
+  framework->transitionTo(FrameworkState::kConnected);
   allocator_.activateFramework(framework->id);
   Event event;
   auto* subscribed = event.mutable_subscribed();
@@ -349,10 +346,9 @@ void Master::checkFrameworkHealth() {
 }
 
 void Master::disconnectFramework(FrameworkEntry& framework, const std::string& why) {
-  LOG(INFO) << "Framework " << framework.id << " " << why
-            << ": CONNECTED -> DISCONNECTED; failover_timeout "
+  LOG(INFO) << "Framework " << framework.id << " " << why << "; failover_timeout "
             << framework.info.failover_timeout() << "s";
-  framework.state = FrameworkState::kDisconnected;
+  framework.transitionTo(FrameworkState::kDisconnected);
   frameworkIdentities_.erase(framework.identity);
   framework.identity.clear();
   rescindOffersOf(framework.offers);
