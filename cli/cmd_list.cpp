@@ -34,7 +34,7 @@ int listCommand(const CliArgs& args, const Cluster& cluster) {
     return fail(reply.status().message());
   }
   const nlohmann::json& json = *reply;
-  auto member = [&](const char* key) { return json.value(key, nlohmann::json::array()); };
+  auto member = [&](const char* key) { return arrayField(json, key); };
   if (tasks) {
     return print(args, member("tasks"), tasksTable(json));
   }

@@ -27,7 +27,7 @@ StatusOr<nlohmann::json> findTask(const Cluster& cluster, const std::string& tas
   if (!reply.isOk()) {
     return reply.status();
   }
-  for (const auto& task : reply->value("tasks", nlohmann::json::array())) {
+  for (const auto& task : arrayField(*reply, "tasks")) {
     if (field(task, "id") == taskId) {
       return task;
     }

@@ -41,6 +41,12 @@ json arrayOf(const json& object, const std::string& key) {
   return value.is_array() ? value : json::array();
 }
 
+}  // namespace
+
+json arrayField(const json& object, const std::string& key) { return arrayOf(object, key); }
+
+namespace {
+
 std::string usedOfTotal(const json& agent, const std::string& resource) {
   return formatNumber(number(member(agent, "used_resources"), resource)) + "/" +
          formatNumber(number(member(agent, "resources"), resource));

@@ -33,4 +33,8 @@ bool isTerminalStateName(const std::string& state);
 // A string field, or "" when absent or not a string.
 std::string field(const nlohmann::json& object, const std::string& key);
 
+// The array member `key` of `object`, or an empty array when `object` is not an object
+// or the member is absent or not an array (`json::value()` would throw on a non-object).
+nlohmann::json arrayField(const nlohmann::json& object, const std::string& key);
+
 }  // namespace agora::cli

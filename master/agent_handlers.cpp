@@ -184,7 +184,7 @@ void Master::onReregisterAgent(const std::string& identity,
         FrameworkEntry& framework = addFramework(info, wallSeconds());
         allocator_.deactivateFramework(framework.id);
         std::string id = framework.id;
-        framework.failoverTimer = loop_.runAfter(Seconds(info.failover_timeout()), [this, id] {
+        framework.failoverTimer = loop_.runAfter(Seconds(boundedSeconds(info.failover_timeout())), [this, id] {
           removeFramework(id, "did not re-subscribe within its failover_timeout");
         });
       }
@@ -218,6 +218,7 @@ void Master::onReregisterAgent(const std::string& identity,
     }
     allocator_.removeAgent(agentId);
     activateAgent(agent, identity);
+    resendWhatTheAgentMissed(agent, call);
   }
   internal::AgentEvent event;
   auto* reregistered = event.mutable_reregistered();
@@ -226,6 +227,38 @@ void Master::onReregisterAgent(const std::string& identity,
   reregistered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
                                          options_.maxAgentPingTimeouts);
   sendToAgent(agent, event);
+}
+
+void Master::resendWhatTheAgentMissed(const AgentEntry& agent,
+                                      const internal::AgentCall::Reregister& call) {
+  // Frameworks removed while the agent was away: their tasks must not keep running.
+  std::set<std::string> removed;
+  for (const v1::Task& task : call.tasks()) {
+    if (removedFrameworks_.count(task.framework_id().value())) {
+      removed.insert(task.framework_id().value());
+    }
+  }
+  for (const std::string& frameworkId : removed) {
+    internal::AgentEvent event;
+    event.mutable_shutdown_framework()->mutable_framework_id()->set_value(frameworkId);
+    sendToAgent(agent, event);
+  }
+  // Kills requested while the agent was disconnected.
+  for (const TaskKey& key : agent.tasks) {
+    auto task = tasks_.find(key);
+    if (task == tasks_.end() || !task->second.killRequested ||
+        isTerminalState(task->second.task.state())) {
+      continue;
+    }
+    internal::AgentEvent event;
+    auto* kill = event.mutable_kill_task();
+    kill->mutable_framework_id()->set_value(key.first);
+    kill->mutable_task_id()->set_value(key.second);
+    if (task->second.killPolicy.has_grace_period_seconds()) {
+      *kill->mutable_kill_policy() = task->second.killPolicy;
+    }
+    sendToAgent(agent, event);
+  }
 }
 
 void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {

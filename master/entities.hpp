@@ -72,6 +72,9 @@ struct FrameworkEntry {
 struct TaskEntry {
   v1::Task task;
   Resources resources;
+  // A KILL arrived; re-sent to the agent when it re-registers (it may have missed it).
+  bool killRequested = false;
+  v1::KillPolicy killPolicy;
 };
 
 struct OfferEntry {

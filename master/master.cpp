@@ -4,6 +4,7 @@
 
 #include "common/base/ids.hpp"
 #include "common/state/state_store.hpp"
+#include "master/validation.hpp"
 
 namespace agora::master {
 
@@ -58,7 +59,7 @@ Status Master::recover() {
     allocator_.deactivateFramework(framework.id);
     // A recovered framework has `failover_timeout` from now to re-subscribe.
     std::string id = framework.id;
-    framework.failoverTimer = loop_.runAfter(Seconds(record.info().failover_timeout()), [this, id] {
+    framework.failoverTimer = loop_.runAfter(Seconds(boundedSeconds(record.info().failover_timeout())), [this, id] {
       removeFramework(id, "did not re-subscribe within its failover_timeout after a master "
                           "restart");
     });

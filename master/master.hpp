@@ -65,6 +65,8 @@ class Master {
   void flushAdmissions();
   void sendRegistered(const AgentEntry& agent);
   void adoptReportedTask(AgentEntry& agent, const v1::Task& reported);
+  void resendWhatTheAgentMissed(const AgentEntry& agent,
+                                const internal::AgentCall::Reregister& call);
   void checkAgentHealth();
   void markUnreachable(AgentEntry& agent, const std::string& why);
   void activateAgent(AgentEntry& agent, const std::string& identity);
@@ -126,7 +128,9 @@ class Master {
     std::deque<v1::Task> tasks;
   };
   std::deque<CompletedFramework> completedFrameworks_;
+  static constexpr size_t kMaxRemovedFrameworks = 100000;
   std::set<std::string> removedFrameworks_;
+  std::deque<std::string> removedOrder_;
   std::map<TaskKey, TaskEntry> tasks_;
   std::map<std::string, OfferEntry> offers_;
   // ZeroMQ identity -> agent or framework id (never trusted as an id by itself).

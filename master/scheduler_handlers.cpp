@@ -164,7 +164,12 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
   std::string error;
   std::string agentId;
   Resources offered;
+  std::set<std::string> seen;
   for (const auto& offerId : call.offer_ids()) {
+    if (!seen.insert(offerId.value()).second) {
+      error = "offer " + offerId.value() + " is listed twice";
+      break;
+    }
     auto offer = offers_.find(offerId.value());
     if (offer == offers_.end() || offer->second.frameworkId != framework.id) {
       error = "offer " + offerId.value() + " is not outstanding for this framework";
@@ -180,8 +185,11 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
   if (call.offer_ids_size() == 0) {
     error = "ACCEPT names no offers";
   }
-  std::optional<Seconds> refuse = Seconds(
-      call.filters().has_refuse_seconds() ? call.filters().refuse_seconds() : 5.0);
+  std::optional<double> refuseSecs = refuseSeconds(call.filters());
+  if (error.empty() && !refuseSecs) {
+    error = "filters.refuse_seconds must be between 0 and one year of seconds";
+  }
+  std::optional<Seconds> refuse = Seconds(refuseSecs.value_or(5.0));
   if (!error.empty()) {
     LOG(WARNING) << "Framework " << framework.id << ": invalid ACCEPT: " << error;
     metrics_.increment("master/invalid_calls");
@@ -235,7 +243,13 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
 }
 
 void Master::onDecline(FrameworkEntry& framework, const Call::Decline& call) {
-  Seconds refuse{call.filters().has_refuse_seconds() ? call.filters().refuse_seconds() : 5.0};
+  std::optional<double> refuseSecs = refuseSeconds(call.filters());
+  if (!refuseSecs) {
+    LOG(WARNING) << "Framework " << framework.id << ": DECLINE with an invalid refuse_seconds; "
+                 << "using 5";
+    metrics_.increment("master/invalid_calls");
+  }
+  Seconds refuse{refuseSecs.value_or(5.0)};
   for (const auto& offerId : call.offer_ids()) {
     auto offer = offers_.find(offerId.value());
     if (offer == offers_.end() || offer->second.frameworkId != framework.id) {
@@ -258,16 +272,28 @@ void Master::onKill(FrameworkEntry& framework, const Call::Kill& call) {
     return;
   }
   auto agent = agents_.find(task->second.task.agent_id().value());
+  task->second.killRequested = true;
+  if (call.kill_policy().has_grace_period_seconds() &&
+      validateSeconds("kill_policy.grace_period_seconds",
+                      call.kill_policy().grace_period_seconds())) {
+    // A bad grace period must not turn into a timer; the task's own policy applies.
+    LOG(WARNING) << "Framework " << framework.id << ": KILL of " << key.second
+                 << " with an invalid grace period; using the task's kill policy";
+    metrics_.increment("master/invalid_calls");
+  } else if (call.has_kill_policy()) {
+    task->second.killPolicy = call.kill_policy();
+  }
   if (agent == agents_.end() || agent->second->state != AgentState::kRegistered) {
-    LOG(INFO) << "Kill of task " << key.second << " deferred: its agent is not connected";
+    LOG(INFO) << "Kill of task " << key.second
+              << " deferred: its agent is not connected (sent when it re-registers)";
     return;
   }
   internal::AgentEvent event;
   auto* kill = event.mutable_kill_task();
   kill->mutable_framework_id()->set_value(framework.id);
   *kill->mutable_task_id() = call.task_id();
-  if (call.has_kill_policy()) {
-    *kill->mutable_kill_policy() = call.kill_policy();
+  if (task->second.killPolicy.has_grace_period_seconds()) {
+    *kill->mutable_kill_policy() = task->second.killPolicy;
   }
   sendToAgent(*agent->second, event);
 }
@@ -355,7 +381,7 @@ void Master::disconnectFramework(FrameworkEntry& framework, const std::string& w
   allocator_.deactivateFramework(framework.id);
   std::string id = framework.id;
   framework.failoverTimer =
-      loop_.runAfter(Seconds(framework.info.failover_timeout()), [this, id] {
+      loop_.runAfter(Seconds(boundedSeconds(framework.info.failover_timeout())), [this, id] {
         removeFramework(id, "did not re-subscribe within its failover_timeout");
       });
 }
@@ -410,7 +436,14 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   while (completedFrameworks_.size() > static_cast<size_t>(options_.maxCompletedFrameworks)) {
     completedFrameworks_.pop_front();
   }
+  // Remembered so the id cannot re-subscribe and agents coming back are told to shut it
+  // down; bounded, oldest forgotten first.
   removedFrameworks_.insert(frameworkId);
+  removedOrder_.push_back(frameworkId);
+  while (removedOrder_.size() > kMaxRemovedFrameworks) {
+    removedFrameworks_.erase(removedOrder_.front());
+    removedOrder_.pop_front();
+  }
   frameworks_.erase(it);
   scheduleAllocation();
 }

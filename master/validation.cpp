@@ -1,6 +1,7 @@
 #include "master/validation.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace agora::master {
 
@@ -18,6 +19,27 @@ Error validateRole(const std::string& role) {
     }
   }
   return std::nullopt;
+}
+
+Error validateSeconds(const std::string& field, double seconds) {
+  constexpr double kYear = 365.0 * 24 * 3600;
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kYear) {
+    return field + " must be between 0 and one year of seconds";
+  }
+  return std::nullopt;
+}
+
+double boundedSeconds(double seconds) {
+  constexpr double kYear = 365.0 * 24 * 3600;
+  return std::isnan(seconds) ? 0 : std::clamp(seconds, 0.0, kYear);
+}
+
+std::optional<double> refuseSeconds(const v1::Filters& filters) {
+  double seconds = filters.has_refuse_seconds() ? filters.refuse_seconds() : 5.0;
+  if (validateSeconds("refuse_seconds", seconds)) {
+    return std::nullopt;
+  }
+  return seconds;
 }
 
 Error validateAgentInfo(const v1::AgentInfo& info) {
@@ -38,8 +60,8 @@ Error validateFrameworkInfo(const v1::FrameworkInfo& info) {
   if (info.name().empty()) {
     return "framework_info.name is empty";
   }
-  if (info.failover_timeout() < 0) {
-    return "framework_info.failover_timeout is negative";
+  if (auto error = validateSeconds("framework_info.failover_timeout", info.failover_timeout())) {
+    return error;
   }
   if (info.roles_size() > 1) {
     return "framework_info.roles: only one role per framework is supported for now";

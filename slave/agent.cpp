@@ -308,12 +308,20 @@ void Agent::completeTask(const TaskKey& key) {
   LOG(INFO) << "Task " << key.second << " of framework " << key.first << " is done ("
             << v1::TaskState_Name(it->second.checkpoint.state()) << ")";
   unwatchExecutor(it->second);
+  std::optional<TaskRecord::DeferredRun> deferred = std::move(it->second.deferredRun);
   completed_.push_back(
       CompletedTask{std::move(it->second.checkpoint), std::move(it->second.statuses)});
   if (completed_.size() > kMaxCompletedTasks) {
     completed_.pop_front();
   }
   tasks_.erase(it);
+  if (deferred) {
+    onRunTask(deferred->run);
+    TaskRecord* next = findTask(key);
+    if (deferred->kill && next != nullptr) {
+      killTask(*next, *deferred->kill);
+    }
+  }
 }
 
 void Agent::updateGauges() {

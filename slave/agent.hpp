@@ -71,6 +71,14 @@ class Agent {
     std::optional<v1::KillPolicy> killPolicy;  // Set once a kill was requested.
     int pidfd = -1;                            // Watches the executor's exit.
     std::vector<v1::TaskStatus> statuses;      // History for `/state` (this run of the agent).
+    // A RunTask that reuses this task's id while this (terminal) run still waits for the
+    // acknowledgement of its last update; launched by `completeTask()`. Not checkpointed:
+    // after a restart the master finds it missing on reregistration and reports it lost.
+    struct DeferredRun {
+      internal::AgentEvent::RunTask run;
+      std::optional<v1::KillPolicy> kill;  // A KillTask that arrived for it meanwhile.
+    };
+    std::optional<DeferredRun> deferredRun;
   };
   using TaskKey = std::pair<std::string, std::string>;  // (framework id, task id)
 

@@ -49,7 +49,16 @@ void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
     return;
   }
   TaskKey key{frameworkId, taskId};
-  if (findTask(key) != nullptr) {
+  if (TaskRecord* existing = findTask(key)) {
+    if (existing->state == TaskRecord::State::kTerminal) {
+      // The framework reused the id of a task that ended (the master already forgot it)
+      // before the agent got the acknowledgement of its terminal update. Both runs share
+      // one record and one update queue, so the new one starts once the old one is done.
+      LOG(INFO) << "Deferring RunTask for task " << taskId << " of framework " << frameworkId
+                << " until its previous run is acknowledged";
+      existing->deferredRun = TaskRecord::DeferredRun{.run = run, .kill = std::nullopt};
+      return;
+    }
     LOG(INFO) << "Ignoring a duplicate RunTask for task " << taskId << " of framework "
               << frameworkId;
     return;
@@ -119,6 +128,12 @@ void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {
                     v1::TaskStatus::REASON_TASK_UNKNOWN, "Task is unknown to the agent");
     return;
   }
+  if (task->deferredRun) {
+    // The kill is for the run that waits behind this terminal one: kill it once launched.
+    task->deferredRun->kill = kill.has_kill_policy() ? kill.kill_policy()
+                                                     : task->deferredRun->run.task().kill_policy();
+    return;
+  }
   v1::KillPolicy policy =
       kill.has_kill_policy() ? kill.kill_policy() : task->checkpoint.task().kill_policy();
   killTask(*task, policy);
@@ -141,6 +156,7 @@ void Agent::onShutdownFramework(const v1::FrameworkID& frameworkId) {
   LOG(INFO) << "Shutting down framework " << frameworkId.value();
   for (auto& [key, task] : tasks_) {
     if (key.first == frameworkId.value()) {
+      task.deferredRun.reset();
       killTask(task, task.checkpoint.task().kill_policy());
     }
   }

@@ -80,7 +80,18 @@ StatusOr<fs::path> resolveInSandboxes(const std::string& root, const std::string
   if (!fs::exists(resolved, error)) {
     return Status::notFound("path '" + requested + "' does not exist");
   }
-  return resolved;
+  // `weakly_canonical` resolves symlinks only up to the first missing component and then
+  // folds `..` lexically, so "<sandbox>/missing/../link" comes back with `link` (a symlink
+  // a task can plant anywhere) unresolved. The path exists now: resolve all of it.
+  fs::path real = fs::canonical(resolved, error);
+  if (error) {
+    return Status::notFound("cannot resolve '" + requested + "': " + error.message());
+  }
+  if (!isWithin(rootCanonical, real)) {
+    return Status::error(StatusCode::kPermissionDenied,
+                         "path '" + requested + "' is outside every sandbox");
+  }
+  return real;
 }
 
 StatusOr<nlohmann::json> browseFiles(const std::string& root, const std::string& requested) {

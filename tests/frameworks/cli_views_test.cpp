@@ -28,6 +28,17 @@ TEST(TableTest, FormatsNumbersForPeople) {
   EXPECT_EQ(formatNumber(-0.0001), "0");
 }
 
+// A master (or a proxy in front of it) that answers with JSON of another shape must not
+// make the CLI throw: `json::value()` throws on anything but an object.
+TEST(CliViewsTest, ArrayFieldToleratesAnyJson) {
+  for (const json& reply : {json::array({1, 2}), json("text"), json(nullptr), json(3),
+                            json::parse(R"({"tasks": {"t1": 1}})"), json::object()}) {
+    EXPECT_EQ(arrayField(reply, "tasks"), json::array()) << reply.dump();
+    EXPECT_EQ(tasksTable(reply).render(), tasksTable(json::object()).render()) << reply.dump();
+  }
+  EXPECT_EQ(arrayField(json::parse(R"({"tasks": [{"id": "t1"}]})"), "tasks").size(), 1u);
+}
+
 const json kState = json::parse(R"({
   "slaves": [
     {"id": "a1", "hostname": "h1", "http_address": "h1:5051", "state": "REGISTERED",

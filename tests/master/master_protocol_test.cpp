@@ -207,6 +207,77 @@ TEST(MasterOfferTimeoutTest, UnansweredOfferIsRescindedAndReoffered) {
             first->event().offers().offers(0).id().value());
 }
 
+// Launches task `id` on the agent through `framework` and returns once the agent has it.
+static void launch(Peer& agent, Peer& framework, const std::string& frameworkId,
+                   const v1::Offer& offer, const std::string& id) {
+  v1::Envelope accept;
+  accept.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  auto* call = accept.mutable_call()->mutable_accept();
+  *call->add_offer_ids() = offer.id();
+  v1::TaskInfo* task = call->add_operations()->mutable_launch()->add_task_infos();
+  task->set_name(id);
+  task->mutable_task_id()->set_value(id);
+  task->mutable_command()->set_value("sleep 100");
+  Resources::parse("cpus:0.5;mem:16")->toProto(task->mutable_resources());
+  framework.send(accept);
+  ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_run_task(); }));
+}
+
+TEST_F(MasterProtocolTest, AcceptListingAnOfferTwiceIsRefusedNotFatal) {
+  Peer agent(context_, endpoint_);
+  registerAgent(agent, "cpus:1;mem:128");
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribe(framework, "twice");
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  v1::Envelope accept;
+  accept.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  auto* call = accept.mutable_call()->mutable_accept();
+  *call->add_offer_ids() = offers->event().offers().offers(0).id();
+  *call->add_offer_ids() = offers->event().offers().offers(0).id();
+  v1::TaskInfo* task = call->add_operations()->mutable_launch()->add_task_infos();
+  task->mutable_task_id()->set_value("t");
+  task->mutable_command()->set_value("true");
+  Resources::parse("cpus:1")->toProto(task->mutable_resources());
+  framework.send(accept);
+  auto lost = framework.next([](const v1::Envelope& e) { return e.event().has_update(); });
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_EQ(lost->event().update().status().state(), v1::TASK_LOST);
+  EXPECT_NE(lost->event().update().status().message().find("twice"), std::string::npos);
+  EXPECT_FALSE(cluster_.state().is_null());
+}
+
+TEST_F(MasterProtocolTest, KillWhileTheAgentIsAwayIsSentWhenItReregisters) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:1;mem:128");
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribe(framework, "patient", 60);
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  launch(agent, framework, frameworkId, offers->event().offers().offers(0), "k1");
+  // The fake agent never heartbeats: it becomes unreachable.
+  ASSERT_TRUE(cluster_.waitFor([&] { return cluster_.state()["unreachable_slaves"] == 1; }, 15,
+                               "the agent is unreachable"));
+  v1::Envelope kill;
+  kill.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  kill.mutable_call()->mutable_kill()->mutable_task_id()->set_value("k1");
+  framework.send(kill);
+  v1::Envelope reregister;
+  auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
+  info->set_hostname("127.0.0.1");
+  info->set_port(1);
+  info->mutable_id()->set_value(agentId);
+  Resources::parse("cpus:1;mem:128")->toProto(info->mutable_resources());
+  v1::Task* task = reregister.mutable_agent_call()->mutable_reregister()->add_tasks();
+  task->mutable_task_id()->set_value("k1");
+  task->mutable_framework_id()->set_value(frameworkId);
+  task->set_state(v1::TASK_RUNNING);
+  agent.send(reregister);
+  auto killed = agent.next([](const v1::Envelope& e) { return e.agent_event().has_kill_task(); });
+  ASSERT_TRUE(killed.has_value());
+  EXPECT_EQ(killed->agent_event().kill_task().task_id().value(), "k1");
+}
+
 TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
   zmq::socket_t raw(context_, zmq::socket_type::dealer);
   raw.connect(endpoint_);

@@ -1,6 +1,8 @@
 // Pure validation of agent infos, framework infos and tasks in an ACCEPT.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "master/flags.hpp"
 #include "master/validation.hpp"
 
@@ -44,6 +46,12 @@ TEST(ValidationTest, FrameworkInfo) {
   EXPECT_FALSE(validateFrameworkInfo(info));
   info.set_failover_timeout(-1);
   EXPECT_TRUE(validateFrameworkInfo(info));
+  info.set_failover_timeout(std::nan(""));
+  EXPECT_TRUE(validateFrameworkInfo(info));
+  info.set_failover_timeout(1e300);
+  EXPECT_TRUE(validateFrameworkInfo(info));
+  info.set_failover_timeout(3600);
+  EXPECT_FALSE(validateFrameworkInfo(info));
 }
 
 TEST(ValidationTest, AgentInfo) {

@@ -339,6 +339,42 @@ TEST(AgentTest, RegistersRunsATaskAndForwardsItsUpdates) {
   ASSERT_TRUE(health.isOk());
 }
 
+// A framework may reuse a task id once the task is terminal. The master forgets the old
+// task when it forwards the terminal update, so the new RunTask can reach the agent before
+// the acknowledgement of that update (explicit acks): the agent runs it once the ack
+// arrives instead of dropping it as a duplicate (the master would wait for it forever).
+TEST(AgentTest, RunsAReusedTaskIdOnceThePreviousRunIsAcknowledged) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A1");
+
+  master.runTask("t1", "exit 0");
+  // Acknowledge everything but the terminal update.
+  auto finished = master.waitFor(
+      [&](const internal::AgentCall& c) {
+        if (!c.has_status_update()) {
+          return false;
+        }
+        if (c.status_update().status().state() == v1::TASK_FINISHED) {
+          return true;
+        }
+        master.acknowledge(c.status_update());
+        return false;
+      },
+      /*ackUpdates=*/false);
+  ASSERT_TRUE(finished.has_value());
+
+  master.runTask("t1", "exit 7");
+  master.acknowledge(finished->status_update());
+  auto failed = master.waitForUpdate("t1", v1::TASK_FAILED);
+  ASSERT_TRUE(failed.has_value()) << "the second run of t1 never reported";
+  EXPECT_EQ(failed->exit_code(), 7);
+}
+
 TEST(AgentTest, RecoversAfterKill9) {
   testing::TestDir dir;
   ProcessReaper reaper{dir};

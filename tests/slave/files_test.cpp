@@ -63,6 +63,29 @@ TEST_F(FilesTest, RefusesSymlinkEscapes) {
   EXPECT_EQ(viaDir.status().code(), StatusCode::kPermissionDenied);
 }
 
+// `weakly_canonical` stops resolving symlinks at the first missing component and folds the
+// `..` after it lexically: "<sandbox>/missing/../link/secret" must not reach through a
+// symlink a task planted in its sandbox to a directory outside.
+TEST_F(FilesTest, RefusesSymlinkEscapesBehindAMissingComponent) {
+  ASSERT_EQ(symlink(dir_.path().c_str(), (sandbox_ + "/dirlink").c_str()), 0);
+  ASSERT_EQ(symlink((dir_ / "secret").c_str(), (sandbox_ + "/link").c_str()), 0);
+  for (const std::string& path :
+       {sandbox_ + "/missing/../dirlink/secret", sandbox_ + "/missing/../link",
+        sandbox_ + "/sub/missing/../../dirlink"}) {
+    auto resolved = resolveInSandboxes(root_, path);
+    ASSERT_FALSE(resolved.isOk()) << path << " -> " << resolved->string();
+    EXPECT_EQ(resolved.status().code(), StatusCode::kPermissionDenied) << path;
+  }
+  auto read = readFileChunk(root_, sandbox_ + "/missing/../dirlink/secret", 0, std::nullopt);
+  ASSERT_FALSE(read.isOk()) << read->data;
+  EXPECT_EQ(read.status().code(), StatusCode::kPermissionDenied);
+  // A symlink that stays inside the sandboxes is still followed.
+  ASSERT_EQ(symlink((sandbox_ + "/stdout").c_str(), (sandbox_ + "/out").c_str()), 0);
+  auto inside = readFileChunk(root_, sandbox_ + "/missing/../out", 0, std::nullopt);
+  ASSERT_TRUE(inside.isOk()) << inside.status().message();
+  EXPECT_EQ(inside->data, "hello world");
+}
+
 TEST_F(FilesTest, MissingIsNotFoundAndRelativeIsInvalid) {
   auto missing = readFileChunk(root_, sandbox_ + "/nope", 0, std::nullopt);
   ASSERT_FALSE(missing.isOk());
