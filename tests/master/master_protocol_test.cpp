@@ -43,6 +43,17 @@ class Peer {
   DealerSocket dealer_;
 };
 
+// The AgentInfo of the test's fake agents (`agentId` empty for a first registration).
+void fakeAgentInfo(v1::AgentInfo* info, const std::string& resources,
+                   const std::string& agentId = "") {
+  info->set_hostname("127.0.0.1");
+  info->set_port(1);
+  if (!agentId.empty()) {
+    info->mutable_id()->set_value(agentId);
+  }
+  Resources::parse(resources)->toProto(info->mutable_resources());
+}
+
 class MasterProtocolTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,10 +67,7 @@ class MasterProtocolTest : public ::testing::Test {
   // Registers a fake agent and returns its id.
   std::string registerAgent(Peer& agent, const std::string& resources) {
     v1::Envelope envelope;
-    auto* info = envelope.mutable_agent_call()->mutable_register_()->mutable_info();
-    info->set_hostname("127.0.0.1");
-    info->set_port(1);
-    Resources::parse(resources)->toProto(info->mutable_resources());
+    fakeAgentInfo(envelope.mutable_agent_call()->mutable_register_()->mutable_info(), resources);
     agent.send(envelope);
     auto reply = agent.next([](const v1::Envelope& e) { return e.agent_event().has_registered(); });
     EXPECT_TRUE(reply.has_value()) << "agent was not registered";
@@ -184,10 +192,8 @@ TEST(MasterOfferTimeoutTest, UnansweredOfferIsRescindedAndReoffered) {
   ASSERT_TRUE(endpoint.isOk());
   Peer agent(context, *endpoint);
   v1::Envelope registration;
-  auto* info = registration.mutable_agent_call()->mutable_register_()->mutable_info();
-  info->set_hostname("127.0.0.1");
-  info->set_port(1);
-  Resources::parse("cpus:1;mem:64")->toProto(info->mutable_resources());
+  fakeAgentInfo(registration.mutable_agent_call()->mutable_register_()->mutable_info(),
+                "cpus:1;mem:64");
   agent.send(registration);
   ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_registered(); }));
   Peer framework(context, *endpoint);
@@ -264,10 +270,7 @@ TEST_F(MasterProtocolTest, KillWhileTheAgentIsAwayIsSentWhenItReregisters) {
   framework.send(kill);
   v1::Envelope reregister;
   auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
-  info->set_hostname("127.0.0.1");
-  info->set_port(1);
-  info->mutable_id()->set_value(agentId);
-  Resources::parse("cpus:1;mem:128")->toProto(info->mutable_resources());
+  fakeAgentInfo(info, "cpus:1;mem:128", agentId);
   v1::Task* task = reregister.mutable_agent_call()->mutable_reregister()->add_tasks();
   task->mutable_task_id()->set_value("k1");
   task->mutable_framework_id()->set_value(frameworkId);
@@ -321,10 +324,7 @@ TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
   // The same ZeroMQ port is reused; the agent re-registers with its id and is accepted.
   v1::Envelope reregister;
   auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
-  info->set_hostname("127.0.0.1");
-  info->set_port(1);
-  info->mutable_id()->set_value(agentId);
-  Resources::parse("cpus:1;mem:128")->toProto(info->mutable_resources());
+  fakeAgentInfo(info, "cpus:1;mem:128", agentId);
   agent.send(reregister);
   EXPECT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_reregistered(); },
                          15));
