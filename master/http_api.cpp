@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "common/http/http.hpp"
+#include "master/operator_requests.hpp"
 
 namespace agora::master {
 
@@ -21,6 +22,18 @@ void HttpApi::onLoop(httplib::Response& res, F fn) {
     return;
   }
   replyJson(res, 200, *result);
+}
+
+// 200 `{}` for OK; 400 for invalid requests (nothing changed); 503 otherwise.
+void HttpApi::replyStatus(httplib::Response& res, const std::optional<Status>& status) {
+  if (!status) {
+    replyError(res, 503, "the master's event loop did not answer in time");
+  } else if (status->isOk()) {
+    replyJson(res, 200, nlohmann::json::object());
+  } else {
+    replyError(res, status->code() == StatusCode::kInvalidArgument ? 400 : 503,
+               status->message());
+  }
 }
 
 void HttpApi::routes() {
@@ -51,6 +64,43 @@ void HttpApi::routes() {
       return;
     }
     onLoop(res, [this, query] { return master_.tasksJson(query); });
+  });
+  server_.Get("/roles", [this](const httplib::Request&, httplib::Response& res) {
+    onLoop(res, [this] { return master_.rolesJson(); });
+  });
+  server_.Get("/weights", [this](const httplib::Request&, httplib::Response& res) {
+    onLoop(res, [this] { return master_.weightsJson(); });
+  });
+  auto updateWeights = [this](const httplib::Request& req, httplib::Response& res) {
+    auto weights = parseWeightsRequest(req.body);
+    if (!weights.isOk()) {
+      replyError(res, 400, weights.status().message());
+      return;
+    }
+    replyStatus(res, master_.loop().runSync([this, w = *weights] {
+      return master_.updateWeights(w);
+    }));
+  };
+  server_.Put("/weights", updateWeights);
+  server_.Post("/weights", updateWeights);
+  server_.Get("/quota", [this](const httplib::Request&, httplib::Response& res) {
+    onLoop(res, [this] { return master_.quotaJson(); });
+  });
+  server_.Post("/quota", [this](const httplib::Request& req, httplib::Response& res) {
+    auto request = parseQuotaRequest(req.body);
+    if (!request.isOk()) {
+      replyError(res, 400, request.status().message());
+      return;
+    }
+    replyStatus(res, master_.loop().runSync([this, r = *request] {
+      return master_.setQuota(r.role, r.quota, r.force);
+    }));
+  });
+  server_.Delete(R"(/quota/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string role = req.matches[1];
+    replyStatus(res, master_.loop().runSync([this, role] {
+      return master_.setQuota(role, Master::RoleQuota{}, true);
+    }));
   });
   server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {
     replyJson(res, 200, {{"flags", flags_}});

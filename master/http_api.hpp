@@ -26,6 +26,7 @@ class HttpApi {
   // Runs `fn` on the master loop; 503 when the loop does not answer in time.
   template <typename F>
   void onLoop(httplib::Response& res, F fn);
+  static void replyStatus(httplib::Response& res, const std::optional<Status>& status);
 
   Master& master_;
   nlohmann::json flags_;

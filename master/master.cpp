@@ -30,7 +30,8 @@ Master::Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
       router_(context),
       masterId_(newUuid()),
       startTime_(wallSeconds()) {
-  for (const auto& [role, weight] : options_.weights) {
+  weights_ = options_.weights;
+  for (const auto& [role, weight] : weights_) {
     allocator_.setWeight(role, weight);
   }
 }
@@ -43,6 +44,7 @@ Status Master::recover() {
   if (recovered->master && options_.zmqPort == 0) {
     options_.zmqPort = recovered->master->zmq_port();
   }
+  applyRecoveredRoles(*recovered);
   TimePoint now = loop_.now();
   for (const auto& record : recovered->agents) {
     auto agent = std::make_unique<AgentEntry>();

@@ -45,6 +45,20 @@ class Master {
   nlohmann::json tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
 
+  // Roles, weights and quota (roles.cpp). REQUIRES: called on the loop.
+  struct RoleQuota {
+    DrfAllocator::ScalarLimits limits;
+    Resources guarantees;
+  };
+  nlohmann::json rolesJson() const;
+  nlohmann::json weightsJson() const;
+  // Persists, then applies. The weights are already validated.
+  Status updateWeights(const std::map<std::string, double>& weights);
+  nlohmann::json quotaJson() const;
+  // Sets (or with both empty, removes) a role's quota. Without `force`, a guarantee larger
+  // than what the cluster has unreserved (minus other roles' guarantees) is refused.
+  Status setQuota(const std::string& role, const RoleQuota& quota, bool force);
+
  private:
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
          std::unique_ptr<Registrar> registrar);
@@ -53,6 +67,9 @@ class Master {
   void onReadable();
   void dispatch(const std::string& identity, const v1::Envelope& envelope);
   void dropInvalid(const std::string& identity, const std::string& reason);
+
+  void applyRecoveredRoles(const Registrar::Recovered& recovered);
+  Status saveQuotas();
 
   // agent_handlers.cpp
   void onAgentCall(const std::string& identity, const internal::AgentCall& call);
@@ -121,6 +138,8 @@ class Master {
   // New agents waiting for their registry write, by ZeroMQ identity.
   std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;
 
+  std::map<std::string, double> weights_;
+  std::map<std::string, RoleQuota> quotas_;
   std::map<std::string, std::unique_ptr<AgentEntry>> agents_;
   std::map<std::string, std::unique_ptr<FrameworkEntry>> frameworks_;
   struct CompletedFramework {

@@ -5,6 +5,8 @@ namespace {
 const char kMasterKey[] = "master/info";
 const char kAgentPrefix[] = "agents/";
 const char kFrameworkPrefix[] = "frameworks/";
+const char kWeightsKey[] = "roles/weights";
+const char kQuotasKey[] = "roles/quota";
 }  // namespace
 
 StatusOr<Registrar::Recovered> Registrar::recover() {
@@ -24,6 +26,16 @@ StatusOr<Registrar::Recovered> Registrar::recover() {
     return frameworks.status();
   }
   recovered.frameworks = std::move(frameworks).value();
+  auto weights = getProto<internal::RoleWeights>(*store_, kWeightsKey);
+  if (!weights.isOk()) {
+    return weights.status();
+  }
+  recovered.weights = *weights;
+  auto quotas = getProto<internal::RoleQuotas>(*store_, kQuotasKey);
+  if (!quotas.isOk()) {
+    return quotas.status();
+  }
+  recovered.quotas = *quotas;
   return recovered;
 }
 
@@ -56,6 +68,18 @@ Status Registrar::removeAgent(const std::string& agentId) {
 Status Registrar::saveFramework(const internal::FrameworkRecord& record) {
   WriteBatch batch;
   batch.putProto(kFrameworkPrefix + record.info().id().value(), record);
+  return store_->write(batch);
+}
+
+Status Registrar::saveWeights(const internal::RoleWeights& weights) {
+  WriteBatch batch;
+  batch.putProto(kWeightsKey, weights);
+  return store_->write(batch);
+}
+
+Status Registrar::saveQuotas(const internal::RoleQuotas& quotas) {
+  WriteBatch batch;
+  batch.putProto(kQuotasKey, quotas);
   return store_->write(batch);
 }
 

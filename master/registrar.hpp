@@ -21,6 +21,8 @@ class Registrar {
     std::optional<internal::MasterRecord> master;
     std::vector<internal::AgentRecord> agents;
     std::vector<internal::FrameworkRecord> frameworks;
+    std::optional<internal::RoleWeights> weights;
+    std::optional<internal::RoleQuotas> quotas;
   };
 
   explicit Registrar(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
@@ -34,6 +36,8 @@ class Registrar {
   Status removeAgent(const std::string& agentId);
   Status saveFramework(const internal::FrameworkRecord& record);
   Status removeFramework(const std::string& frameworkId);
+  Status saveWeights(const internal::RoleWeights& weights);
+  Status saveQuotas(const internal::RoleQuotas& quotas);
 
  private:
   std::unique_ptr<StateStore> store_;

@@ -362,6 +362,32 @@ std::vector<std::string> Resources::roles() const {
   return {roles.begin(), roles.end()};
 }
 
+Resources Resources::withScalarAtMost(const std::string& name, double max) const {
+  Resources out = *this;
+  double excess = scalar(name) - std::max(0.0, max);
+  if (excess <= kEpsilon) {
+    return out;
+  }
+  // Unreserved first, then reserved entries in key order.
+  auto take = [&](const Key& key) {
+    auto it = out.scalars_.find(key);
+    if (it == out.scalars_.end() || excess <= 0) {
+      return;
+    }
+    double taken = std::min(it->second, excess);
+    it->second -= taken;
+    excess -= taken;
+  };
+  take({name, kUnreservedRole});
+  for (const auto& [key, value] : scalars_) {
+    if (key.first == name) {
+      take(key);
+    }
+  }
+  out.prune();
+  return out;
+}
+
 void Resources::prune() {
   std::erase_if(scalars_, [](const auto& kv) { return kv.second <= kEpsilon; });
   std::erase_if(ranges_, [](const auto& kv) { return kv.second.empty(); });

@@ -71,8 +71,11 @@ class Resources {
   // Only the entries owned by `role`, and those usable by `role` (its own plus "*").
   Resources reservedTo(const std::string& role) const;
   Resources allocatableTo(const std::string& role) const;
-  // The same quantities, all owned by `role` (used to re-role after subtraction).
+  // Every role that owns something here.
   std::vector<std::string> roles() const;
+  // A copy holding at most `max` of scalar `name` in total, taken away from unreserved
+  // ("*") entries first.
+  Resources withScalarAtMost(const std::string& name, double max) const;
 
   std::string toString() const;
   // {"cpus": 4, "mem": 8192, "disk": 0, "gpus": 0, "ports": "[31000-32000]"}, summed over

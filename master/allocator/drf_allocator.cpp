@@ -166,6 +166,76 @@ void DrfAllocator::revive(const std::string& frameworkId) {
   everythingChanged_ = true;
 }
 
+void DrfAllocator::setQuota(const std::string& role, const ScalarLimits& limits,
+                           const Resources& guarantees) {
+  if (limits.empty() && guarantees.empty()) {
+    quotas_.erase(role);
+  } else {
+    quotas_[role] = Quota{limits, guarantees};
+  }
+  everythingChanged_ = true;
+}
+
+Resources DrfAllocator::allocatedToRole(const std::string& role) const {
+  auto it = roles_.find(role);
+  return it == roles_.end() ? Resources() : it->second.allocated;
+}
+
+bool DrfAllocator::hasUnmetGuarantee(const std::string& role) const {
+  auto quota = quotas_.find(role);
+  if (quota == quotas_.end()) {
+    return false;
+  }
+  Resources allocated = allocatedToRole(role);
+  for (const char* name : kShareResources) {
+    if (quota->second.guarantees.scalar(name) > allocated.scalar(name) + 1e-6) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Resources DrfAllocator::unmetGuarantees() const {
+  Resources needed;
+  for (const auto& [role, quota] : quotas_) {
+    Resources allocated = allocatedToRole(role);
+    for (const char* name : kShareResources) {
+      double missing = quota.guarantees.scalar(name) - allocated.scalar(name);
+      if (missing > 1e-6) {
+        needed += *Resources::parse(std::string(name) + ":" + std::to_string(missing));
+      }
+    }
+  }
+  return needed;
+}
+
+Resources DrfAllocator::offerable(const std::string& role, const Resources& free,
+                                  const Headroom* headroom) const {
+  Resources offer = free.allocatableTo(role);
+  auto quota = quotas_.find(role);
+  if (quota != quotas_.end() && !quota->second.limits.empty()) {
+    Resources allocated = allocatedToRole(role);
+    for (const auto& [name, limit] : quota->second.limits) {
+      offer = offer.withScalarAtMost(name, limit - allocated.scalar(name));
+    }
+    if (offer.scalar("cpus") <= 1e-6 && offer.scalar("mem") <= 1e-6) {
+      return Resources();
+    }
+  }
+  if (headroom != nullptr && !headroom->needed.empty() && !hasUnmetGuarantee(role)) {
+    // Only what the unmet guarantees do not need may go to this role.
+    for (const char* name : kShareResources) {
+      double spare = headroom->freeUnreserved.scalar(name) - headroom->needed.scalar(name);
+      double reserved = offer.scalar(name) - offer.reservedTo(Resources::kUnreservedRole).scalar(name);
+      offer = offer.withScalarAtMost(name, reserved + spare);
+    }
+    if (offer.scalar("cpus") <= 1e-6 && offer.scalar("mem") <= 1e-6) {
+      return Resources();
+    }
+  }
+  return offer;
+}
+
 bool DrfAllocator::isSuppressed(const std::string& frameworkId) const {
   auto it = frameworks_.find(frameworkId);
   return it != frameworks_.end() && it->second.suppressed;
@@ -244,16 +314,23 @@ bool DrfAllocator::filtered(const Framework& framework, const std::string& agent
          it->second.refused.contains(offer);
 }
 
-std::optional<std::string> DrfAllocator::pick(const std::string& agentId, const Resources& free,
-                                              TimePoint now) const {
-  for (const auto& [roleShare, roleName] : roleOrder_) {
-    Resources offer = free.allocatableTo(roleName);
-    if (offer.empty()) {
-      continue;
-    }
-    for (const auto& [frameworkShare, frameworkId] : roles_.at(roleName).order) {
-      if (!filtered(frameworks_.at(frameworkId), agentId, offer, now)) {
-        return frameworkId;
+std::optional<DrfAllocator::Pick> DrfAllocator::pick(const std::string& agentId,
+                                                     const Resources& free, TimePoint now,
+                                                     const Headroom* headroom) const {
+  // Roles with unmet guarantees first (in share order), then everyone in share order.
+  for (int stage = headroom == nullptr ? 1 : 0; stage < 2; ++stage) {
+    for (const auto& [roleShare, roleName] : roleOrder_) {
+      if (stage == 0 && !hasUnmetGuarantee(roleName)) {
+        continue;
+      }
+      Resources offer = offerable(roleName, free, headroom);
+      if (offer.empty()) {
+        continue;
+      }
+      for (const auto& [frameworkShare, frameworkId] : roles_.at(roleName).order) {
+        if (!filtered(frameworks_.at(frameworkId), agentId, offer, now)) {
+          return Pick{frameworkId, std::move(offer)};
+        }
       }
     }
   }
@@ -290,20 +367,32 @@ std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scop
     return out;
   }
   std::rotate(order.begin(), order.begin() + (rotation_++ % order.size()), order.end());
+  // Guarantees need a cluster-wide view of what is free; without quota, skip the work.
+  std::optional<Headroom> headroom;
+  if (!quotas_.empty()) {
+    headroom = Headroom{unmetGuarantees(), Resources()};
+    for (const auto& [id, agent] : agents_) {
+      headroom->freeUnreserved +=
+          (agent.total - agent.allocated).reservedTo(Resources::kUnreservedRole);
+    }
+  }
   for (const std::string* agentId : order) {
     const Agent& agent = agents_.at(*agentId);
     if (agent.allocated.contains(agent.total)) {
       continue;  // Nothing free.
     }
     Resources free = agent.total - agent.allocated;
-    std::optional<std::string> frameworkId = pick(*agentId, free, now);
-    if (!frameworkId) {
+    std::optional<Pick> chosen = pick(*agentId, free, now, headroom ? &*headroom : nullptr);
+    if (!chosen) {
       continue;
     }
-    std::string role = frameworks_.at(*frameworkId).role;
-    Resources offer = free.allocatableTo(role);
-    addUsed(*frameworkId, *agentId, offer);
-    out.push_back(Allocation{*frameworkId, *agentId, role, std::move(offer)});
+    std::string role = frameworks_.at(chosen->frameworkId).role;
+    addUsed(chosen->frameworkId, *agentId, chosen->offer);
+    if (headroom) {
+      headroom->freeUnreserved -= chosen->offer.reservedTo(Resources::kUnreservedRole);
+      headroom->needed = unmetGuarantees();
+    }
+    out.push_back(Allocation{chosen->frameworkId, *agentId, role, std::move(chosen->offer)});
   }
   return out;
 }

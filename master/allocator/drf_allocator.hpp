@@ -9,8 +9,10 @@
 // gives it back. Frameworks take one offer per agent: an agent's whole free pool (what the
 // framework's role may use) goes to one framework at a time.
 //
-// Seams for the multi-tenancy issue: role weights exist; quota, hierarchical roles and
-// reservations beyond "resources reserved to a role are only offered to that role" do not.
+// Quota: a role's `limits` are never exceeded (offers are cut down to fit); its
+// `guarantees` are set aside: while a role holds less than its guarantee, roles without an
+// unmet guarantee are offered only what the cluster has beyond all unmet guarantees, and
+// roles with unmet guarantees are served first. Hierarchical roles do not exist yet.
 #pragma once
 
 #include <chrono>
@@ -55,6 +57,11 @@ class DrfAllocator {
   bool isSuppressed(const std::string& frameworkId) const;
 
   void setWeight(const std::string& role, double weight);
+  // Scalar name -> the most the role may hold (0 is a real limit: nothing).
+  using ScalarLimits = std::map<std::string, double>;
+  // Empty `limits` and `guarantees` remove the quota.
+  void setQuota(const std::string& role, const ScalarLimits& limits, const Resources& guarantees);
+  Resources allocatedToRole(const std::string& role) const;
 
   // Counts `resources` as allocated to the framework on the agent (tasks found on a
   // re-registering agent for a framework added later).
@@ -123,15 +130,35 @@ class DrfAllocator {
   }
   // Recomputes every cached share (the cluster total changed).
   void rebuildOrders();
-  // The framework that should get this agent's free resources next, if any.
-  std::optional<std::string> pick(const std::string& agentId, const Resources& free,
-                                  TimePoint now) const;
+  struct Quota {
+    ScalarLimits limits;
+    Resources guarantees;
+  };
+  // What the quota guarantees still need, and what is free and unreserved, during a pass.
+  struct Headroom {
+    Resources needed;
+    Resources freeUnreserved;
+  };
+  struct Pick {
+    std::string frameworkId;
+    Resources offer;
+  };
+  // The framework that should get this agent's free resources next, and what it may get.
+  std::optional<Pick> pick(const std::string& agentId, const Resources& free, TimePoint now,
+                           const Headroom* headroom) const;
+  // `free` cut down to the role's limit and, for roles without an unmet guarantee, to what
+  // leaves the headroom intact. Empty when the role may get nothing.
+  Resources offerable(const std::string& role, const Resources& free,
+                      const Headroom* headroom) const;
+  bool hasUnmetGuarantee(const std::string& role) const;
+  Resources unmetGuarantees() const;
   bool filtered(const Framework& framework, const std::string& agentId, const Resources& offer,
                 TimePoint now) const;
 
   std::map<std::string, Agent> agents_;
   std::map<std::string, Framework> frameworks_;
   std::map<std::string, double> weights_;
+  std::map<std::string, Quota> quotas_;
   std::map<std::string, Role> roles_;
   // Roles with eligible frameworks, by (weighted share, role).
   std::set<std::pair<double, std::string>> roleOrder_;

@@ -71,3 +71,20 @@ TEST(ResourcesTest, AttributesParse) {
 
 }  // namespace
 }  // namespace agora
+
+namespace agora {
+namespace {
+
+TEST(ResourcesTest, WithScalarAtMostTakesFromUnreservedFirst) {
+  Resources r = *Resources::parse("cpus:4;cpus(eng):2;mem:100");
+  Resources capped = r.withScalarAtMost("cpus", 3);
+  EXPECT_DOUBLE_EQ(capped.scalar("cpus"), 3);
+  EXPECT_DOUBLE_EQ(capped.reservedTo("eng").scalar("cpus"), 2);
+  EXPECT_DOUBLE_EQ(capped.scalar("mem"), 100);
+  EXPECT_DOUBLE_EQ(r.withScalarAtMost("cpus", 1).reservedTo("eng").scalar("cpus"), 1);
+  EXPECT_EQ(r.withScalarAtMost("cpus", 10), r);
+  EXPECT_DOUBLE_EQ(r.withScalarAtMost("cpus", -1).scalar("cpus"), 0);
+}
+
+}  // namespace
+}  // namespace agora

@@ -160,5 +160,43 @@ TEST(DrfAllocatorTest, ChangedScopeLooksOnlyAtAgentsThatFreedResources) {
             1u);
 }
 
+TEST(DrfAllocatorTest, QuotaLimitCutsOffersDown) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:4096"));
+  allocator.addAgent("a2", res("cpus:4;mem:4096"));
+  allocator.addFramework("f1", "eng");
+  allocator.setQuota("eng", {{"cpus", 3}}, Resources());
+  auto offers = allocator.allocate(Clock::now());
+  double cpus = 0;
+  for (const auto& a : offers) cpus += a.resources.scalar("cpus");
+  EXPECT_DOUBLE_EQ(cpus, 3);
+  EXPECT_DOUBLE_EQ(allocator.allocatedToRole("eng").scalar("cpus"), 3);
+  // A zero limit is a real limit.
+  allocator.addFramework("f2", "ops");
+  allocator.setQuota("ops", {{"cpus", 0}}, Resources());
+  for (const auto& a : allocator.allocate(Clock::now())) {
+    EXPECT_NE(a.frameworkId, "f2");
+  }
+}
+
+TEST(DrfAllocatorTest, GuaranteeIsSetAsideFromOtherRoles) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:4096"));
+  allocator.addAgent("a2", res("cpus:4;mem:4096"));
+  allocator.setQuota("eng", {}, res("cpus:5"));
+  allocator.addFramework("other", "batch");
+  // eng has no framework yet: batch may only take 8 - 5 = 3 cpus.
+  auto offers = allocator.allocate(Clock::now());
+  double cpus = 0;
+  for (const auto& a : offers) cpus += a.resources.scalar("cpus");
+  EXPECT_DOUBLE_EQ(cpus, 3);
+  // When eng arrives it gets its guarantee first.
+  allocator.addFramework("e1", "eng");
+  offers = allocator.allocate(Clock::now());
+  double eng = 0;
+  for (const auto& a : offers) eng += a.frameworkId == "e1" ? a.resources.scalar("cpus") : 0;
+  EXPECT_DOUBLE_EQ(eng, 5);
+}
+
 }  // namespace
 }  // namespace agora::master

@@ -1,0 +1,29 @@
+// Parsing and validation of operator request bodies (/weights, /quota), in the shapes of
+// Mesos' endpoints of the same names. Pure functions: an error names the field and why.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/base/status.hpp"
+#include "master/master.hpp"
+
+namespace agora::master {
+
+// `[{"role": "eng", "weight": 2.5}, ...]`
+StatusOr<std::map<std::string, double>> parseWeightsRequest(const std::string& body);
+
+struct QuotaRequest {
+  std::string role;
+  Master::RoleQuota quota;
+  bool force = false;
+};
+
+// `{"role": "eng", "guarantee": [Resource...], "force": false}` (Mesos' /quota POST), or
+// `{"role": "eng", "guarantees": {"cpus": 2}, "limits": {"cpus": 4, "mem": 1024}}` (the
+// shape of Mesos' v1 UPDATE_QUOTA quota_config; values may also be `{"value": 2}`).
+StatusOr<QuotaRequest> parseQuotaRequest(const std::string& body);
+
+}  // namespace agora::master
