@@ -409,6 +409,16 @@ std::string DrfAllocator::pendingReason(const std::string& frameworkId, TimePoin
   if (framework.suppressed) {
     return "framework suppressed offers (REVIVE to receive them again)";
   }
+  auto quota = quotas_.find(framework.role);
+  if (quota != quotas_.end()) {
+    Resources allocated = allocatedToRole(framework.role);
+    for (const auto& [name, limit] : quota->second.limits) {
+      if (allocated.scalar(name) + 1e-6 >= limit) {
+        return "role " + framework.role + " reached its quota limit of " + std::to_string(limit) +
+               " " + name;
+      }
+    }
+  }
   size_t free = 0;
   size_t filteredCount = 0;
   for (const auto& [agentId, agent] : agents_) {

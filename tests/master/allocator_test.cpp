@@ -171,6 +171,7 @@ TEST(DrfAllocatorTest, QuotaLimitCutsOffersDown) {
   for (const auto& a : offers) cpus += a.resources.scalar("cpus");
   EXPECT_DOUBLE_EQ(cpus, 3);
   EXPECT_DOUBLE_EQ(allocator.allocatedToRole("eng").scalar("cpus"), 3);
+  EXPECT_NE(allocator.pendingReason("f1", Clock::now()).find("quota limit"), std::string::npos);
   // A zero limit is a real limit.
   allocator.addFramework("f2", "ops");
   allocator.setQuota("ops", {{"cpus", 0}}, Resources());

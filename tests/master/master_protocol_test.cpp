@@ -7,6 +7,7 @@
 
 #include "common/base/ids.hpp"
 #include "common/http/http.hpp"
+#include <httplib.h>
 #include "common/resources/resources.hpp"
 #include "common/transport/sockets.hpp"
 #include "tests/support/cluster.hpp"
@@ -279,6 +280,70 @@ TEST_F(MasterProtocolTest, KillWhileTheAgentIsAwayIsSentWhenItReregisters) {
   auto killed = agent.next([](const v1::Envelope& e) { return e.agent_event().has_kill_task(); });
   ASSERT_TRUE(killed.has_value());
   EXPECT_EQ(killed->agent_event().kill_task().task_id().value(), "k1");
+}
+
+// The operator API for roles: weights and quota are validated, enforced in offers, shown
+// in /roles, and survive a master kill -9.
+TEST_F(MasterProtocolTest, WeightsAndQuotaAreValidatedEnforcedAndDurable) {
+  auto address = *parseHostPort(cluster_.masterAddress());
+  httplib::Client http(address.host, address.port);
+  auto put = http.Put("/weights", R"([{"role": "eng", "weight": 3}])", "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 200) << put->body;
+  auto bad = http.Put("/weights", R"([{"role": "eng", "weight": -3}])", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("weight"), std::string::npos);
+
+  Peer agent(context_, endpoint_);
+  registerAgent(agent, "cpus:4;mem:1024");
+  auto overcommit = http.Post("/quota", R"({"role": "eng", "guarantees": {"cpus": 9}})",
+                              "application/json");
+  ASSERT_TRUE(overcommit);
+  EXPECT_EQ(overcommit->status, 400);
+  EXPECT_NE(overcommit->body.find("cpus"), std::string::npos) << overcommit->body;
+  auto quota = http.Post("/quota", R"({"role": "eng", "limits": {"cpus": 1}})",
+                         "application/json");
+  ASSERT_TRUE(quota);
+  EXPECT_EQ(quota->status, 200) << quota->body;
+
+  // A framework in role eng is offered at most its limit.
+  Peer framework(context_, endpoint_);
+  v1::Envelope subscribe;
+  auto* info = subscribe.mutable_call()->mutable_subscribe()->mutable_framework_info();
+  info->set_name("limited");
+  info->set_role("eng");
+  framework.send(subscribe);
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  EXPECT_DOUBLE_EQ(Resources::fromProto(offers->event().offers().offers(0).resources())
+                       ->scalar("cpus"),
+                   1);
+  auto roles = httpGetJson(address, "/roles");
+  ASSERT_TRUE(roles.isOk());
+  bool found = false;
+  for (const auto& role : (*roles)["roles"]) {
+    if (role["name"] == "eng") {
+      found = true;
+      EXPECT_DOUBLE_EQ(role["weight"].get<double>(), 3);
+      EXPECT_DOUBLE_EQ(role["quota"]["limit"]["cpus"].get<double>(), 1);
+      EXPECT_DOUBLE_EQ(role["offered"]["cpus"].get<double>(), 1);
+    }
+  }
+  EXPECT_TRUE(found) << roles->dump();
+
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
+  auto weights = httpGetJson(address, "/weights");
+  ASSERT_TRUE(weights.isOk());
+  EXPECT_EQ((*weights)[0]["role"], "eng");
+  auto quotas = httpGetJson(address, "/quota");
+  ASSERT_TRUE(quotas.isOk());
+  ASSERT_EQ((*quotas)["infos"].size(), 1u) << quotas->dump();
+  auto removed = http.Delete("/quota/eng");
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 200);
+  EXPECT_TRUE((*httpGetJson(address, "/quota"))["infos"].empty());
 }
 
 TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
