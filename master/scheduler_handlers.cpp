@@ -215,14 +215,17 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
     removeOffer(offerId.value(), std::nullopt);
   }
   AgentEntry& agent = *agents_.at(agentId);
+  // Ids used earlier in this ACCEPT; ids of active tasks are looked up in `tasks_` (copying
+  // the framework's task ids here would make every ACCEPT O(tasks)).
   std::set<std::string> usedIds;
-  for (const TaskKey& key : framework.tasks) {
-    usedIds.insert(key.second);
-  }
   Resources remaining = offered;
   for (const auto& op : call.operations()) {
     for (const auto& task : op.launch().task_infos()) {
-      if (auto invalid = validateTask(task, remaining, usedIds)) {
+      Error invalid = tasks_.count({framework.id, task.task_id().value()})
+                          ? Error("task_id '" + task.task_id().value() +
+                                  "' is already in use by this framework")
+                          : validateTask(task, remaining, usedIds);
+      if (invalid) {
         LOG(WARNING) << "Framework " << framework.id << ": invalid task: " << *invalid;
         metrics_.increment("master/invalid_tasks");
         sendUpdate(framework, masterStatus(task.task_id(), agentId, v1::TASK_ERROR,
