@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "agora/v1/common.pb.h"
 #include "common/event/event_loop.hpp"
@@ -17,6 +18,11 @@ namespace agora::master {
 using TimePoint = std::chrono::steady_clock::time_point;
 // Tasks are keyed by (framework id, task id): task ids are unique per framework.
 using TaskKey = std::pair<std::string, std::string>;
+struct TaskKeyHash {
+  size_t operator()(const TaskKey& key) const {
+    return std::hash<std::string>()(key.first) * 31 + std::hash<std::string>()(key.second);
+  }
+};
 
 enum class AgentState {
   kRecovered,    // Known from the registry after a master restart; not yet re-registered.

@@ -150,11 +150,12 @@ class Master {
   static constexpr size_t kMaxRemovedFrameworks = 100000;
   std::set<std::string> removedFrameworks_;
   std::deque<std::string> removedOrder_;
-  std::map<TaskKey, TaskEntry> tasks_;
-  std::map<std::string, OfferEntry> offers_;
+  // Hash maps: these are looked up for every message, and their ids share long prefixes.
+  std::unordered_map<TaskKey, TaskEntry, TaskKeyHash> tasks_;
+  std::unordered_map<std::string, OfferEntry> offers_;
   // ZeroMQ identity -> agent or framework id (never trusted as an id by itself).
-  std::map<std::string, std::string> agentIdentities_;
-  std::map<std::string, std::string> frameworkIdentities_;
+  std::unordered_map<std::string, std::string> agentIdentities_;
+  std::unordered_map<std::string, std::string> frameworkIdentities_;
 };
 
 }  // namespace agora::master
