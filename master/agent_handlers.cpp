@@ -85,7 +85,7 @@ void Master::onRegisterAgent(const std::string& identity,
   agent->id = "S" + newUuid();
   agent->info = call.info();
   agent->info.mutable_id()->set_value(agent->id);
-  agent->total = *Resources::fromProto(call.info().resources());
+  agent->setTotal(*Resources::fromProto(call.info().resources()));
   agent->registeredTime = wallSeconds();
   if (pendingAdmissions_.empty()) {
     // After the messages already queued on the loop, so a burst shares one write.
@@ -99,10 +99,7 @@ void Master::flushAdmissions() {
   admitted.swap(pendingAdmissions_);
   std::vector<internal::AgentRecord> records;
   for (const auto& [identity, agent] : admitted) {
-    internal::AgentRecord record;
-    *record.mutable_info() = agent->info;
-    record.set_registered_at(agent->registeredTime);
-    records.push_back(std::move(record));
+    records.push_back(agentRecord(*agent));
   }
   if (Status s = registrar_->saveAgents(records); !s.isOk()) {
     LOG(ERROR) << "Cannot admit " << records.size() << " agents: " << s.message();
@@ -129,6 +126,15 @@ void Master::sendRegistered(const AgentEntry& agent) {
   sendToAgent(agent, event);
 }
 
+internal::AgentRecord Master::agentRecord(const AgentEntry& agent, double unreachableSince) const {
+  internal::AgentRecord record;
+  *record.mutable_info() = agent.info;
+  record.set_registered_at(agent.registeredTime);
+  record.set_unreachable_since(unreachableSince);
+  agent.reservations.toProto(record.mutable_reservations());
+  return record;
+}
+
 void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
   if (!agent.identity.empty()) {
     agentIdentities_.erase(agent.identity);
@@ -138,16 +144,20 @@ void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
   agent.lastHeard = loop_.now();
   agent.transitionTo(AgentState::kRegistered);
   if (!allocator_.hasAgent(agent.id)) {
-    std::map<std::string, Resources> used;
-    for (const TaskKey& key : agent.tasks) {
-      auto task = tasks_.find(key);
-      if (task != tasks_.end() && !isTerminalState(task->second.task.state())) {
-        used[key.first] += task->second.resources;
-      }
-    }
-    allocator_.addAgent(agent.id, agent.total, used);
+    addToAllocator(agent);
   }
   scheduleAllocation();
+}
+
+void Master::addToAllocator(const AgentEntry& agent) {
+  std::map<std::string, Resources> used;
+  for (const TaskKey& key : agent.tasks) {
+    auto task = tasks_.find(key);
+    if (task != tasks_.end() && !isTerminalState(task->second.task.state())) {
+      used[key.first] += task->second.resources;
+    }
+  }
+  allocator_.addAgent(agent.id, agent.total, used);
 }
 
 void Master::onReregisterAgent(const std::string& identity,
@@ -171,10 +181,7 @@ void Master::onReregisterAgent(const std::string& identity,
   bool wasRegistered = agent.state == AgentState::kRegistered && agent.identity == identity;
   if (!wasRegistered) {
     if (agent.state == AgentState::kUnreachable) {
-      internal::AgentRecord record;
-      *record.mutable_info() = agent.info;
-      record.set_registered_at(agent.registeredTime);
-      if (Status s = registrar_->saveAgent(record); !s.isOk()) {
+      if (Status s = registrar_->saveAgent(agentRecord(agent)); !s.isOk()) {
         LOG(ERROR) << "Cannot re-admit agent " << agentId << ": " << s.message();
         return;
       }
@@ -350,11 +357,7 @@ void Master::checkAgentHealth() {
 
 void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
   LOG(WARNING) << "Agent " << agent.id << " is unreachable: " << why;
-  internal::AgentRecord record;
-  *record.mutable_info() = agent.info;
-  record.set_registered_at(agent.registeredTime);
-  record.set_unreachable_since(wallSeconds());
-  if (Status s = registrar_->saveAgent(record); !s.isOk()) {
+  if (Status s = registrar_->saveAgent(agentRecord(agent, wallSeconds())); !s.isOk()) {
     LOG(ERROR) << "Cannot record agent " << agent.id << " as unreachable: " << s.message();
   }
   agent.transitionTo(AgentState::kUnreachable);

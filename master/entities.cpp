@@ -31,6 +31,10 @@ void AgentEntry::transitionTo(AgentState next) {
   state = next;
 }
 
+void AgentEntry::setTotal(const Resources& reported) {
+  total = reported - reservations.asRole(Resources::kUnreservedRole) + reservations;
+}
+
 void FrameworkEntry::transitionTo(FrameworkState next) {
   if (next != state) {
     LOG(INFO) << "Framework " << id << ": " << toString(state) << " -> " << toString(next);

@@ -35,9 +35,13 @@ struct AgentEntry {
   // The only way to change `state`: checks the edge is legal and logs `from -> to`.
   void transitionTo(AgentState next);
 
+  // Sets `total` from what the agent reports, with the dynamic reservations applied.
+  void setTotal(const Resources& reported);
+
   std::string id;
   v1::AgentInfo info;
-  Resources total;
+  Resources total;         // What the agent has, dynamic reservations applied.
+  Resources reservations;  // Dynamic reservations (role-owned), persisted in the registry.
   AgentState state = AgentState::kRecovered;
   std::string identity;  // ZeroMQ identity of the current connection.
   TimePoint lastHeard;

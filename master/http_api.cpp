@@ -102,6 +102,41 @@ void HttpApi::routes() {
       return master_.setQuota(role, Master::RoleQuota{}, true);
     }));
   });
+  for (const std::string path : {"/reserve", "/unreserve"}) {
+    bool reserve = path == "/reserve";
+    server_.Post(path, [this, reserve](const httplib::Request& req, httplib::Response& res) {
+      // Form fields (Mesos' curl -d slaveId=..&resources=..), or a JSON object body.
+      std::string agentId = req.get_param_value("slaveId");
+      std::string resources = req.get_param_value("resources");
+      auto body = nlohmann::json::parse(req.body, nullptr, false);
+      if (agentId.empty() && body.is_object()) {
+        for (const char* key : {"slaveId", "agent_id"}) {
+          if (body.contains(key) && body[key].is_string()) {
+            agentId = body[key].get<std::string>();
+          }
+        }
+        resources = body.contains("resources") ? body["resources"].dump() : "";
+      }
+      auto request = parseReservationRequest(agentId, resources);
+      if (!request.isOk()) {
+        replyError(res, 400, request.status().message());
+        return;
+      }
+      auto status = master_.loop().runSync([this, reserve, r = *request] {
+        return reserve ? master_.reserve(r.agentId, r.resources)
+                       : master_.unreserve(r.agentId, r.resources);
+      });
+      if (status && status->isOk()) {
+        replyJson(res, 202, nlohmann::json::object());
+      } else if (status && status->code() == StatusCode::kNotFound) {
+        replyError(res, 404, status->message());
+      } else if (status && status->code() == StatusCode::kFailedPrecondition) {
+        replyError(res, 409, status->message());
+      } else {
+        replyStatus(res, status);
+      }
+    });
+  }
   server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {
     replyJson(res, 200, {{"flags", flags_}});
   });

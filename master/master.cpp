@@ -52,7 +52,9 @@ Status Master::recover() {
     agent->info = record.info();
     agent->registeredTime = record.registered_at();
     auto total = Resources::fromProto(record.info().resources());
-    agent->total = total.isOk() ? *total : Resources();
+    auto reservations = Resources::fromProto(record.reservations());
+    agent->reservations = reservations.isOk() ? *reservations : Resources();
+    agent->setTotal(total.isOk() ? *total : Resources());
     agent->lastHeard = now;
     agents_[agent->id] = std::move(agent);
   }

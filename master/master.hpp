@@ -58,6 +58,11 @@ class Master {
   // Sets (or with both empty, removes) a role's quota. Without `force`, a guarantee larger
   // than what the cluster has unreserved (minus other roles' guarantees) is refused.
   Status setQuota(const std::string& role, const RoleQuota& quota, bool force);
+  // Dynamic reservations by the operator (reservations.cpp). `resources` carry the role
+  // they are (un)reserved for. Errors: unknown or disconnected agent (kNotFound), not
+  // enough free unreserved (or reserved) resources (kFailedPrecondition).
+  Status reserve(const std::string& agentId, const Resources& resources);
+  Status unreserve(const std::string& agentId, const Resources& resources);
 
  private:
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
@@ -87,6 +92,8 @@ class Master {
   void checkAgentHealth();
   void markUnreachable(AgentEntry& agent, const std::string& why);
   void activateAgent(AgentEntry& agent, const std::string& identity);
+  void addToAllocator(const AgentEntry& agent);
+  internal::AgentRecord agentRecord(const AgentEntry& agent, double unreachableSince = 0) const;
   void sendToAgent(const AgentEntry& agent, const internal::AgentEvent& event);
   AgentEntry* agentByIdentity(const std::string& identity, const std::string& claimedId);
 

@@ -139,4 +139,68 @@ StatusOr<QuotaRequest> parseQuotaRequest(const std::string& body) {
   return request;
 }
 
+StatusOr<ReservationRequest> parseReservationRequest(const std::string& agentId,
+                                                     const std::string& resourcesJson) {
+  if (agentId.empty()) {
+    return Status::invalid("'slaveId' is missing");
+  }
+  auto json = nlohmann::json::parse(resourcesJson, nullptr, false);
+  if (json.is_discarded() || !json.is_array() || json.empty()) {
+    return Status::invalid("'resources' must be a non-empty JSON array of resources");
+  }
+  ReservationRequest request{agentId, Resources()};
+  for (size_t i = 0; i < json.size(); ++i) {
+    const auto& item = json[i];
+    std::string field = "resources[" + std::to_string(i) + "]";
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
+      return Status::invalid("'" + field + ".name' is missing");
+    }
+    std::string role;
+    if (item.contains("role") && item["role"].is_string()) {
+      role = item["role"];
+    }
+    if (item.contains("reservations") && item["reservations"].is_array() &&
+        !item["reservations"].empty() && item["reservations"].back().is_object() &&
+        item["reservations"].back().contains("role") &&
+        item["reservations"].back()["role"].is_string()) {
+      role = item["reservations"].back()["role"];
+    }
+    if (role.empty() || role == "*") {
+      return Status::invalid("'" + field + "' names no role to reserve for");
+    }
+    if (auto error = validateRole(role)) {
+      return Status::invalid("'" + field + "': " + *error);
+    }
+    std::string name = item["name"];
+    std::string text;
+    if (item.contains("scalar")) {
+      auto value = quantity(item["scalar"], field + ".scalar");
+      if (!value.isOk()) {
+        return value.status();
+      }
+      text = name + "(" + role + "):" + std::to_string(*value);
+    } else if (item.contains("ranges") && item["ranges"].contains("range") &&
+               item["ranges"]["range"].is_array()) {
+      std::string ranges;
+      for (const auto& range : item["ranges"]["range"]) {
+        if (!range.contains("begin") || !range.contains("end") ||
+            !range["begin"].is_number_unsigned() || !range["end"].is_number_unsigned()) {
+          return Status::invalid("'" + field + ".ranges' needs unsigned begin and end");
+        }
+        ranges += (ranges.empty() ? "" : ",") + std::to_string(range["begin"].get<uint64_t>()) +
+                  "-" + std::to_string(range["end"].get<uint64_t>());
+      }
+      text = name + "(" + role + "):[" + ranges + "]";
+    } else {
+      return Status::invalid("'" + field + "' needs a scalar or ranges value");
+    }
+    auto parsed = Resources::parse(text);
+    if (!parsed.isOk()) {
+      return parsed.status().withContext(field);
+    }
+    request.resources += *parsed;
+  }
+  return request;
+}
+
 }  // namespace agora::master

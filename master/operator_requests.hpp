@@ -26,4 +26,15 @@ struct QuotaRequest {
 // shape of Mesos' v1 UPDATE_QUOTA quota_config; values may also be `{"value": 2}`).
 StatusOr<QuotaRequest> parseQuotaRequest(const std::string& body);
 
+struct ReservationRequest {
+  std::string agentId;
+  Resources resources;  // Each owned by the role it is (un)reserved for.
+};
+
+// Mesos' /reserve and /unreserve: form fields `slaveId` and `resources` (a JSON array of
+// Resource objects whose role is `role`, or the last of `reservations[].role`), or the same
+// as a JSON object body (`slaveId` or `agent_id`).
+StatusOr<ReservationRequest> parseReservationRequest(const std::string& agentId,
+                                                     const std::string& resourcesJson);
+
 }  // namespace agora::master

@@ -68,6 +68,15 @@ nlohmann::json Master::stateJson() const {
                       {"resources", agent->total.toJson()},
                       {"used_resources", used.toJson()},
                       {"offered_resources", offered.toJson()},
+                      {"reserved_resources", [&] {
+                         nlohmann::json byRole = nlohmann::json::object();
+                         for (const std::string& role : agent->total.roles()) {
+                           if (role != Resources::kUnreservedRole) {
+                             byRole[role] = agent->total.reservedTo(role).toJson();
+                           }
+                         }
+                         return byRole;
+                       }()},
                       {"active", agent->state == AgentState::kRegistered},
                       {"state", toString(agent->state)},
                       {"registered_time", agent->registeredTime}});

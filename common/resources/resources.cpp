@@ -362,6 +362,15 @@ std::vector<std::string> Resources::roles() const {
   return {roles.begin(), roles.end()};
 }
 
+Resources Resources::asRole(const std::string& role) const {
+  Resources out;
+  for (const auto& [key, v] : scalars_) out.scalars_[{key.first, role}] += v;
+  for (const auto& [key, set] : ranges_) out.ranges_[{key.first, role}].add(set);
+  for (const auto& [key, items] : sets_) out.sets_[{key.first, role}].insert(items.begin(), items.end());
+  out.prune();
+  return out;
+}
+
 Resources Resources::withScalarAtMost(const std::string& name, double max) const {
   Resources out = *this;
   double excess = scalar(name) - std::max(0.0, max);

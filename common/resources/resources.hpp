@@ -71,6 +71,9 @@ class Resources {
   // Only the entries owned by `role`, and those usable by `role` (its own plus "*").
   Resources reservedTo(const std::string& role) const;
   Resources allocatableTo(const std::string& role) const;
+  // The same quantities, all owned by `role` (e.g. "*" to see reserved resources as the
+  // unreserved ones they were made from).
+  Resources asRole(const std::string& role) const;
   // Every role that owns something here.
   std::vector<std::string> roles() const;
   // A copy holding at most `max` of scalar `name` in total, taken away from unreserved

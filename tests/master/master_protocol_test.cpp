@@ -346,6 +346,60 @@ TEST_F(MasterProtocolTest, WeightsAndQuotaAreValidatedEnforcedAndDurable) {
   EXPECT_TRUE((*httpGetJson(address, "/quota"))["infos"].empty());
 }
 
+// Operator reservations: only the role gets them, over-reserving is a conflict, bad input is
+// a 400, and they survive a master kill -9.
+TEST_F(MasterProtocolTest, DynamicReservationsByTheOperator) {
+  auto address = *parseHostPort(cluster_.masterAddress());
+  httplib::Client http(address.host, address.port);
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:4;mem:1024");
+  const std::string two =
+      R"([{"name": "cpus", "type": "SCALAR", "scalar": {"value": 2},
+          "reservations": [{"type": "DYNAMIC", "role": "eng"}]}])";
+  httplib::Params params{{"slaveId", agentId}, {"resources", two}};
+  auto reserved = http.Post("/reserve", params);
+  ASSERT_TRUE(reserved);
+  EXPECT_EQ(reserved->status, 202) << reserved->body;
+  auto conflict = http.Post("/reserve", httplib::Params{{"slaveId", agentId}, {"resources",
+      R"([{"name": "cpus", "scalar": {"value": 3}, "role": "eng"}])"}});
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->status, 409) << conflict->body;
+  auto bad = http.Post("/reserve", httplib::Params{{"slaveId", agentId}, {"resources", "[{}]"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto unknown = http.Post("/reserve", httplib::Params{{"slaveId", "Snope"}, {"resources", two}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+
+  // A framework in another role is offered only the unreserved 2 cpus.
+  Peer framework(context_, endpoint_);
+  v1::Envelope subscribe;
+  subscribe.mutable_call()->mutable_subscribe()->mutable_framework_info()->set_name("other");
+  framework.send(subscribe);
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+  EXPECT_DOUBLE_EQ(
+      Resources::fromProto(offers->event().offers().offers(0).resources())->scalar("cpus"), 2);
+
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
+  v1::Envelope reregister;
+  fakeAgentInfo(reregister.mutable_agent_call()->mutable_reregister()->mutable_info(),
+                "cpus:4;mem:1024", agentId);
+  agent.send(reregister);
+  ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_reregistered(); },
+                         15));
+  ASSERT_TRUE(cluster_.waitForAgents(1));
+  nlohmann::json state = cluster_.state();
+  EXPECT_DOUBLE_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].get<double>(), 2)
+      << state["slaves"][0].dump();
+  auto unreserved = http.Post("/unreserve", httplib::Params{{"slaveId", agentId}, {"resources", two}});
+  ASSERT_TRUE(unreserved);
+  EXPECT_EQ(unreserved->status, 202) << unreserved->body;
+  state = cluster_.state();
+  EXPECT_TRUE(state["slaves"][0]["reserved_resources"].empty());
+}
+
 TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
   zmq::socket_t raw(context_, zmq::socket_type::dealer);
   raw.connect(endpoint_);

@@ -54,5 +54,19 @@ TEST(OperatorRequestsTest, QuotaErrorsNameTheField) {
   EXPECT_FALSE(parseQuotaRequest("[]").isOk());
 }
 
+TEST(OperatorRequestsTest, ReservationsNeedAnAgentAndARole) {
+  auto ok = parseReservationRequest("S1", R"([{"name": "cpus", "scalar": {"value": 1}, "role": "eng"},
+      {"name": "ports", "ranges": {"range": [{"begin": 31000, "end": 31001}]}, "role": "eng"}])");
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_DOUBLE_EQ(ok->resources.reservedTo("eng").scalar("cpus"), 1);
+  EXPECT_EQ(ok->resources.reservedTo("eng").ranges("ports").size(), 2u);
+  EXPECT_NE(parseReservationRequest("", "[]").status().message().find("slaveId"), std::string::npos);
+  EXPECT_NE(parseReservationRequest("S1", R"([{"name": "cpus", "scalar": {"value": 1}}])")
+                .status().message().find("role"),
+            std::string::npos);
+  EXPECT_FALSE(parseReservationRequest("S1", "not json").isOk());
+  EXPECT_FALSE(parseReservationRequest("S1", R"([{"name": "cpus", "scalar": {"value": -1}, "role": "r"}])").isOk());
+}
+
 }  // namespace
 }  // namespace agora::master
