@@ -101,6 +101,12 @@ class Master {
   void onSchedulerCall(const std::string& identity, const v1::scheduler::Call& call);
   void onSubscribe(const std::string& identity, const v1::scheduler::Call::Subscribe& call);
   void onAccept(FrameworkEntry& framework, const v1::scheduler::Call::Accept& call);
+  // RESERVE / UNRESERVE inside an ACCEPT: (un)reserves `resources` out of what is left of
+  // the accepted offers (`remaining`, updated). Returns why it is invalid, if it is.
+  std::optional<std::string> changeReservationsInOffer(
+      FrameworkEntry& framework, AgentEntry& agent,
+      const google::protobuf::RepeatedPtrField<v1::Resource>& resources, bool reserve,
+      Resources* remaining);
   void onDecline(FrameworkEntry& framework, const v1::scheduler::Call::Decline& call);
   void onKill(FrameworkEntry& framework, const v1::scheduler::Call::Kill& call);
   void onAcknowledge(FrameworkEntry& framework, const v1::scheduler::Call::Acknowledge& call);

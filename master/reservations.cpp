@@ -77,4 +77,41 @@ Status Master::unreserve(const std::string& agentId, const Resources& resources)
   return Status::ok();
 }
 
+std::optional<std::string> Master::changeReservationsInOffer(
+    FrameworkEntry& framework, AgentEntry& agent,
+    const google::protobuf::RepeatedPtrField<v1::Resource>& protos, bool reserve,
+    Resources* remaining) {
+  auto resources = Resources::fromProto(protos);
+  if (!resources.isOk()) {
+    return resources.status().message();
+  }
+  if (resources->empty() || resources->roles() != std::vector<std::string>{framework.role} ||
+      framework.role == Resources::kUnreservedRole) {
+    return "resources must all carry the framework's role '" + framework.role + "'";
+  }
+  Resources unreserved = resources->asRole(Resources::kUnreservedRole);
+  if (reserve ? !remaining->contains(unreserved) : !remaining->contains(*resources) ||
+                                                     !agent.reservations.contains(*resources)) {
+    return "the accepted offers do not hold " +
+           (reserve ? unreserved : *resources).toString() + " (left: " + remaining->toString() +
+           ")";
+  }
+  Resources previous = agent.reservations;
+  changeReservations(agent, reserve ? previous + *resources : previous - *resources);
+  if (Status s = registrar_->saveAgent(agentRecord(agent)); !s.isOk()) {
+    changeReservations(agent, previous);
+    return "cannot record the reservation: " + s.message();
+  }
+  // Rebuild the agent in the allocator (tasks keep theirs), then hold the rest of the offer
+  // for the framework again, now with the reservation applied.
+  allocator_.recover(framework.id, agent.id, *remaining);
+  allocator_.removeAgent(agent.id);
+  addToAllocator(agent);
+  *remaining = reserve ? *remaining - unreserved + *resources : *remaining - *resources + unreserved;
+  allocator_.addUsed(framework.id, agent.id, *remaining);
+  LOG(INFO) << "Framework " << framework.id << (reserve ? " reserved " : " unreserved ")
+            << resources->toString() << " on agent " << agent.id;
+  return std::nullopt;
+}
+
 }  // namespace agora::master

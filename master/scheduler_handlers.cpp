@@ -220,6 +220,17 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
   std::set<std::string> usedIds;
   Resources remaining = offered;
   for (const auto& op : call.operations()) {
+    if (op.has_reserve() || op.has_unreserve()) {
+      const auto& resources = op.has_reserve() ? op.reserve().resources()
+                                               : op.unreserve().resources();
+      if (auto invalid = changeReservationsInOffer(framework, agent, resources, op.has_reserve(),
+                                                   &remaining)) {
+        LOG(WARNING) << "Framework " << framework.id << ": invalid "
+                     << (op.has_reserve() ? "RESERVE" : "UNRESERVE") << ": " << *invalid;
+        metrics_.increment("master/invalid_operations");
+      }
+      continue;
+    }
     for (const auto& task : op.launch().task_infos()) {
       Error invalid = tasks_.count({framework.id, task.task_id().value()})
                           ? Error("task_id '" + task.task_id().value() +

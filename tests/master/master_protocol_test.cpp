@@ -400,6 +400,63 @@ TEST_F(MasterProtocolTest, DynamicReservationsByTheOperator) {
   EXPECT_TRUE(state["slaves"][0]["reserved_resources"].empty());
 }
 
+// A framework reserves part of an offer for its role and launches a task on the reserved
+// resources in the same ACCEPT.
+TEST_F(MasterProtocolTest, FrameworkReservesInAnAcceptAndLaunchesOnTheReservation) {
+  Peer agent(context_, endpoint_);
+  registerAgent(agent, "cpus:4;mem:1024");
+  Peer framework(context_, endpoint_);
+  v1::Envelope subscribe;
+  auto* info = subscribe.mutable_call()->mutable_subscribe()->mutable_framework_info();
+  info->set_name("reserver");
+  info->set_role("eng");
+  framework.send(subscribe);
+  auto subscribed = framework.next([](const v1::Envelope& e) { return e.event().has_subscribed(); });
+  ASSERT_TRUE(subscribed.has_value());
+  std::string frameworkId = subscribed->event().subscribed().framework_id().value();
+  auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); });
+  ASSERT_TRUE(offers.has_value());
+
+  v1::Envelope accept;
+  accept.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  auto* call = accept.mutable_call()->mutable_accept();
+  *call->add_offer_ids() = offers->event().offers().offers(0).id();
+  call->mutable_filters()->set_refuse_seconds(0);  // Re-offer the rest at once.
+  Resources::parse("cpus(eng):2;mem(eng):256")
+      ->toProto(call->add_operations()->mutable_reserve()->mutable_resources());
+  v1::TaskInfo* task = call->add_operations()->mutable_launch()->add_task_infos();
+  task->set_name("on-reserved");
+  task->mutable_task_id()->set_value("on-reserved");
+  task->mutable_command()->set_value("sleep 100");
+  Resources::parse("cpus(eng):1;mem(eng):128")->toProto(task->mutable_resources());
+  framework.send(accept);
+  auto run = agent.next([](const v1::Envelope& e) { return e.agent_event().has_run_task(); });
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->agent_event().run_task().task().task_id().value(), "on-reserved");
+  nlohmann::json state = cluster_.state();
+  EXPECT_DOUBLE_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].get<double>(), 2)
+      << state["slaves"][0].dump();
+  EXPECT_DOUBLE_EQ(state["slaves"][0]["resources"]["cpus"].get<double>(), 4);
+
+  // Reserving for another role is refused and changes nothing.
+  auto again = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); }, 5);
+  ASSERT_TRUE(again.has_value());
+  v1::Envelope wrongRole;
+  wrongRole.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+  auto* bad = wrongRole.mutable_call()->mutable_accept();
+  *bad->add_offer_ids() = again->event().offers().offers(0).id();
+  Resources::parse("cpus(ops):1")->toProto(bad->add_operations()->mutable_reserve()->mutable_resources());
+  framework.send(wrongRole);
+  EXPECT_TRUE(cluster_.waitFor(
+      [&] {
+        auto snapshot = httpGetJson(*parseHostPort(cluster_.masterAddress()), "/metrics/snapshot");
+        return snapshot.isOk() && snapshot->value("master/invalid_operations", 0.0) >= 1;
+      },
+      10, "the bad RESERVE is counted"));
+  state = cluster_.state();
+  EXPECT_FALSE(state["slaves"][0]["reserved_resources"].contains("ops"));
+}
+
 TEST_F(MasterProtocolTest, MalformedInputIsDroppedAndCounted) {
   zmq::socket_t raw(context_, zmq::socket_type::dealer);
   raw.connect(endpoint_);
