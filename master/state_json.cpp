@@ -222,6 +222,8 @@ void Master::refreshGauges() {
   metrics_.set("master/outstanding_offers", offers_.size());
   metrics_.set("master/uptime_secs", wallSeconds() - startTime_);
   metrics_.set("master/elected", 1);
+  // The longest the loop spent in one callback since the previous snapshot.
+  metrics_.set("master/loop_max_stall_ms", loop_.takeMaxCallbackMillis());
   for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
     metrics_.set(std::string("master/") + name + "_total", total.scalar(name));
     metrics_.set(std::string("master/") + name + "_used", used.scalar(name));
