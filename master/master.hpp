@@ -148,6 +148,7 @@ class Master {
   Metrics metrics_;
   DrfAllocator allocator_;
   bool allocationPending_ = false;
+  uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
   std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;
 

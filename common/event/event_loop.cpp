@@ -59,11 +59,10 @@ void EventLoop::unwatchFd(int fd) {
 }
 
 void EventLoop::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopRequested_ = true;
-  }
-  post([] {});
+  stopRequested_.store(true);
+  uint64_t one = 1;
+  ssize_t ignored = write(wakeFd_, &one, sizeof(one));
+  (void)ignored;
 }
 
 double EventLoop::takeMaxCallbackMillis() {
@@ -117,8 +116,8 @@ void EventLoop::drainPosted() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     batch.swap(posted_);
-    stopping_ = stopping_ || stopRequested_;
   }
+  stopping_ = stopping_ || stopRequested_.load();
   for (auto& fn : batch) {
     timed(fn);
   }
@@ -156,8 +155,7 @@ void EventLoop::run() {
       }
     }
     runDueTimers();
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = stopping_ || stopRequested_;
+    stopping_ = stopping_ || stopRequested_.load();
   }
 }
 

@@ -7,6 +7,7 @@
 // needs no lock.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -50,7 +51,9 @@ class EventLoop {
 
   // Runs until `stop()`.
   void run();
-  // Thread-safe; `run()` returns after the callback in progress.
+  // Thread-safe and async-signal-safe (a signal handler may call it: it only sets an atomic
+  // flag and writes to an eventfd, no lock, no allocation); `run()` returns after the
+  // callback in progress.
   void stop();
 
   Clock::time_point now() const { return Clock::now(); }
@@ -97,7 +100,7 @@ class EventLoop {
   bool stopping_ = false;
   std::mutex mutex_;
   std::vector<Callback> posted_;  // GUARDED_BY(mutex_)
-  bool stopRequested_ = false;    // GUARDED_BY(mutex_)
+  std::atomic<bool> stopRequested_{false};
 
   TimerId nextTimerId_ = 1;
   std::map<TimerId, Timer> timers_;
