@@ -121,7 +121,11 @@ nlohmann::json Master::stateJson() const {
     out["completed_tasks"] = completed;
     out["offers"] = offers;
     out["suppressed"] = allocator_.isSuppressed(id);
-    out["pending_reason"] = allocator_.pendingReason(id, loop_.now());
+    // Only a framework holding no offers is waiting for something; the reason costs a pass
+    // over the agents, so it is not computed for the others.
+    out["pending_reason"] = framework->offers.empty()
+                                ? allocator_.pendingReason(id, loop_.now())
+                                : "holds " + std::to_string(framework->offers.size()) + " offers";
     frameworks.push_back(out);
   }
   nlohmann::json completedFrameworks = nlohmann::json::array();
