@@ -9,46 +9,40 @@ const char kWeightsKey[] = "roles/weights";
 const char kQuotasKey[] = "roles/quota";
 }  // namespace
 
+// Moves a read's value into `out`, or returns its error.
+template <typename T>
+Status take(StatusOr<T> read, T* out) {
+  if (!read.isOk()) {
+    return read.status();
+  }
+  *out = std::move(read).value();
+  return Status::ok();
+}
+
 StatusOr<Registrar::Recovered> Registrar::recover() {
-  Recovered recovered;
-  auto master = getProto<internal::MasterRecord>(*store_, kMasterKey);
-  if (!master.isOk()) {
-    return master.status();
-  }
-  recovered.master = *master;
-  auto agents = scanProtos<internal::AgentRecord>(*store_, kAgentPrefix);
-  if (!agents.isOk()) {
-    return agents.status();
-  }
-  recovered.agents = std::move(agents).value();
-  auto frameworks = scanProtos<internal::FrameworkRecord>(*store_, kFrameworkPrefix);
-  if (!frameworks.isOk()) {
-    return frameworks.status();
-  }
-  recovered.frameworks = std::move(frameworks).value();
-  auto weights = getProto<internal::RoleWeights>(*store_, kWeightsKey);
-  if (!weights.isOk()) {
-    return weights.status();
-  }
-  recovered.weights = *weights;
-  auto quotas = getProto<internal::RoleQuotas>(*store_, kQuotasKey);
-  if (!quotas.isOk()) {
-    return quotas.status();
-  }
-  recovered.quotas = *quotas;
-  return recovered;
+  Recovered r;
+  AGORA_RETURN_IF_ERROR(take(getProto<internal::MasterRecord>(*store_, kMasterKey), &r.master));
+  AGORA_RETURN_IF_ERROR(
+      take(scanProtos<internal::AgentRecord>(*store_, kAgentPrefix), &r.agents));
+  AGORA_RETURN_IF_ERROR(
+      take(scanProtos<internal::FrameworkRecord>(*store_, kFrameworkPrefix), &r.frameworks));
+  AGORA_RETURN_IF_ERROR(take(getProto<internal::RoleWeights>(*store_, kWeightsKey), &r.weights));
+  AGORA_RETURN_IF_ERROR(take(getProto<internal::RoleQuotas>(*store_, kQuotasKey), &r.quotas));
+  return r;
+}
+
+Status Registrar::put(const std::string& key, const google::protobuf::Message& record) {
+  WriteBatch batch;
+  batch.putProto(key, record);
+  return store_->write(batch);
 }
 
 Status Registrar::saveMaster(const internal::MasterRecord& record) {
-  WriteBatch batch;
-  batch.putProto(kMasterKey, record);
-  return store_->write(batch);
+  return put(kMasterKey, record);
 }
 
 Status Registrar::saveAgent(const internal::AgentRecord& record) {
-  WriteBatch batch;
-  batch.putProto(kAgentPrefix + record.info().id().value(), record);
-  return store_->write(batch);
+  return put(kAgentPrefix + record.info().id().value(), record);
 }
 
 Status Registrar::saveAgents(const std::vector<internal::AgentRecord>& records) {
@@ -66,21 +60,15 @@ Status Registrar::removeAgent(const std::string& agentId) {
 }
 
 Status Registrar::saveFramework(const internal::FrameworkRecord& record) {
-  WriteBatch batch;
-  batch.putProto(kFrameworkPrefix + record.info().id().value(), record);
-  return store_->write(batch);
+  return put(kFrameworkPrefix + record.info().id().value(), record);
 }
 
 Status Registrar::saveWeights(const internal::RoleWeights& weights) {
-  WriteBatch batch;
-  batch.putProto(kWeightsKey, weights);
-  return store_->write(batch);
+  return put(kWeightsKey, weights);
 }
 
 Status Registrar::saveQuotas(const internal::RoleQuotas& quotas) {
-  WriteBatch batch;
-  batch.putProto(kQuotasKey, quotas);
-  return store_->write(batch);
+  return put(kQuotasKey, quotas);
 }
 
 Status Registrar::removeFramework(const std::string& frameworkId) {

@@ -40,6 +40,9 @@ class Registrar {
   Status saveQuotas(const internal::RoleQuotas& quotas);
 
  private:
+  // One record, in its own synced batch.
+  Status put(const std::string& key, const google::protobuf::Message& record);
+
   std::unique_ptr<StateStore> store_;
 };
 
