@@ -108,6 +108,21 @@ void DrfAllocator::removeAgent(const std::string& agentId) {
   ordersStale_ = true;
 }
 
+void DrfAllocator::deactivateAgent(const std::string& agentId) {
+  auto it = agents_.find(agentId);
+  if (it != agents_.end()) {
+    it->second.active = false;
+  }
+}
+
+void DrfAllocator::activateAgent(const std::string& agentId) {
+  auto it = agents_.find(agentId);
+  if (it != agents_.end() && !it->second.active) {
+    it->second.active = true;
+    changedAgents_.insert(agentId);
+  }
+}
+
 void DrfAllocator::addFramework(const std::string& frameworkId, const std::string& role) {
   if (frameworks_.count(frameworkId)) {
     unlink(frameworkId);
@@ -378,8 +393,8 @@ std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scop
   }
   for (const std::string* agentId : order) {
     const Agent& agent = agents_.at(*agentId);
-    if (agent.allocated.contains(agent.total)) {
-      continue;  // Nothing free.
+    if (!agent.active || agent.allocated.contains(agent.total)) {
+      continue;  // Offered to nobody, or nothing free.
     }
     Resources free = agent.total - agent.allocated;
     std::optional<Pick> chosen = pick(*agentId, free, now, headroom ? &*headroom : nullptr);

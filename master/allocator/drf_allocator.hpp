@@ -44,6 +44,9 @@ class DrfAllocator {
   // Forgets the agent and everything allocated on it.
   void removeAgent(const std::string& agentId);
   bool hasAgent(const std::string& agentId) const { return agents_.count(agentId) > 0; }
+  // An inactive agent keeps its accounting but is offered to nobody (draining, maintenance).
+  void deactivateAgent(const std::string& agentId);
+  void activateAgent(const std::string& agentId);
 
   // A framework receives offers for `role` while active and not suppressed.
   void addFramework(const std::string& frameworkId, const std::string& role);
@@ -92,6 +95,7 @@ class DrfAllocator {
     Resources total;
     Resources allocated;
     std::map<std::string, Resources> byFramework;
+    bool active = true;
   };
   struct Filter {
     Resources refused;

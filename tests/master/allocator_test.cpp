@@ -199,5 +199,18 @@ TEST(DrfAllocatorTest, GuaranteeIsSetAsideFromOtherRoles) {
   EXPECT_DOUBLE_EQ(eng, 5);
 }
 
+TEST(DrfAllocatorTest, InactiveAgentIsOfferedToNobodyUntilActivated) {
+  DrfAllocator allocator;
+  allocator.addAgent("a1", res("cpus:4;mem:4096"));
+  allocator.addFramework("f1", "*");
+  allocator.deactivateAgent("a1");
+  auto now = Clock::now();
+  EXPECT_TRUE(allocator.allocate(now).empty());
+  allocator.activateAgent("a1");
+  auto allocations = allocator.allocate(now, DrfAllocator::Scope::kChanged);
+  ASSERT_EQ(allocations.size(), 1u);
+  EXPECT_EQ(allocations[0].agentId, "a1");
+}
+
 }  // namespace
 }  // namespace agora::master
