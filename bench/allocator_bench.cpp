@@ -15,7 +15,7 @@ void BM_AllocationCycle(benchmark::State& state) {
     state.PauseTiming();
     DrfAllocator allocator;
     for (int f = 0; f < frameworks; ++f) {
-      allocator.addFramework("f" + std::to_string(f), "role" + std::to_string(f % 10));
+      allocator.addFramework("f" + std::to_string(f), {"role" + std::to_string(f % 10)});
     }
     for (int a = 0; a < agents; ++a) {
       allocator.addAgent("a" + std::to_string(a), agentTotal);

@@ -150,14 +150,15 @@ void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
 }
 
 void Master::addToAllocator(const AgentEntry& agent) {
-  std::map<std::string, Resources> used;
+  DrfAllocator::Used used;
   for (const TaskKey& key : agent.tasks) {
     auto task = tasks_.find(key);
     if (task != tasks_.end() && !isTerminalState(task->second.task.state())) {
-      used[key.first] += task->second.resources;
+      used[{key.first, task->second.task.role()}] += task->second.resources;
     }
   }
-  allocator_.addAgent(agent.id, agent.total, used);
+  allocator_.addAgent(agent.id, agent.total, used,
+                      agent.info.domain().fault_domain().region().name());
 }
 
 void Master::onReregisterAgent(const std::string& identity,
@@ -295,7 +296,10 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     entry.task.mutable_agent_id()->set_value(agent.id);
     auto resources = Resources::fromProto(reported.resources());
     entry.resources = resources.isOk() ? *resources : Resources();
-    entry.task.set_role(framework->second->role);
+    // Agents report the role a task was launched for (RunTask carries it).
+    if (entry.task.role().empty()) {
+      entry.task.set_role(framework->second->roles.front());
+    }
     tasks_[key] = std::move(entry);
     agent.tasks.insert(key);
     framework->second->tasks.insert(key);

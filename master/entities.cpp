@@ -43,8 +43,12 @@ void FrameworkEntry::transitionTo(FrameworkState next) {
 }
 
 bool FrameworkEntry::partitionAware() const {
+  return hasCapability(v1::FrameworkInfo::Capability::PARTITION_AWARE);
+}
+
+bool FrameworkEntry::hasCapability(v1::FrameworkInfo::Capability::Type type) const {
   for (const auto& capability : info.capabilities()) {
-    if (capability.type() == v1::FrameworkInfo::Capability::PARTITION_AWARE) {
+    if (capability.type() == type) {
       return true;
     }
   }

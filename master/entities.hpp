@@ -2,12 +2,14 @@
 // `Master` (one map each, keyed by id); cross-references are ids.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "agora/v1/common.pb.h"
 #include "common/event/event_loop.hpp"
@@ -66,7 +68,8 @@ struct FrameworkEntry {
 
   std::string id;
   v1::FrameworkInfo info;
-  std::string role;
+  // The roles it subscribed to ("*" when it named none); offers are allocated to one each.
+  std::vector<std::string> roles;
   FrameworkState state = FrameworkState::kDisconnected;
   std::string identity;
   TimePoint lastHeard;
@@ -77,6 +80,10 @@ struct FrameworkEntry {
   std::set<std::string> offers;
 
   bool partitionAware() const;
+  bool hasCapability(v1::FrameworkInfo::Capability::Type type) const;
+  bool hasRole(const std::string& role) const {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+  }
 };
 
 struct TaskEntry {
@@ -92,6 +99,7 @@ struct OfferEntry {
   Resources resources;
   std::string frameworkId;
   std::string agentId;
+  std::string role;  // The role it is allocated to.
   EventLoop::TimerId timeoutTimer = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "master/flags.hpp"
 
+#include "common/resources/domain.hpp"
+
 #include <gflags/gflags.h>
 
 #include <sstream>
@@ -22,7 +24,11 @@ DEFINE_string(allocation_interval, "1secs",
               "Periodic allocation pass (events also trigger passes at once)");
 DEFINE_int32(max_completed_tasks_per_framework, 1000, "Completed tasks kept per framework");
 DEFINE_int32(max_completed_frameworks, 50, "Completed frameworks kept");
-DEFINE_string(weights, "", "Role weights, e.g. 'eng=2,batch=1'");
+DEFINE_string(weights, "", "Role weights, e.g. 'eng=2,batch=1' (hierarchical: 'eng/web=3')");
+DEFINE_string(domain, "",
+              "The master's fault domain as JSON: "
+              "{\"fault_domain\":{\"region\":{\"name\":\"r1\"},\"zone\":{\"name\":\"z1\"}}}; "
+              "agents in other regions are offered only to REGION_AWARE frameworks");
 
 namespace agora::master {
 namespace {
@@ -74,6 +80,11 @@ StatusOr<MasterOptions> optionsFromFlags() {
     return weights.status().withContext("--weights");
   }
   options.weights = *weights;
+  auto domain = parseDomain(FLAGS_domain);
+  if (!domain.isOk()) {
+    return domain.status().withContext("--domain");
+  }
+  options.domain = *domain;
   AGORA_RETURN_IF_ERROR(
       readDuration("agent_ping_timeout", FLAGS_agent_ping_timeout, &options.agentPingTimeout));
   AGORA_RETURN_IF_ERROR(readDuration("agent_reregister_timeout", FLAGS_agent_reregister_timeout,

@@ -30,6 +30,7 @@ Master::Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
       router_(context),
       masterId_(newUuid()),
       startTime_(wallSeconds()) {
+  allocator_.setLocalRegion(options_.domain.fault_domain().region().name());
   weights_ = options_.weights;
   for (const auto& [role, weight] : weights_) {
     allocator_.setWeight(role, weight);

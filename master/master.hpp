@@ -104,7 +104,7 @@ class Master {
   // RESERVE / UNRESERVE inside an ACCEPT: (un)reserves `resources` out of what is left of
   // the accepted offers (`remaining`, updated). Returns why it is invalid, if it is.
   std::optional<std::string> changeReservationsInOffer(
-      FrameworkEntry& framework, AgentEntry& agent,
+      FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
       const google::protobuf::RepeatedPtrField<v1::Resource>& resources, bool reserve,
       Resources* remaining);
   void onDecline(FrameworkEntry& framework, const v1::scheduler::Call::Decline& call);
@@ -115,6 +115,8 @@ class Master {
   void disconnectFramework(FrameworkEntry& framework, const std::string& why);
   void removeFramework(const std::string& frameworkId, const std::string& why);
   FrameworkEntry& addFramework(const v1::FrameworkInfo& info, double registeredTime);
+  // Roles from `framework.info`, told to the allocator.
+  void setFrameworkRoles(FrameworkEntry& framework);
   void sendToFramework(const FrameworkEntry& framework, const v1::scheduler::Event& event);
   void sendError(const std::string& identity, const std::string& message, bool resubscribe);
 
@@ -128,8 +130,9 @@ class Master {
   void rescindOffersOf(const std::set<std::string>& offerIds);
 
   // tasks.cpp
-  void launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::TaskInfo& task,
-                  const Resources& resources);
+  // `role`: the role the offers were allocated to.
+  void launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                  const v1::TaskInfo& task, const Resources& resources);
   // Applies a new status to a task; returns false when the task is unknown.
   bool updateTask(const TaskKey& key, const v1::TaskStatus& status);
   void completeTask(const TaskKey& key);

@@ -38,12 +38,14 @@ void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations
     auto framework = frameworks_.find(allocation.frameworkId);
     auto agent = agents_.find(allocation.agentId);
     if (framework == frameworks_.end() || agent == agents_.end()) {
-      allocator_.recover(allocation.frameworkId, allocation.agentId, allocation.resources);
+      allocator_.recover(allocation.frameworkId, allocation.role, allocation.agentId,
+                         allocation.resources);
       continue;
     }
     OfferEntry entry;
     entry.frameworkId = allocation.frameworkId;
     entry.agentId = allocation.agentId;
+    entry.role = allocation.role;
     entry.resources = allocation.resources;
     v1::Offer& offer = entry.offer;
     // Unique per master run without a syscall per offer (thousands per pass at scale).
@@ -56,6 +58,9 @@ void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations
     *offer.mutable_attributes() = agent->second->info.attributes();
     offer.mutable_allocation_info()->set_role(allocation.role);
     offer.set_agent_http_address(agent->second->httpAddress());
+    if (agent->second->info.has_domain()) {
+      *offer.mutable_domain() = agent->second->info.domain();
+    }
     std::string offerId = offer.id().value();
     if (options_.offerTimeout.count() > 0) {
       entry.timeoutTimer = loop_.runAfter(options_.offerTimeout, [this, offerId] {
@@ -85,7 +90,7 @@ void Master::removeOffer(const std::string& offerId, std::optional<Seconds> refu
   if (refuse && refuse->count() > 0) {
     until = loop_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*refuse);
   }
-  allocator_.recover(entry.frameworkId, entry.agentId, entry.resources, until);
+  allocator_.recover(entry.frameworkId, entry.role, entry.agentId, entry.resources, until);
   auto framework = frameworks_.find(entry.frameworkId);
   if (framework != frameworks_.end()) {
     framework->second->offers.erase(offerId);

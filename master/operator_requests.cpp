@@ -75,6 +75,15 @@ StatusOr<QuotaRequest> parseQuotaRequest(const std::string& body) {
   if (!json.is_object()) {
     return Status::invalid("request body must be an object");
   }
+  // An unknown key is most likely a misspelt one ("limit"): refuse it rather than set a
+  // quota without what the operator meant.
+  for (const auto& [key, value] : json.items()) {
+    if (key != "role" && key != "force" && key != "guarantee" && key != "guarantees" &&
+        key != "limits") {
+      return Status::invalid("unknown field '" + key +
+                             "' (expected role, guarantee, guarantees, limits, force)");
+    }
+  }
   QuotaRequest request;
   AGORA_RETURN_IF_ERROR(requireRole(json, "", &request.role));
   if (json.contains("force")) {

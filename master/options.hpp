@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "agora/v1/common.pb.h"
 #include "common/base/duration.hpp"
 
 namespace agora::master {
@@ -30,6 +31,8 @@ struct MasterOptions {
   int maxCompletedFrameworks = 50;
   // Role weights (from "role1=2,role2=3").
   std::map<std::string, double> weights;
+  // The master's fault domain; agents in another region are "remote".
+  v1::DomainInfo domain;
 };
 
 }  // namespace agora::master

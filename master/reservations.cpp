@@ -78,16 +78,17 @@ Status Master::unreserve(const std::string& agentId, const Resources& resources)
 }
 
 std::optional<std::string> Master::changeReservationsInOffer(
-    FrameworkEntry& framework, AgentEntry& agent,
+    FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
     const google::protobuf::RepeatedPtrField<v1::Resource>& protos, bool reserve,
     Resources* remaining) {
   auto resources = Resources::fromProto(protos);
   if (!resources.isOk()) {
     return resources.status().message();
   }
-  if (resources->empty() || resources->roles() != std::vector<std::string>{framework.role} ||
-      framework.role == Resources::kUnreservedRole) {
-    return "resources must all carry the framework's role '" + framework.role + "'";
+  // Reservations are made for the role the offer was allocated to.
+  if (resources->empty() || resources->roles() != std::vector<std::string>{role} ||
+      role == Resources::kUnreservedRole) {
+    return "resources must all carry the offer's allocation role '" + role + "'";
   }
   Resources unreserved = resources->asRole(Resources::kUnreservedRole);
   if (reserve ? !remaining->contains(unreserved) : !remaining->contains(*resources) ||
@@ -104,11 +105,11 @@ std::optional<std::string> Master::changeReservationsInOffer(
   }
   // Rebuild the agent in the allocator (tasks keep theirs), then hold the rest of the offer
   // for the framework again, now with the reservation applied.
-  allocator_.recover(framework.id, agent.id, *remaining);
+  allocator_.recover(framework.id, role, agent.id, *remaining);
   allocator_.removeAgent(agent.id);
   addToAllocator(agent);
   *remaining = reserve ? *remaining - unreserved + *resources : *remaining - *resources + unreserved;
-  allocator_.addUsed(framework.id, agent.id, *remaining);
+  allocator_.addUsed(framework.id, role, agent.id, *remaining);
   LOG(INFO) << "Framework " << framework.id << (reserve ? " reserved " : " unreserved ")
             << resources->toString() << " on agent " << agent.id;
   return std::nullopt;

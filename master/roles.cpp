@@ -1,5 +1,7 @@
 // Roles: weights and quota set through the operator API (persisted in the registry), and
 // the /roles view (weight, quota, allocated, offered, reserved, frameworks, why pending).
+#include <utility>
+
 #include <glog/logging.h>
 
 #include "master/master.hpp"
@@ -90,12 +92,63 @@ Status Master::saveQuotas() {
   return registrar_->saveQuotas(record);
 }
 
+namespace {
+
+// The nearest ancestor of `role` that has a quota ("" when none).
+std::string quotaParent(const std::map<std::string, Master::RoleQuota>& quotas,
+                        const std::string& role) {
+  for (std::string up = RoleTree::parentOf(role); !up.empty(); up = RoleTree::parentOf(up)) {
+    if (quotas.count(up)) return up;
+  }
+  return "";
+}
+
+// Hierarchical quota must nest (as in Mesos): a parent's guarantee covers the sum of its
+// children's, and no child's limit exceeds its parent's.
+Status validateQuotaNesting(const std::map<std::string, Master::RoleQuota>& quotas) {
+  std::map<std::string, Resources> childGuarantees;
+  for (const auto& [role, quota] : quotas) {
+    std::string parent = quotaParent(quotas, role);
+    if (parent.empty()) continue;
+    childGuarantees[parent] += quota.guarantees;
+    for (const auto& [name, parentLimit] : quotas.at(parent).limits) {
+      auto limit = quota.limits.find(name);
+      if (limit != quota.limits.end() && limit->second > parentLimit + 1e-6) {
+        return Status::invalid("limit of role '" + role + "' (" + std::to_string(limit->second) +
+                               " " + name + ") exceeds the limit of its parent role '" + parent +
+                               "' (" + std::to_string(parentLimit) + ")");
+      }
+    }
+  }
+  for (const auto& [parent, children] : childGuarantees) {
+    for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+      if (children.scalar(name) > quotas.at(parent).guarantees.scalar(name) + 1e-6) {
+        return Status::invalid("guarantees of the children of role '" + parent + "' add up to " +
+                               std::to_string(children.scalar(name)) + " " + name +
+                               ", more than its own guarantee of " +
+                               std::to_string(quotas.at(parent).guarantees.scalar(name)));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status Master::setQuota(const std::string& role, const RoleQuota& quota, bool force) {
+  std::map<std::string, RoleQuota> proposed = quotas_;
+  if (quota.limits.empty() && quota.guarantees.empty()) {
+    proposed.erase(role);
+  } else {
+    proposed[role] = quota;
+  }
+  AGORA_RETURN_IF_ERROR(validateQuotaNesting(proposed));
   if (!force && !quota.guarantees.empty()) {
-    // The guarantees of every role together must fit in what the cluster has.
-    Resources guaranteed = quota.guarantees;
-    for (const auto& [other, q] : quotas_) {
-      if (other != role) {
+    // The guarantees of every top-level quota role together (children's nest inside their
+    // parents') must fit in what the cluster has.
+    Resources guaranteed;
+    for (const auto& [other, q] : proposed) {
+      if (quotaParent(proposed, other).empty()) {
         guaranteed += q.guarantees;
       }
     }
@@ -114,12 +167,7 @@ Status Master::setQuota(const std::string& role, const RoleQuota& quota, bool fo
       }
     }
   }
-  std::map<std::string, RoleQuota> previous = quotas_;
-  if (quota.limits.empty() && quota.guarantees.empty()) {
-    quotas_.erase(role);
-  } else {
-    quotas_[role] = quota;
-  }
+  std::map<std::string, RoleQuota> previous = std::exchange(quotas_, std::move(proposed));
   if (Status s = saveQuotas(); !s.isOk()) {
     quotas_ = std::move(previous);
     return s;
@@ -130,9 +178,8 @@ Status Master::setQuota(const std::string& role, const RoleQuota& quota, bool fo
   // A lower limit takes effect at once: offers beyond it are withdrawn.
   std::set<std::string> rescind;
   for (const auto& [offerId, offer] : offers_) {
-    auto framework = frameworks_.find(offer.frameworkId);
-    if (framework != frameworks_.end() && framework->second->role == role &&
-        !quota.limits.empty()) {
+    bool inSubtree = offer.role == role || offer.role.rfind(role + "/", 0) == 0;
+    if (inSubtree && !quota.limits.empty()) {
       rescind.insert(offerId);
     }
   }
@@ -164,9 +211,9 @@ nlohmann::json Master::rolesJson() const {
   };
   std::map<std::string, Resources> offered;
   for (const auto& [offerId, offer] : offers_) {
-    auto framework = frameworks_.find(offer.frameworkId);
-    if (framework != frameworks_.end()) {
-      offered[framework->second->role] += offer.resources;
+    // Offers count for their role's whole chain, as allocations do.
+    for (const std::string& role : RoleTree::chainOf(offer.role)) {
+      offered[role] += offer.resources;
     }
   }
   std::map<std::string, Resources> reserved;
@@ -177,17 +224,31 @@ nlohmann::json Master::rolesJson() const {
       }
     }
   }
+  std::set<std::pair<std::string, std::string>> holdingOffers;  // (framework, role)
+  for (const auto& [offerId, offer] : offers_) {
+    holdingOffers.insert({offer.frameworkId, offer.role});
+  }
   for (const auto& [id, framework] : frameworks_) {
-    nlohmann::json& out = entry(framework->role);
-    out["frameworks"].push_back(id);
-    if (framework->offers.empty()) {
-      out["why_pending"].push_back(
-          {{"framework_id", id}, {"reason", allocator_.pendingReason(id, loop_.now())}});
+    for (const std::string& role : framework->roles) {
+      nlohmann::json& out = entry(role);
+      out["frameworks"].push_back(id);
+      if (!holdingOffers.count({id, role})) {
+        out["why_pending"].push_back(
+            {{"framework_id", id}, {"reason", allocator_.pendingReason(id, role, loop_.now())}});
+      }
     }
   }
   for (const auto& [role, weight] : weights_) entry(role);
   for (const auto& [role, quota] : quotas_) entry(role);
   for (const auto& [role, resources] : reserved) entry(role);
+  // Every ancestor of a known role is a role too (its figures cover its subtree).
+  std::vector<std::string> known;
+  for (const auto& [role, json] : roles) known.push_back(role);
+  for (const std::string& role : known) {
+    for (const std::string& ancestor : RoleTree::chainOf(RoleTree::parentOf(role))) {
+      entry(ancestor);
+    }
+  }
   nlohmann::json out = nlohmann::json::array();
   for (auto& [role, json] : roles) {
     Resources allocated = allocator_.allocatedToRole(role);

@@ -44,11 +44,12 @@ void Master::onSchedulerCall(const std::string& identity, const Call& call) {
       onDecline(entry, call.decline());
       break;
     case Call::kRevive:
-      allocator_.revive(entry.id);
+      allocator_.revive(entry.id, {call.revive().roles().begin(), call.revive().roles().end()});
       scheduleAllocation();
       break;
     case Call::kSuppress:
-      allocator_.suppress(entry.id);
+      allocator_.suppress(entry.id,
+                          {call.suppress().roles().begin(), call.suppress().roles().end()});
       break;
     case Call::kKill:
       onKill(entry, call.kill());
@@ -95,15 +96,23 @@ FrameworkEntry& Master::addFramework(const v1::FrameworkInfo& info, double regis
   auto framework = std::make_unique<FrameworkEntry>();
   framework->id = info.id().value();
   framework->info = info;
-  framework->role = info.roles_size() > 0 ? info.roles(0)
-                    : info.role().empty() ? std::string(Resources::kUnreservedRole)
-                                          : info.role();
   framework->registeredTime = registeredTime;
   framework->lastHeard = loop_.now();
-  allocator_.addFramework(framework->id, framework->role);
+  setFrameworkRoles(*framework);
   FrameworkEntry& entry = *framework;
   frameworks_[entry.id] = std::move(framework);
   return entry;
+}
+
+void Master::setFrameworkRoles(FrameworkEntry& framework) {
+  const v1::FrameworkInfo& info = framework.info;
+  framework.roles.assign(info.roles().begin(), info.roles().end());
+  if (framework.roles.empty()) {
+    framework.roles.push_back(info.role().empty() ? std::string(Resources::kUnreservedRole)
+                                                  : info.role());
+  }
+  allocator_.addFramework(framework.id, framework.roles,
+                          framework.hasCapability(v1::FrameworkInfo::Capability::REGION_AWARE));
 }
 
 void Master::onSubscribe(const std::string& identity, const Call::Subscribe& call) {
@@ -123,6 +132,8 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
   if (existing != frameworks_.end()) {
     framework = existing->second.get();
     framework->info = info;
+    // A re-subscription may change the roles (Mesos: UPDATE_FRAMEWORK does the same).
+    setFrameworkRoles(*framework);
   } else {
     if (requestedId.empty()) {
       info.mutable_id()->set_value("F" + newUuid());
@@ -135,8 +146,8 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
       return;
     }
     framework = &addFramework(info, record.registered_at());
-    LOG(INFO) << "Added framework " << framework->id << " (" << info.name() << ") in role "
-              << framework->role;
+    LOG(INFO) << "Added framework " << framework->id << " (" << info.name() << ") in "
+              << framework->roles.size() << " role(s), first " << framework->roles.front();
   }
   if (!framework->identity.empty() && framework->identity != identity) {
     frameworkIdentities_.erase(framework->identity);
@@ -155,6 +166,9 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
   subscribed->mutable_framework_id()->set_value(framework->id);
   subscribed->set_heartbeat_interval_seconds(options_.frameworkHeartbeatInterval.count());
   subscribed->mutable_master_id()->set_value(masterId_);
+  if (options_.domain.has_fault_domain()) {
+    *subscribed->mutable_master_domain() = options_.domain;
+  }
   sendToFramework(*framework, event);
   scheduleAllocation();
 }
@@ -163,6 +177,7 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
   // Validate the offers: they exist, belong to the framework, and are on one agent.
   std::string error;
   std::string agentId;
+  std::string role;
   Resources offered;
   std::set<std::string> seen;
   for (const auto& offerId : call.offer_ids()) {
@@ -179,7 +194,12 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
       error = "offers span more than one agent";
       break;
     }
+    if (!role.empty() && role != offer->second.role) {
+      error = "offers are allocated to more than one role";
+      break;
+    }
     agentId = offer->second.agentId;
+    role = offer->second.role;
     offered += offer->second.resources;
   }
   if (call.offer_ids_size() == 0) {
@@ -223,8 +243,8 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
     if (op.has_reserve() || op.has_unreserve()) {
       const auto& resources = op.has_reserve() ? op.reserve().resources()
                                                : op.unreserve().resources();
-      if (auto invalid = changeReservationsInOffer(framework, agent, resources, op.has_reserve(),
-                                                   &remaining)) {
+      if (auto invalid = changeReservationsInOffer(framework, agent, role, resources,
+                                                   op.has_reserve(), &remaining)) {
         LOG(WARNING) << "Framework " << framework.id << ": invalid "
                      << (op.has_reserve() ? "RESERVE" : "UNRESERVE") << ": " << *invalid;
         metrics_.increment("master/invalid_operations");
@@ -246,11 +266,11 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
       Resources resources = *Resources::fromProto(task.resources());
       remaining -= resources;
       usedIds.insert(task.task_id().value());
-      launchTask(framework, agent, task, resources);
+      launchTask(framework, agent, role, task, resources);
     }
   }
   // What no task took goes back at once, filtered for this framework for `refuse`.
-  allocator_.recover(framework.id, agentId, remaining,
+  allocator_.recover(framework.id, role, agentId, remaining,
                      loop_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                        *refuse));
   scheduleAllocation();

@@ -3,6 +3,7 @@
 
 #include "common/base/ids.hpp"
 #include "common/http/http.hpp"
+#include "common/resources/domain.hpp"
 #include "master/master.hpp"
 
 namespace agora::master {
@@ -65,6 +66,7 @@ nlohmann::json Master::stateJson() const {
                       {"port", agent->info.port()},
                       {"http_address", agent->httpAddress()},
                       {"attributes", attributesToJson(agent->info.attributes())},
+                      {"domain", domainToJson(agent->info.domain())},
                       {"resources", agent->total.toJson()},
                       {"used_resources", used.toJson()},
                       {"offered_resources", offered.toJson()},
@@ -110,8 +112,8 @@ nlohmann::json Master::stateJson() const {
                         {"slave_id", offer.agentId},
                         {"resources", offer.resources.toJson()}});
     }
-    out["role"] = framework->role;
-    out["roles"] = nlohmann::json::array({framework->role});
+    out["role"] = framework->roles.front();
+    out["roles"] = framework->roles;
     out["active"] = framework->state == FrameworkState::kConnected;
     out["connected"] = framework->state == FrameworkState::kConnected;
     out["registered_time"] = framework->registeredTime;

@@ -7,8 +7,8 @@
 
 namespace agora::master {
 
-void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::TaskInfo& info,
-                        const Resources& resources) {
+void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                        const v1::TaskInfo& info, const Resources& resources) {
   TaskKey key{framework.id, info.task_id().value()};
   TaskEntry entry;
   v1::Task& task = entry.task;
@@ -20,7 +20,7 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::
   *task.mutable_resources() = info.resources();
   *task.mutable_labels() = info.labels();
   *task.mutable_command() = info.command();
-  task.set_role(framework.role);
+  task.set_role(role);
   v1::TaskStatus staging = masterStatus(info.task_id(), agent.id, v1::TASK_STAGING,
                                         v1::TaskStatus::REASON_UNKNOWN, "");
   *task.add_statuses() = staging;
@@ -33,6 +33,7 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const v1::
   auto* run = event.mutable_run_task();
   *run->mutable_framework() = framework.info;
   *run->mutable_task() = info;
+  run->set_role(role);
   run->mutable_task()->mutable_agent_id()->set_value(agent.id);
   sendToAgent(agent, event);
   metrics_.increment("master/tasks_launched");
@@ -72,7 +73,7 @@ void Master::completeTask(const TaskKey& key) {
   auto it = tasks_.find(key);
   TaskEntry& entry = it->second;
   const std::string agentId = entry.task.agent_id().value();
-  allocator_.recover(key.first, agentId, entry.resources);
+  allocator_.recover(key.first, entry.task.role(), agentId, entry.resources);
   metrics_.increment(std::string("master/tasks_") +
                      [&] {
                        std::string name = v1::TaskState_Name(entry.task.state()).substr(5);

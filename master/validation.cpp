@@ -9,9 +9,17 @@ Error validateRole(const std::string& role) {
   if (role.empty() || role == "*") {
     return std::nullopt;
   }
-  if (role == "." || role == ".." || role.front() == '-' || role.front() == '/' ||
-      role.back() == '/') {
-    return "role '" + role + "' is not a valid role name";
+  // Hierarchical roles ("eng/web"): every path component is a name of its own.
+  size_t begin = 0;
+  while (true) {
+    size_t end = role.find('/', begin);
+    std::string part = role.substr(begin, end == std::string::npos ? end : end - begin);
+    if (part.empty() || part == "." || part == ".." || part.front() == '-' ||
+        part.find('*') != std::string::npos) {
+      return "role '" + role + "' is not a valid role name (component '" + part + "')";
+    }
+    if (end == std::string::npos) break;
+    begin = end + 1;
   }
   for (char c : role) {
     if (std::isspace(static_cast<unsigned char>(c)) || c == '\\' || !std::isprint(c)) {
@@ -63,11 +71,28 @@ Error validateFrameworkInfo(const v1::FrameworkInfo& info) {
   if (auto error = validateSeconds("framework_info.failover_timeout", info.failover_timeout())) {
     return error;
   }
-  if (info.roles_size() > 1) {
-    return "framework_info.roles: only one role per framework is supported for now";
+  bool multiRole = std::any_of(
+      info.capabilities().begin(), info.capabilities().end(),
+      [](const auto& c) { return c.type() == v1::FrameworkInfo::Capability::MULTI_ROLE; });
+  if (info.roles_size() > 1 && !multiRole) {
+    return "framework_info.roles: several roles need the MULTI_ROLE capability";
   }
-  std::string role = info.roles_size() == 1 ? info.roles(0) : info.role();
-  return validateRole(role);
+  if (info.roles_size() > 0 && !info.role().empty()) {
+    return "framework_info: set either 'role' or 'roles', not both";
+  }
+  std::set<std::string> seen;
+  for (const std::string& role : info.roles()) {
+    if (role.empty()) {
+      return "framework_info.roles: a role is empty";
+    }
+    if (!seen.insert(role).second) {
+      return "framework_info.roles: role '" + role + "' is listed twice";
+    }
+    if (auto error = validateRole(role)) {
+      return "framework_info.roles: " + *error;
+    }
+  }
+  return validateRole(info.role());
 }
 
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,

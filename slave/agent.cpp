@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/base/ids.hpp"
+#include "common/resources/domain.hpp"
 #include "slave/resource_probe.hpp"
 #include "common/base/task_states.hpp"
 
@@ -59,6 +60,13 @@ Status Agent::initialize() {
   info_.set_hostname(options_.hostname);
   info_.set_port(options_.port);
   resources_.toProto(info_.mutable_resources());
+  auto domain = parseDomain(options_.domain);
+  if (!domain.isOk()) {
+    return domain.status().withContext("invalid --domain");
+  }
+  if (domain->has_fault_domain()) {
+    *info_.mutable_domain() = *domain;
+  }
   for (auto& attribute : *attributes) {
     *info_.add_attributes() = std::move(attribute);
   }
@@ -211,8 +219,9 @@ internal::AgentCall Agent::registrationCall() const {
       *task->add_statuses() = cp.latest_status();
     }
     *task->mutable_labels() = cp.task().labels();
-    task->set_role(cp.framework().roles_size() > 0 ? cp.framework().roles(0)
-                                                   : cp.framework().role());
+    task->set_role(!cp.role().empty()              ? cp.role()
+                   : cp.framework().roles_size() > 0 ? cp.framework().roles(0)
+                                                     : cp.framework().role());
     *task->mutable_command() = cp.task().command();
     if (frameworks.insert(key.first).second) {
       *reregister->add_frameworks() = cp.framework();

@@ -1,5 +1,6 @@
 // The agent's `/state` document (docs/contracts.md, "Agent").
 #include "common/http/http.hpp"
+#include "common/resources/domain.hpp"
 #include "slave/agent.hpp"
 
 namespace agora::slave {
@@ -94,6 +95,7 @@ nlohmann::json Agent::stateJson() const {
       {"registered", link_->registered()},
       {"resources", resources_.toJson()},
       {"attributes", attributesToJson(info_.attributes())},
+      {"domain", domainToJson(info_.domain())},
       {"executor_endpoint", executorEndpoint_},
       {"frameworks", frameworkList(active)},
       {"completed_frameworks", frameworkList(completed)},

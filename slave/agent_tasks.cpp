@@ -69,6 +69,7 @@ void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
   *record.checkpoint.mutable_task()->mutable_agent_id() = link_->agentId();
   record.checkpoint.set_sandbox(sandboxPath(options_.workDir, frameworkId, taskId));
   record.checkpoint.set_state(v1::TASK_STAGING);
+  record.checkpoint.set_role(run.role());
   // Checkpoint before launching: after a crash the agent then knows to expect the executor.
   Status saved = checkpoint_->saveTask(record.checkpoint);
   if (!saved.isOk()) {

@@ -22,6 +22,9 @@ DEFINE_string(resources, "",
               "Resources to offer, e.g. \"cpus:4;mem:8192;disk:20000;ports:[31000-32000]\" "
               "(default: detected)");
 DEFINE_string(attributes, "", "Attributes, e.g. \"rack:r1;zone:z1\"");
+DEFINE_string(domain, "",
+              "Fault domain as JSON: "
+              "{\"fault_domain\":{\"region\":{\"name\":\"r1\"},\"zone\":{\"name\":\"z1\"}}}");
 DEFINE_string(executor_path, "", "Path of agora-executor (default: next to this binary)");
 DEFINE_string(executor_reregister_timeout, "5secs",
               "How long recovered executors get to reconnect after an agent restart");
@@ -76,6 +79,7 @@ StatusOr<AgentOptions> optionsFromFlags() {
   options.workDir = workDir.string();
   options.resources = FLAGS_resources;
   options.attributes = FLAGS_attributes;
+  options.domain = FLAGS_domain;
   options.executorPath =
       FLAGS_executor_path.empty() ? selfDirectory() + "/agora-executor" : FLAGS_executor_path;
   auto timeout = parseDuration(FLAGS_executor_reregister_timeout);

@@ -25,6 +25,7 @@ struct AgentOptions {
   // Mesos text forms; an empty `resources` means "detect" (see resource_probe.hpp).
   std::string resources;
   std::string attributes;
+  std::string domain;  // JSON, see parseDomain().
   std::string executorPath;
   // After a restart, how long checkpointed executors get to subscribe again.
   std::chrono::duration<double> executorReregisterTimeout{5.0};

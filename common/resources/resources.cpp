@@ -347,9 +347,16 @@ Resources Resources::reservedTo(const std::string& role) const {
 }
 
 Resources Resources::allocatableTo(const std::string& role) const {
+  // Hierarchical reservations: what is reserved to "eng" may be used by "eng/web".
   Resources out = reservedTo(kUnreservedRole);
-  if (role != kUnreservedRole) {
-    out += reservedTo(role);
+  if (role == kUnreservedRole) {
+    return out;
+  }
+  for (std::string r = role;;) {
+    out += reservedTo(r);
+    size_t slash = r.rfind('/');
+    if (slash == std::string::npos) break;
+    r.resize(slash);
   }
   return out;
 }

@@ -68,7 +68,8 @@ class Resources {
   // All `ports`-like ranges of `name` across roles.
   IntervalSet ranges(const std::string& name) const;
 
-  // Only the entries owned by `role`, and those usable by `role` (its own plus "*").
+  // Only the entries owned by `role`, and those usable by `role` (its own, its ancestors'
+  // — "eng" for "eng/web" — and "*").
   Resources reservedTo(const std::string& role) const;
   Resources allocatableTo(const std::string& role) const;
   // The same quantities, all owned by `role` (e.g. "*" to see reserved resources as the

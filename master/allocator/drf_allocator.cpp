@@ -5,69 +5,54 @@
 #include <glog/logging.h>
 
 namespace agora::master {
-namespace {
-const char* kShareResources[] = {"cpus", "mem", "disk", "gpus"};
-}
-
 // --- Sorted orders -------------------------------------------------------------------
 //
-// Shares are cached and frameworks kept sorted per role (and roles sorted by weighted
-// share), so one allocation pass costs O(agents · log frameworks) instead of
-// O(agents · frameworks). Only eligible (active, unsuppressed) frameworks are linked.
+// Shares are cached and clients kept sorted per role (and roles sorted by weighted share at
+// every level of the tree), so one allocation pass costs O(agents · log clients) instead of
+// O(agents · clients). Only eligible clients are linked.
 
-double DrfAllocator::share(const Resources& allocated) const {
-  double dominant = 0;
-  for (const char* name : kShareResources) {
-    double total = clusterTotal_.scalar(name);
-    if (total > 0) {
-      dominant = std::max(dominant, allocated.scalar(name) / total);
+void DrfAllocator::unlink(const std::string& frameworkId, const std::string& role) {
+  Client& client = frameworks_.at(frameworkId).clients.at(role);
+  if (client.linked) {
+    tree_.unlinkClient(role, client.share, frameworkId);
+    client.linked = false;
+  }
+}
+
+void DrfAllocator::link(const std::string& frameworkId, const std::string& role) {
+  Framework& framework = frameworks_.at(frameworkId);
+  Client& client = framework.clients.at(role);
+  client.share = share(client.allocated);
+  if (eligible(framework, client)) {
+    tree_.linkClient(role, client.share, frameworkId);
+    client.linked = true;
+  }
+}
+
+template <typename Change>
+void DrfAllocator::relinkAll(const std::string& frameworkId, const std::vector<std::string>& roles,
+                             Change change) {
+  auto it = frameworks_.find(frameworkId);
+  if (it == frameworks_.end()) {
+    return;
+  }
+  for (auto& [role, client] : it->second.clients) {
+    if (!roles.empty() && std::find(roles.begin(), roles.end(), role) == roles.end()) {
+      continue;
     }
-  }
-  return dominant;
-}
-
-double DrfAllocator::weightOf(const std::string& role) const {
-  auto weight = weights_.find(role);
-  return weight == weights_.end() || weight->second <= 0 ? 1.0 : weight->second;
-}
-
-void DrfAllocator::unlink(const std::string& frameworkId) {
-  Framework& framework = frameworks_.at(frameworkId);
-  Role& role = roles_[framework.role];
-  if (role.order.erase({framework.share, frameworkId}) > 0 && role.order.empty()) {
-    roleOrder_.erase({role.share, framework.role});
-  }
-}
-
-void DrfAllocator::link(const std::string& frameworkId) {
-  Framework& framework = frameworks_.at(frameworkId);
-  Role& role = roles_[framework.role];
-  framework.share = share(framework.allocated);
-  roleOrder_.erase({role.share, framework.role});
-  role.share = share(role.allocated) / weightOf(framework.role);
-  if (framework.eligible()) {
-    role.order.insert({framework.share, frameworkId});
-  }
-  if (!role.order.empty()) {
-    roleOrder_.insert({role.share, framework.role});
+    unlink(frameworkId, role);
+    change(it->second, client);
+    link(frameworkId, role);
   }
 }
 
 void DrfAllocator::rebuildOrders() {
-  roleOrder_.clear();
-  for (auto& [name, role] : roles_) {
-    role.order.clear();
-    role.share = share(role.allocated) / weightOf(name);
-  }
+  tree_.setTotal(clusterTotal_);
+  tree_.reset();
   for (auto& [id, framework] : frameworks_) {
-    framework.share = share(framework.allocated);
-    if (framework.eligible()) {
-      roles_[framework.role].order.insert({framework.share, id});
-    }
-  }
-  for (auto& [name, role] : roles_) {
-    if (!role.order.empty()) {
-      roleOrder_.insert({role.share, name});
+    for (auto& [role, client] : framework.clients) {
+      client.linked = false;
+      link(id, role);
     }
   }
   ordersStale_ = false;
@@ -75,15 +60,16 @@ void DrfAllocator::rebuildOrders() {
 
 // --- Agents and frameworks -----------------------------------------------------------
 
-void DrfAllocator::addAgent(const std::string& agentId, const Resources& total,
-                            const std::map<std::string, Resources>& used) {
+void DrfAllocator::addAgent(const std::string& agentId, const Resources& total, const Used& used,
+                            const std::string& region) {
   Agent& agent = agents_[agentId];
   agent.total = total;
+  agent.region = region;
   clusterTotal_ += total;
   ordersStale_ = true;
   changedAgents_.insert(agentId);
-  for (const auto& [frameworkId, resources] : used) {
-    addUsed(frameworkId, agentId, resources);
+  for (const auto& [client, resources] : used) {
+    addUsed(client.first, client.second, agentId, resources);
   }
 }
 
@@ -93,15 +79,13 @@ void DrfAllocator::removeAgent(const std::string& agentId) {
     return;
   }
   clusterTotal_ -= it->second.total;
-  for (const auto& [frameworkId, resources] : it->second.byFramework) {
-    auto framework = frameworks_.find(frameworkId);
-    if (framework != frameworks_.end()) {
-      framework->second.allocated -= resources;
-      roles_[framework->second.role].allocated -= resources;
-    }
+  for (const auto& [key, resources] : Used(it->second.byClient)) {
+    account(key.first, key.second, it->second, agentId, resources, false);
   }
   for (auto& [id, framework] : frameworks_) {
-    framework.filters.erase(agentId);
+    for (auto& [role, client] : framework.clients) {
+      client.filters.erase(agentId);
+    }
   }
   agents_.erase(it);
   changedAgents_.erase(agentId);
@@ -123,14 +107,31 @@ void DrfAllocator::activateAgent(const std::string& agentId) {
   }
 }
 
-void DrfAllocator::addFramework(const std::string& frameworkId, const std::string& role) {
-  if (frameworks_.count(frameworkId)) {
-    unlink(frameworkId);
-  }
+void DrfAllocator::addFramework(const std::string& frameworkId,
+                                const std::vector<std::string>& roles, bool regionAware) {
   Framework& framework = frameworks_[frameworkId];
-  framework.role = role.empty() ? Resources::kUnreservedRole : role;
   framework.active = true;
-  link(frameworkId);
+  framework.regionAware = regionAware;
+  for (auto& [role, client] : framework.clients) {
+    unlink(frameworkId, role);
+    client.subscribed = false;
+  }
+  for (const std::string& requested : roles) {
+    std::string role = requested.empty() ? Resources::kUnreservedRole : requested;
+    framework.clients[role].subscribed = true;
+  }
+  // What its tasks held before it (re-)subscribed now counts as its own.
+  auto orphaned = orphans_.find(frameworkId);
+  if (orphaned != orphans_.end()) {
+    for (const auto& [role, resources] : orphaned->second) {
+      framework.clients[role].allocated += resources;
+      framework.allocated += resources;
+    }
+    orphans_.erase(orphaned);
+  }
+  for (auto& [role, client] : framework.clients) {
+    link(frameworkId, role);
+  }
   everythingChanged_ = true;
 }
 
@@ -139,172 +140,136 @@ void DrfAllocator::removeFramework(const std::string& frameworkId) {
   if (it == frameworks_.end()) {
     return;
   }
-  unlink(frameworkId);
-  roles_[it->second.role].allocated -= it->second.allocated;
+  for (auto& [role, client] : it->second.clients) {
+    unlink(frameworkId, role);
+    tree_.subtract(role, client.allocated);
+  }
   for (auto& [agentId, agent] : agents_) {
-    auto held = agent.byFramework.find(frameworkId);
-    if (held != agent.byFramework.end()) {
+    for (auto held = agent.byClient.lower_bound({frameworkId, ""});
+         held != agent.byClient.end() && held->first.first == frameworkId;) {
       agent.allocated -= held->second;
-      agent.byFramework.erase(held);
+      held = agent.byClient.erase(held);
       changedAgents_.insert(agentId);
     }
   }
-  std::string role = it->second.role;
   frameworks_.erase(it);
-  // Re-sort the role now that its allocation shrank.
-  Role& entry = roles_[role];
-  roleOrder_.erase({entry.share, role});
-  entry.share = share(entry.allocated) / weightOf(role);
-  if (!entry.order.empty()) {
-    roleOrder_.insert({entry.share, role});
-  }
 }
 
 void DrfAllocator::activateFramework(const std::string& frameworkId) {
-  relink(frameworkId, [](Framework& f) { f.active = true; });
+  relinkAll(frameworkId, {}, [](Framework& f, Client&) { f.active = true; });
   everythingChanged_ = true;
 }
 
 void DrfAllocator::deactivateFramework(const std::string& frameworkId) {
-  relink(frameworkId, [](Framework& f) { f.active = false; });
+  relinkAll(frameworkId, {}, [](Framework& f, Client&) { f.active = false; });
 }
 
-void DrfAllocator::suppress(const std::string& frameworkId) {
-  relink(frameworkId, [](Framework& f) { f.suppressed = true; });
+void DrfAllocator::suppress(const std::string& frameworkId, const std::vector<std::string>& roles) {
+  relinkAll(frameworkId, roles, [](Framework&, Client& c) { c.suppressed = true; });
 }
 
-void DrfAllocator::revive(const std::string& frameworkId) {
-  relink(frameworkId, [](Framework& f) {
-    f.suppressed = false;
-    f.filters.clear();
+void DrfAllocator::revive(const std::string& frameworkId, const std::vector<std::string>& roles) {
+  relinkAll(frameworkId, roles, [](Framework&, Client& c) {
+    c.suppressed = false;
+    c.filters.clear();
   });
   everythingChanged_ = true;
 }
 
-void DrfAllocator::setQuota(const std::string& role, const ScalarLimits& limits,
-                           const Resources& guarantees) {
-  if (limits.empty() && guarantees.empty()) {
-    quotas_.erase(role);
-  } else {
-    quotas_[role] = Quota{limits, guarantees};
-  }
-  everythingChanged_ = true;
-}
-
-Resources DrfAllocator::allocatedToRole(const std::string& role) const {
-  auto it = roles_.find(role);
-  return it == roles_.end() ? Resources() : it->second.allocated;
-}
-
-bool DrfAllocator::hasUnmetGuarantee(const std::string& role) const {
-  auto quota = quotas_.find(role);
-  if (quota == quotas_.end()) {
-    return false;
-  }
-  Resources allocated = allocatedToRole(role);
-  for (const char* name : kShareResources) {
-    if (quota->second.guarantees.scalar(name) > allocated.scalar(name) + 1e-6) {
-      return true;
-    }
-  }
-  return false;
-}
-
-Resources DrfAllocator::unmetGuarantees() const {
-  Resources needed;
-  for (const auto& [role, quota] : quotas_) {
-    Resources allocated = allocatedToRole(role);
-    for (const char* name : kShareResources) {
-      double missing = quota.guarantees.scalar(name) - allocated.scalar(name);
-      if (missing > 1e-6) {
-        needed += *Resources::parse(std::string(name) + ":" + std::to_string(missing));
-      }
-    }
-  }
-  return needed;
-}
-
-Resources DrfAllocator::offerable(const std::string& role, const Resources& free,
-                                  const Headroom* headroom) const {
-  Resources offer = free.allocatableTo(role);
-  auto quota = quotas_.find(role);
-  if (quota != quotas_.end() && !quota->second.limits.empty()) {
-    Resources allocated = allocatedToRole(role);
-    for (const auto& [name, limit] : quota->second.limits) {
-      offer = offer.withScalarAtMost(name, limit - allocated.scalar(name));
-    }
-    if (offer.scalar("cpus") <= 1e-6 && offer.scalar("mem") <= 1e-6) {
-      return Resources();
-    }
-  }
-  if (headroom != nullptr && !headroom->needed.empty() && !hasUnmetGuarantee(role)) {
-    // Only what the unmet guarantees do not need may go to this role.
-    for (const char* name : kShareResources) {
-      double spare = headroom->freeUnreserved.scalar(name) - headroom->needed.scalar(name);
-      double reserved = offer.scalar(name) - offer.reservedTo(Resources::kUnreservedRole).scalar(name);
-      offer = offer.withScalarAtMost(name, reserved + spare);
-    }
-    if (offer.scalar("cpus") <= 1e-6 && offer.scalar("mem") <= 1e-6) {
-      return Resources();
-    }
-  }
-  return offer;
-}
-
 bool DrfAllocator::isSuppressed(const std::string& frameworkId) const {
   auto it = frameworks_.find(frameworkId);
-  return it != frameworks_.end() && it->second.suppressed;
+  if (it == frameworks_.end()) {
+    return false;
+  }
+  bool any = false;
+  for (const auto& [role, client] : it->second.clients) {
+    if (client.subscribed) {
+      if (!client.suppressed) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
+std::vector<std::string> DrfAllocator::rolesOf(const std::string& frameworkId) const {
+  std::vector<std::string> roles;
+  auto it = frameworks_.find(frameworkId);
+  if (it != frameworks_.end()) {
+    for (const auto& [role, client] : it->second.clients) {
+      if (client.subscribed) roles.push_back(role);
+    }
+  }
+  return roles;
 }
 
 void DrfAllocator::setWeight(const std::string& role, double weight) {
-  weights_[role] = weight;
+  tree_.setWeight(role, weight);
   ordersStale_ = true;
   everythingChanged_ = true;
 }
 
 // --- Accounting ----------------------------------------------------------------------
 
-void DrfAllocator::addUsed(const std::string& frameworkId, const std::string& agentId,
-                           const Resources& resources) {
-  auto agent = agents_.find(agentId);
-  if (agent == agents_.end()) {
-    return;
-  }
-  agent->second.allocated += resources;
-  agent->second.byFramework[frameworkId] += resources;
-  auto framework = frameworks_.find(frameworkId);
-  if (framework != frameworks_.end()) {
-    unlink(frameworkId);
-    framework->second.allocated += resources;
-    roles_[framework->second.role].allocated += resources;
-    link(frameworkId);
-  }
-}
-
-void DrfAllocator::recover(const std::string& frameworkId, const std::string& agentId,
-                           const Resources& resources, std::optional<TimePoint> refuseUntil) {
-  auto agent = agents_.find(agentId);
-  if (agent != agents_.end()) {
-    agent->second.allocated -= resources;
-    changedAgents_.insert(agentId);
-    auto held = agent->second.byFramework.find(frameworkId);
-    if (held != agent->second.byFramework.end()) {
+void DrfAllocator::account(const std::string& frameworkId, const std::string& role, Agent& agent,
+                           const std::string& agentId, const Resources& resources, bool add) {
+  ClientKey key{frameworkId, role};
+  if (add) {
+    agent.allocated += resources;
+    agent.byClient[key] += resources;
+  } else {
+    agent.allocated -= resources;
+    auto held = agent.byClient.find(key);
+    if (held != agent.byClient.end()) {
       held->second -= resources;
-      if (held->second.empty()) {
-        agent->second.byFramework.erase(held);
-      }
+      if (held->second.empty()) agent.byClient.erase(held);
     }
+    changedAgents_.insert(agentId);
   }
   auto framework = frameworks_.find(frameworkId);
   if (framework == frameworks_.end()) {
+    Resources& orphan = orphans_[frameworkId][role];
+    add ? orphan += resources : orphan -= resources;
+    add ? tree_.add(role, resources) : tree_.subtract(role, resources);
     return;
   }
-  unlink(frameworkId);
-  framework->second.allocated -= resources;
-  roles_[framework->second.role].allocated -= resources;
-  link(frameworkId);
-  if (refuseUntil && agent != agents_.end() && !resources.empty()) {
-    framework->second.filters[agentId] = Filter{resources, *refuseUntil};
+  auto client = framework->second.clients.find(role);
+  if (client == framework->second.clients.end()) {
+    // Tasks of a role the framework no longer subscribes to still count against the role.
+    client = framework->second.clients.emplace(role, Client{}).first;
+    client->second.subscribed = false;
+  }
+  unlink(frameworkId, role);
+  if (add) {
+    client->second.allocated += resources;
+    framework->second.allocated += resources;
+    tree_.add(role, resources);
+  } else {
+    client->second.allocated -= resources;
+    framework->second.allocated -= resources;
+    tree_.subtract(role, resources);
+  }
+  link(frameworkId, role);
+}
+
+void DrfAllocator::addUsed(const std::string& frameworkId, const std::string& role,
+                           const std::string& agentId, const Resources& resources) {
+  auto agent = agents_.find(agentId);
+  if (agent != agents_.end()) {
+    account(frameworkId, role, agent->second, agentId, resources, true);
+  }
+}
+
+void DrfAllocator::recover(const std::string& frameworkId, const std::string& role,
+                           const std::string& agentId, const Resources& resources,
+                           std::optional<TimePoint> refuseUntil) {
+  auto agent = agents_.find(agentId);
+  if (agent == agents_.end()) {
+    return;  // Removing the agent released everything on it.
+  }
+  account(frameworkId, role, agent->second, agentId, resources, false);
+  auto framework = frameworks_.find(frameworkId);
+  if (refuseUntil && !resources.empty() && framework != frameworks_.end()) {
+    framework->second.clients[role].filters[agentId] = Filter{resources, *refuseUntil};
   }
 }
 
@@ -318,141 +283,8 @@ Resources DrfAllocator::allocatedTo(const std::string& frameworkId) const {
   return it == frameworks_.end() ? Resources() : it->second.allocated;
 }
 
-// --- Allocation ----------------------------------------------------------------------
-
-bool DrfAllocator::filtered(const Framework& framework, const std::string& agentId,
-                            const Resources& offer, TimePoint now) const {
-  auto it = framework.filters.find(agentId);
-  // A filter holds while it has not expired and the offer would be no more than what was
-  // refused (Mesos semantics: more free resources lift it).
-  return it != framework.filters.end() && it->second.until > now &&
-         it->second.refused.contains(offer);
-}
-
-std::optional<DrfAllocator::Pick> DrfAllocator::pick(const std::string& agentId,
-                                                     const Resources& free, TimePoint now,
-                                                     const Headroom* headroom) const {
-  // Roles with unmet guarantees first (in share order), then everyone in share order.
-  for (int stage = headroom == nullptr ? 1 : 0; stage < 2; ++stage) {
-    for (const auto& [roleShare, roleName] : roleOrder_) {
-      if (stage == 0 && !hasUnmetGuarantee(roleName)) {
-        continue;
-      }
-      Resources offer = offerable(roleName, free, headroom);
-      if (offer.empty()) {
-        continue;
-      }
-      for (const auto& [frameworkShare, frameworkId] : roles_.at(roleName).order) {
-        if (!filtered(frameworks_.at(frameworkId), agentId, offer, now)) {
-          return Pick{frameworkId, std::move(offer)};
-        }
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scope scope) {
-  std::vector<Allocation> out;
-  bool everything = scope == Scope::kAll || everythingChanged_;
-  std::set<std::string> changed;
-  changed.swap(changedAgents_);
-  everythingChanged_ = false;
-  if (agents_.empty() || frameworks_.empty()) {
-    return out;
-  }
-  if (ordersStale_) {
-    rebuildOrders();
-  }
-  std::vector<const std::string*> order;
-  order.reserve(everything ? agents_.size() : changed.size());
-  if (everything) {
-    for (const auto& [id, agent] : agents_) {
-      order.push_back(&id);
-    }
-  } else {
-    for (const std::string& id : changed) {
-      auto it = agents_.find(id);
-      if (it != agents_.end()) {
-        order.push_back(&it->first);
-      }
-    }
-  }
-  if (order.empty()) {
-    return out;
-  }
-  std::rotate(order.begin(), order.begin() + (rotation_++ % order.size()), order.end());
-  // Guarantees need a cluster-wide view of what is free; without quota, skip the work.
-  std::optional<Headroom> headroom;
-  if (!quotas_.empty()) {
-    headroom = Headroom{unmetGuarantees(), Resources()};
-    for (const auto& [id, agent] : agents_) {
-      headroom->freeUnreserved +=
-          (agent.total - agent.allocated).reservedTo(Resources::kUnreservedRole);
-    }
-  }
-  for (const std::string* agentId : order) {
-    const Agent& agent = agents_.at(*agentId);
-    if (!agent.active || agent.allocated.contains(agent.total)) {
-      continue;  // Offered to nobody, or nothing free.
-    }
-    Resources free = agent.total - agent.allocated;
-    std::optional<Pick> chosen = pick(*agentId, free, now, headroom ? &*headroom : nullptr);
-    if (!chosen) {
-      continue;
-    }
-    std::string role = frameworks_.at(chosen->frameworkId).role;
-    addUsed(chosen->frameworkId, *agentId, chosen->offer);
-    if (headroom) {
-      headroom->freeUnreserved -= chosen->offer.reservedTo(Resources::kUnreservedRole);
-      headroom->needed = unmetGuarantees();
-    }
-    out.push_back(Allocation{chosen->frameworkId, *agentId, role, std::move(chosen->offer)});
-  }
-  return out;
-}
-
-std::string DrfAllocator::pendingReason(const std::string& frameworkId, TimePoint now) const {
-  auto it = frameworks_.find(frameworkId);
-  if (it == frameworks_.end()) {
-    return "unknown framework";
-  }
-  const Framework& framework = it->second;
-  if (!framework.active) {
-    return "framework is disconnected";
-  }
-  if (framework.suppressed) {
-    return "framework suppressed offers (REVIVE to receive them again)";
-  }
-  auto quota = quotas_.find(framework.role);
-  if (quota != quotas_.end()) {
-    Resources allocated = allocatedToRole(framework.role);
-    for (const auto& [name, limit] : quota->second.limits) {
-      if (allocated.scalar(name) + 1e-6 >= limit) {
-        return "role " + framework.role + " reached its quota limit of " + std::to_string(limit) +
-               " " + name;
-      }
-    }
-  }
-  size_t free = 0;
-  size_t filteredCount = 0;
-  for (const auto& [agentId, agent] : agents_) {
-    Resources offer = (agent.total - agent.allocated).allocatableTo(framework.role);
-    if (offer.empty()) {
-      continue;
-    }
-    ++free;
-    if (filtered(framework, agentId, offer, now)) {
-      ++filteredCount;
-    }
-  }
-  if (free == 0) {
-    return "no agent has free resources for role " + framework.role;
-  }
-  if (filteredCount == free) {
-    return "every agent with free resources is filtered by a recent DECLINE";
-  }
-  return "offers are outstanding or another framework has a lower dominant share";
+Resources DrfAllocator::allocatedToRole(const std::string& role) const {
+  return tree_.allocated(role);
 }
 
 }  // namespace agora::master

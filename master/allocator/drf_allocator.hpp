@@ -1,18 +1,23 @@
 // The allocator: turns free agent resources into offers with dominant resource fairness
-// (DRF), first across roles (weighted), then across the frameworks of a role.
+// (DRF) over the role hierarchy (weighted siblings at every level, see RoleTree), then across
+// the frameworks of a role.
 //
 // A pure class: no sockets, no clock of its own (callers pass `now`), so unit tests and
 // benchmarks drive it directly. The master owns one and touches it only on its loop.
 //
-// Accounting: each agent has a total; everything handed out by `allocate()` counts as
-// allocated to that framework on that agent (offered or used by tasks) until `recover()`
-// gives it back. Frameworks take one offer per agent: an agent's whole free pool (what the
-// framework's role may use) goes to one framework at a time.
+// Accounting is per client: a framework in one of its roles (a framework may subscribe to
+// several roles; each offer is allocated to one of them). Everything handed out by
+// `allocate()` counts as allocated to that client on that agent (offered or used by tasks)
+// until `recover()` gives it back. An agent's whole free pool (what the role may use) goes
+// to one client at a time.
 //
-// Quota: a role's `limits` are never exceeded (offers are cut down to fit); its
-// `guarantees` are set aside: while a role holds less than its guarantee, roles without an
-// unmet guarantee are offered only what the cluster has beyond all unmet guarantees, and
-// roles with unmet guarantees are served first. Hierarchical roles do not exist yet.
+// Quota: a role's `limits` bound its subtree and are never exceeded (offers are cut down to
+// fit every limit up the chain); its `guarantees` are set aside: while a role holds less than
+// its guarantee, roles outside every unmet guarantee are offered only what the cluster has
+// beyond all unmet guarantees, and roles under an unmet guarantee are served first.
+//
+// Fault domains: agents in a region other than the master's are offered only to frameworks
+// that declared REGION_AWARE.
 #pragma once
 
 #include <chrono>
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "common/resources/resources.hpp"
+#include "master/allocator/role_tree.hpp"
 
 namespace agora::master {
 
@@ -37,10 +43,16 @@ class DrfAllocator {
     Resources resources;
   };
 
+  // A client's resources on an agent, keyed by (framework id, role).
+  using ClientKey = std::pair<std::string, std::string>;
+  using Used = std::map<ClientKey, Resources>;
+
+  // The master's region (empty: no fault domain, every agent is local).
+  void setLocalRegion(const std::string& region) { localRegion_ = region; }
   // REQUIRES: the agent is not present. `used` are resources already held by tasks (after
-  // a re-registration), keyed by framework id.
-  void addAgent(const std::string& agentId, const Resources& total,
-                const std::map<std::string, Resources>& used = {});
+  // a re-registration). `region` is the agent's fault-domain region, if any.
+  void addAgent(const std::string& agentId, const Resources& total, const Used& used = {},
+                const std::string& region = {});
   // Forgets the agent and everything allocated on it.
   void removeAgent(const std::string& agentId);
   bool hasAgent(const std::string& agentId) const { return agents_.count(agentId) > 0; }
@@ -48,15 +60,20 @@ class DrfAllocator {
   void deactivateAgent(const std::string& agentId);
   void activateAgent(const std::string& agentId);
 
-  // A framework receives offers for `role` while active and not suppressed.
-  void addFramework(const std::string& frameworkId, const std::string& role);
+  // A framework receives offers for each of `roles` while active and not suppressed there.
+  // Adding a known framework again replaces its roles (what it holds in a role it left stays
+  // accounted until recovered).
+  void addFramework(const std::string& frameworkId, const std::vector<std::string>& roles,
+                    bool regionAware = false);
   // Forgets the framework and releases everything allocated to it.
   void removeFramework(const std::string& frameworkId);
   void activateFramework(const std::string& frameworkId);
   void deactivateFramework(const std::string& frameworkId);
-  void suppress(const std::string& frameworkId);
-  // Un-suppresses and clears every decline filter of the framework.
-  void revive(const std::string& frameworkId);
+  // Without roles: every role of the framework.
+  void suppress(const std::string& frameworkId, const std::vector<std::string>& roles = {});
+  // Un-suppresses and clears every decline filter of the framework (in those roles).
+  void revive(const std::string& frameworkId, const std::vector<std::string>& roles = {});
+  // True when every role of the framework is suppressed.
   bool isSuppressed(const std::string& frameworkId) const;
 
   void setWeight(const std::string& role, double weight);
@@ -64,15 +81,16 @@ class DrfAllocator {
   using ScalarLimits = std::map<std::string, double>;
   // Empty `limits` and `guarantees` remove the quota.
   void setQuota(const std::string& role, const ScalarLimits& limits, const Resources& guarantees);
+  // What the role's subtree holds.
   Resources allocatedToRole(const std::string& role) const;
 
-  // Counts `resources` as allocated to the framework on the agent (tasks found on a
-  // re-registering agent for a framework added later).
-  void addUsed(const std::string& frameworkId, const std::string& agentId,
+  // Counts `resources` as allocated to the client on the agent (tasks found on a
+  // re-registering agent, possibly of a framework added later).
+  void addUsed(const std::string& frameworkId, const std::string& role, const std::string& agentId,
                const Resources& resources);
   // Gives resources back to the pool. With `refuseUntil`, they are not offered to this
-  // framework again on this agent before then (unless more becomes free there).
-  void recover(const std::string& frameworkId, const std::string& agentId,
+  // client on this agent again before then (unless more becomes free there).
+  void recover(const std::string& frameworkId, const std::string& role, const std::string& agentId,
                const Resources& resources, std::optional<TimePoint> refuseUntil = {});
 
   enum class Scope {
@@ -86,54 +104,42 @@ class DrfAllocator {
 
   // Free resources on an agent (total minus everything allocated).
   Resources available(const std::string& agentId) const;
+  // Everything the framework holds, across its roles.
   Resources allocatedTo(const std::string& frameworkId) const;
-  // Why a framework is getting no offers right now, in words (for operators).
+  // Why a framework is getting no offers for `role` right now, in words (for operators).
+  std::string pendingReason(const std::string& frameworkId, const std::string& role,
+                            TimePoint now) const;
+  // The same for every role of the framework, "role: reason" joined by "; ".
   std::string pendingReason(const std::string& frameworkId, TimePoint now) const;
+  std::vector<std::string> rolesOf(const std::string& frameworkId) const;
 
  private:
   struct Agent {
     Resources total;
     Resources allocated;
-    std::map<std::string, Resources> byFramework;
+    Used byClient;
+    std::string region;
     bool active = true;
   };
   struct Filter {
     Resources refused;
     TimePoint until;
   };
-  struct Framework {
-    std::string role;
-    bool active = true;
+  // A framework in one role.
+  struct Client {
+    Resources allocated;
+    double share = 0;  // Cached dominant share of `allocated`; the key it is linked under.
+    bool linked = false;
+    bool subscribed = true;  // False for a role the framework left but still holds in.
     bool suppressed = false;
-    Resources allocated;
-    double share = 0;                       // Cached dominant share of `allocated`.
     std::map<std::string, Filter> filters;  // By agent id.
-    bool eligible() const { return active && !suppressed; }
   };
-  struct Role {
-    Resources allocated;
-    double share = 0;  // Cached weighted dominant share.
-    // Eligible frameworks of the role, by (share, id): the next to serve comes first.
-    std::set<std::pair<double, std::string>> order;
+  struct Framework {
+    std::map<std::string, Client> clients;  // By role.
+    bool active = true;
+    bool regionAware = false;
+    Resources allocated;  // Across roles.
   };
-
-  double share(const Resources& allocated) const;
-  double weightOf(const std::string& role) const;
-  // Keep the sorted orders true after a framework's allocation or eligibility changes.
-  void unlink(const std::string& frameworkId);
-  void link(const std::string& frameworkId);
-  // Applies `change` to a framework, keeping the orders true.
-  template <typename Change>
-  void relink(const std::string& frameworkId, Change change) {
-    auto it = frameworks_.find(frameworkId);
-    if (it != frameworks_.end()) {
-      unlink(frameworkId);
-      change(it->second);
-      link(frameworkId);
-    }
-  }
-  // Recomputes every cached share (the cluster total changed).
-  void rebuildOrders();
   struct Quota {
     ScalarLimits limits;
     Resources guarantees;
@@ -145,28 +151,65 @@ class DrfAllocator {
   };
   struct Pick {
     std::string frameworkId;
+    std::string role;
     Resources offer;
   };
-  // The framework that should get this agent's free resources next, and what it may get.
-  std::optional<Pick> pick(const std::string& agentId, const Resources& free, TimePoint now,
-                           const Headroom* headroom) const;
-  // `free` cut down to the role's limit and, for roles without an unmet guarantee, to what
-  // leaves the headroom intact. Empty when the role may get nothing.
+
+  double share(const Resources& allocated) const { return tree_.share(allocated); }
+  bool eligible(const Framework& framework, const Client& client) const {
+    return framework.active && client.subscribed && !client.suppressed;
+  }
+  // Keep the role tree's client orders true around a change of a client.
+  void unlink(const std::string& frameworkId, const std::string& role);
+  void link(const std::string& frameworkId, const std::string& role);
+  template <typename Change>
+  void relinkAll(const std::string& frameworkId, const std::vector<std::string>& roles,
+                 Change change);
+  // Moves `resources` into (add) or out of a client's accounts on an agent.
+  void account(const std::string& frameworkId, const std::string& role, Agent& agent,
+               const std::string& agentId, const Resources& resources, bool add);
+  // Recomputes every cached share (the cluster total changed).
+  void rebuildOrders();
+
+  // The client that should get this agent's free resources next, and what it may get.
+  std::optional<Pick> pick(const std::string& agentId, const Agent& agent, const Resources& free,
+                           TimePoint now, const Headroom* headroom) const;
+  // `free` cut down to every limit up the role's chain and, for roles outside every unmet
+  // guarantee, to what leaves the headroom intact. Empty when the role may get nothing.
   Resources offerable(const std::string& role, const Resources& free,
                       const Headroom* headroom) const;
+  // Every quota limit that bounds `role` (its own and its ancestors'), with what the limiting
+  // role's subtree holds of that scalar now.
+  struct Limit {
+    std::string role;
+    std::string scalar;
+    double limit;
+    double allocated;
+  };
+  std::vector<Limit> limitsOf(const std::string& role) const;
   bool hasUnmetGuarantee(const std::string& role) const;
   Resources unmetGuarantees() const;
-  bool filtered(const Framework& framework, const std::string& agentId, const Resources& offer,
+  // What a quota role still needs: its own shortfall or its quota'd descendants', the larger.
+  Resources neededBy(const std::string& role) const;
+  bool filtered(const Client& client, const std::string& agentId, const Resources& offer,
                 TimePoint now) const;
+  bool remote(const Agent& agent) const {
+    return !localRegion_.empty() && !agent.region.empty() && agent.region != localRegion_;
+  }
 
   std::map<std::string, Agent> agents_;
   std::map<std::string, Framework> frameworks_;
-  std::map<std::string, double> weights_;
+  // Held on agents by frameworks not (yet) added, by framework then role (re-registered
+  // agents report tasks before their frameworks re-subscribe after a master failover).
+  std::map<std::string, std::map<std::string, Resources>> orphans_;
   std::map<std::string, Quota> quotas_;
-  std::map<std::string, Role> roles_;
-  // Roles with eligible frameworks, by (weighted share, role).
-  std::set<std::pair<double, std::string>> roleOrder_;
+  // Quota roles under no other quota role, and each quota role's nearest quota'd
+  // descendants (guarantees nest: a parent's covers its children's).
+  std::vector<std::string> topQuotaRoles_;
+  std::map<std::string, std::vector<std::string>> quotaChildren_;
+  RoleTree tree_;
   Resources clusterTotal_;
+  std::string localRegion_;
   bool ordersStale_ = false;  // The cluster total changed since the last rebuild.
   std::set<std::string> changedAgents_;  // Free resources grew since the last pass.
   bool everythingChanged_ = false;

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agora/sdk/scheduler_driver.hpp"
 #include "tests/support/recording_scheduler.hpp"
@@ -15,6 +16,8 @@ struct FrameworkOptions {
   bool partitionAware = false;
   std::string id;
   std::string role;
+  // Several roles: subscribes with MULTI_ROLE (and ignores `role`).
+  std::vector<std::string> roles;
 };
 
 class TestFramework {
@@ -25,7 +28,11 @@ class TestFramework {
     driverOptions.framework.set_name(options.name);
     driverOptions.framework.set_user("root");
     driverOptions.framework.set_failover_timeout(options.failoverTimeout);
-    if (!options.role.empty()) {
+    if (!options.roles.empty()) {
+      for (const std::string& role : options.roles) driverOptions.framework.add_roles(role);
+      driverOptions.framework.add_capabilities()->set_type(
+          v1::FrameworkInfo::Capability::MULTI_ROLE);
+    } else if (!options.role.empty()) {
       driverOptions.framework.set_role(options.role);
     }
     if (!options.id.empty()) {

@@ -15,7 +15,7 @@ TEST(DrfAllocatorTest, OffersEachAgentToOneFramework) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:4096"));
   allocator.addAgent("a2", res("cpus:4;mem:4096"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   auto allocations = allocator.allocate(now);
   ASSERT_EQ(allocations.size(), 2u);
@@ -28,10 +28,10 @@ TEST(DrfAllocatorTest, OffersEachAgentToOneFramework) {
 
 TEST(DrfAllocatorTest, LowestDominantShareGoesFirst) {
   DrfAllocator allocator;
-  allocator.addFramework("f1", "*");
-  allocator.addFramework("f2", "*");
+  allocator.addFramework("f1", {"*"});
+  allocator.addFramework("f2", {"*"});
   allocator.addAgent("a1", res("cpus:10;mem:1000"));
-  allocator.addUsed("f1", "a1", res("cpus:5"));  // f1 already holds half the cpus.
+  allocator.addUsed("f1", "*", "a1", res("cpus:5"));  // f1 already holds half the cpus.
   allocator.addAgent("a2", res("cpus:10;mem:1000"));
   auto allocations = allocator.allocate(Clock::now());
   ASSERT_EQ(allocations.size(), 2u);
@@ -42,8 +42,8 @@ TEST(DrfAllocatorTest, LowestDominantShareGoesFirst) {
 TEST(DrfAllocatorTest, WeightsDivideRoleShares) {
   DrfAllocator allocator;
   allocator.setWeight("heavy", 3);
-  allocator.addFramework("light", "light");
-  allocator.addFramework("heavy", "heavy");
+  allocator.addFramework("light", {"light"});
+  allocator.addFramework("heavy", {"heavy"});
   for (int i = 0; i < 40; ++i) {
     allocator.addAgent("a" + std::to_string(i), res("cpus:1;mem:100"));
   }
@@ -57,11 +57,11 @@ TEST(DrfAllocatorTest, WeightsDivideRoleShares) {
 TEST(DrfAllocatorTest, DeclineFilterHoldsUntilExpiryOrMoreResources) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   auto first = allocator.allocate(now);
   ASSERT_EQ(first.size(), 1u);
-  allocator.recover("f1", "a1", first[0].resources, now + std::chrono::seconds(5));
+  allocator.recover("f1", "*", "a1", first[0].resources, now + std::chrono::seconds(5));
   EXPECT_TRUE(allocator.allocate(now + std::chrono::seconds(1)).empty());
   EXPECT_NE(allocator.pendingReason("f1", now + std::chrono::seconds(1)).find("DECLINE"),
             std::string::npos);
@@ -71,12 +71,12 @@ TEST(DrfAllocatorTest, DeclineFilterHoldsUntilExpiryOrMoreResources) {
 TEST(DrfAllocatorTest, FilteredAgentGoesToAnotherFramework) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   auto first = allocator.allocate(now);
   ASSERT_EQ(first.size(), 1u);
-  allocator.addFramework("f2", "*");
-  allocator.recover(first[0].frameworkId, "a1", first[0].resources, now + std::chrono::hours(1));
+  allocator.addFramework("f2", {"*"});
+  allocator.recover(first[0].frameworkId, "*", "a1", first[0].resources, now + std::chrono::hours(1));
   auto second = allocator.allocate(now);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_NE(second[0].frameworkId, first[0].frameworkId);
@@ -85,14 +85,14 @@ TEST(DrfAllocatorTest, FilteredAgentGoesToAnotherFramework) {
 TEST(DrfAllocatorTest, SuppressAndReviveClearFilters) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   allocator.suppress("f1");
   EXPECT_TRUE(allocator.allocate(now).empty());
   allocator.revive("f1");
   auto offers = allocator.allocate(now);
   ASSERT_EQ(offers.size(), 1u);
-  allocator.recover("f1", "a1", offers[0].resources, now + std::chrono::hours(1));
+  allocator.recover("f1", "*", "a1", offers[0].resources, now + std::chrono::hours(1));
   EXPECT_TRUE(allocator.allocate(now).empty());
   allocator.revive("f1");
   EXPECT_EQ(allocator.allocate(now).size(), 1u);
@@ -101,11 +101,11 @@ TEST(DrfAllocatorTest, SuppressAndReviveClearFilters) {
 TEST(DrfAllocatorTest, ReservedResourcesOnlyGoToTheirRole) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus(eng):2;cpus:1;mem:100"));
-  allocator.addFramework("f1", "other");
+  allocator.addFramework("f1", {"other"});
   auto offers = allocator.allocate(Clock::now());
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_DOUBLE_EQ(offers[0].resources.scalar("cpus"), 1);
-  allocator.addFramework("f2", "eng");
+  allocator.addFramework("f2", {"eng"});
   offers = allocator.allocate(Clock::now());
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].frameworkId, "f2");
@@ -116,21 +116,21 @@ TEST(DrfAllocatorTest, RemovingAgentOrFrameworkReleasesAllocation) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
   allocator.addAgent("a2", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   ASSERT_EQ(allocator.allocate(now).size(), 2u);
   allocator.removeAgent("a1");
   EXPECT_DOUBLE_EQ(allocator.allocatedTo("f1").scalar("cpus"), 4);
   allocator.removeFramework("f1");
   EXPECT_DOUBLE_EQ(allocator.available("a2").scalar("cpus"), 4);
-  allocator.addFramework("f2", "*");
+  allocator.addFramework("f2", {"*"});
   EXPECT_EQ(allocator.allocate(now).size(), 1u);
 }
 
 TEST(DrfAllocatorTest, InactiveFrameworksGetNothing) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   allocator.deactivateFramework("f1");
   EXPECT_TRUE(allocator.allocate(Clock::now()).empty());
   allocator.activateFramework("f1");
@@ -141,7 +141,7 @@ TEST(DrfAllocatorTest, ChangedScopeLooksOnlyAtAgentsThatFreedResources) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
   allocator.addAgent("a2", res("cpus:4;mem:1024"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   auto now = Clock::now();
   auto first = allocator.allocate(now, DrfAllocator::Scope::kChanged);
   ASSERT_EQ(first.size(), 2u);
@@ -149,7 +149,7 @@ TEST(DrfAllocatorTest, ChangedScopeLooksOnlyAtAgentsThatFreedResources) {
   // event-driven pass until its filter expires and a periodic (kAll) pass runs.
   for (const auto& a : first) {
     auto until = a.agentId == "a2" ? std::optional(now + std::chrono::seconds(1)) : std::nullopt;
-    allocator.recover("f1", a.agentId, a.resources, until);
+    allocator.recover("f1", "*", a.agentId, a.resources, until);
   }
   auto second = allocator.allocate(now, DrfAllocator::Scope::kChanged);
   ASSERT_EQ(second.size(), 1u);
@@ -164,7 +164,7 @@ TEST(DrfAllocatorTest, QuotaLimitCutsOffersDown) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:4096"));
   allocator.addAgent("a2", res("cpus:4;mem:4096"));
-  allocator.addFramework("f1", "eng");
+  allocator.addFramework("f1", {"eng"});
   allocator.setQuota("eng", {{"cpus", 3}}, Resources());
   auto offers = allocator.allocate(Clock::now());
   double cpus = 0;
@@ -173,7 +173,7 @@ TEST(DrfAllocatorTest, QuotaLimitCutsOffersDown) {
   EXPECT_DOUBLE_EQ(allocator.allocatedToRole("eng").scalar("cpus"), 3);
   EXPECT_NE(allocator.pendingReason("f1", Clock::now()).find("quota limit"), std::string::npos);
   // A zero limit is a real limit.
-  allocator.addFramework("f2", "ops");
+  allocator.addFramework("f2", {"ops"});
   allocator.setQuota("ops", {{"cpus", 0}}, Resources());
   for (const auto& a : allocator.allocate(Clock::now())) {
     EXPECT_NE(a.frameworkId, "f2");
@@ -185,14 +185,14 @@ TEST(DrfAllocatorTest, GuaranteeIsSetAsideFromOtherRoles) {
   allocator.addAgent("a1", res("cpus:4;mem:4096"));
   allocator.addAgent("a2", res("cpus:4;mem:4096"));
   allocator.setQuota("eng", {}, res("cpus:5"));
-  allocator.addFramework("other", "batch");
+  allocator.addFramework("other", {"batch"});
   // eng has no framework yet: batch may only take 8 - 5 = 3 cpus.
   auto offers = allocator.allocate(Clock::now());
   double cpus = 0;
   for (const auto& a : offers) cpus += a.resources.scalar("cpus");
   EXPECT_DOUBLE_EQ(cpus, 3);
   // When eng arrives it gets its guarantee first.
-  allocator.addFramework("e1", "eng");
+  allocator.addFramework("e1", {"eng"});
   offers = allocator.allocate(Clock::now());
   double eng = 0;
   for (const auto& a : offers) eng += a.frameworkId == "e1" ? a.resources.scalar("cpus") : 0;
@@ -202,7 +202,7 @@ TEST(DrfAllocatorTest, GuaranteeIsSetAsideFromOtherRoles) {
 TEST(DrfAllocatorTest, InactiveAgentIsOfferedToNobodyUntilActivated) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:4096"));
-  allocator.addFramework("f1", "*");
+  allocator.addFramework("f1", {"*"});
   allocator.deactivateAgent("a1");
   auto now = Clock::now();
   EXPECT_TRUE(allocator.allocate(now).empty());

@@ -68,5 +68,18 @@ TEST(OperatorRequestsTest, ReservationsNeedAnAgentAndARole) {
   EXPECT_FALSE(parseReservationRequest("S1", R"([{"name": "cpus", "scalar": {"value": -1}, "role": "r"}])").isOk());
 }
 
+TEST(OperatorRequestsTest, QuotaRefusesUnknownFields) {
+  auto misspelt = parseQuotaRequest(R"({"role": "dev", "limit": {"cpus": 3}})");
+  ASSERT_FALSE(misspelt.isOk());
+  EXPECT_NE(misspelt.status().message().find("'limit'"), std::string::npos);
+}
+
+TEST(OperatorRequestsTest, QuotaAcceptsHierarchicalRoles) {
+  auto nested = parseQuotaRequest(R"({"role": "eng/web", "limits": {"cpus": 3}})");
+  ASSERT_TRUE(nested.isOk()) << nested.status().message();
+  EXPECT_EQ(nested->role, "eng/web");
+  EXPECT_FALSE(parseQuotaRequest(R"({"role": "eng//web", "limits": {"cpus": 3}})").isOk());
+}
+
 }  // namespace
 }  // namespace agora::master

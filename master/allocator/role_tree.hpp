@@ -1,0 +1,97 @@
+// The role hierarchy as the allocator sees it: "eng/web" is a child of "eng", which is a
+// child of the (unnamed) root. Each node knows what its whole subtree holds and keeps its
+// children sorted by weighted dominant share, so a depth-first walk visits roles in DRF
+// order at every level (siblings compete with siblings, never with their nephews).
+//
+// A role can both hold frameworks and have children ("eng" and "eng/web"): its own
+// frameworks compete with its children as if they were one more child (Mesos calls it the
+// virtual leaf "."), with weight 1.
+//
+// The tree does not know frameworks: callers link opaque client ids into a role with the
+// client's own share (its order within the role) and report allocation changes.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/resources/resources.hpp"
+
+namespace agora::master {
+
+class RoleTree {
+ public:
+  using Order = std::set<std::pair<double, std::string>>;  // (share, id), lowest first.
+
+  // "a/b/c" -> "a/b"; "a" -> "" (the root).
+  static std::string parentOf(const std::string& role);
+  // The role and every ancestor, nearest first: "a/b" -> {"a/b", "a"}.
+  static std::vector<std::string> chainOf(const std::string& role);
+
+  // Dominant shares are taken against this total. Call `reset()` and re-link every client
+  // afterwards: every cached share is stale.
+  void setTotal(const Resources& total) { total_ = total; }
+  double share(const Resources& allocated) const;
+  void setWeight(const std::string& role, double weight);
+  double weightOf(const std::string& role) const;
+
+  // Resources held by the role's whole subtree.
+  const Resources& allocated(const std::string& role) const;
+  void add(const std::string& role, const Resources& resources);
+  void subtract(const std::string& role, const Resources& resources);
+
+  void linkClient(const std::string& role, double share, const std::string& clientId);
+  void unlinkClient(const std::string& role, double share, const std::string& clientId);
+  // Unlinks every client (allocations stay).
+  void reset();
+
+  // Calls `visit(role, clients)` for every role with linked clients, in DRF order, until it
+  // returns true. Returns whether it did.
+  template <typename Visit>
+  bool walk(Visit&& visit) const {
+    return walkNode(root(), visit);
+  }
+
+  std::vector<std::string> roles() const;
+
+ private:
+  struct Node {
+    std::string name;
+    std::string parent;
+    Resources allocated;  // The subtree's.
+    Resources own;        // Only this role's clients'.
+    double share = 0;     // Key in the parent's `children`, valid while `placed`.
+    double ownShare = 0;  // Where this role's own clients sit among its children.
+    bool placed = false;
+    Order clients;
+    Order children;
+  };
+
+  Node& node(const std::string& role);
+  const Node& root() const { return nodes_.at(""); }
+  // Re-sorts the node (and every ancestor) in its parent after its allocation or its
+  // clients changed; unplaced while nothing below it has clients.
+  void reposition(const std::string& role);
+  void changeAllocation(const std::string& role, const Resources& resources, bool add);
+
+  template <typename Visit>
+  bool walkNode(const Node& node, Visit& visit) const {
+    bool ownDone = node.clients.empty();
+    for (const auto& [childShare, childName] : node.children) {
+      if (!ownDone && node.ownShare <= childShare) {
+        ownDone = true;
+        if (visit(node.name, node.clients)) return true;
+      }
+      if (walkNode(nodes_.at(childName), visit)) return true;
+    }
+    return !ownDone && visit(node.name, node.clients);
+  }
+
+  std::map<std::string, Node> nodes_ = {{"", Node{}}};
+  std::map<std::string, double> weights_;
+  Resources total_;
+};
+
+}  // namespace agora::master
