@@ -10,8 +10,7 @@ namespace {
 
 // Replaces the agent's reservations and recomputes its total from what it reports.
 void changeReservations(AgentEntry& agent, const Resources& reservations) {
-  Resources reported = agent.total - agent.reservations +
-                       agent.reservations.asRole(Resources::kUnreservedRole);
+  Resources reported = agent.reportedResources();
   agent.reservations = reservations;
   agent.setTotal(reported);
 }
@@ -62,7 +61,7 @@ Status Master::unreserve(const std::string& agentId, const Resources& resources)
   if (!allocator_.available(agentId).contains(resources)) {
     return Status::error(StatusCode::kFailedPrecondition,
                          "reserved resources " + resources.toString() + " on agent '" + agentId +
-                             "' are in use by tasks");
+                             "' are in use by tasks or persistent volumes");
   }
   Resources previous = agent.reservations;
   changeReservations(agent, previous - resources);
@@ -84,6 +83,9 @@ std::optional<std::string> Master::changeReservationsInOffer(
   auto resources = Resources::fromProto(protos);
   if (!resources.isOk()) {
     return resources.status().message();
+  }
+  if (!resources->volumes().empty()) {
+    return std::string("persistent volumes cannot be (un)reserved; DESTROY them first");
   }
   if (resources->empty() || resources->roles() != std::vector<std::string>{framework.role} ||
       framework.role == Resources::kUnreservedRole) {
