@@ -61,6 +61,9 @@ TEST(ValidationTest, AgentInfo) {
   EXPECT_FALSE(validateAgentInfo(info));
   info.set_port(0);
   EXPECT_TRUE(validateAgentInfo(info));
+  info.set_port(5051);
+  Resources::parse("disk(eng)[v1:data]:64")->toProto(info.mutable_resources());
+  EXPECT_NE(validateAgentInfo(info)->find("persistent volumes"), std::string::npos);
 }
 
 }  // namespace
