@@ -245,6 +245,7 @@ void Agent::onRefused() {
   if (!cleared.isOk()) {
     LOG(ERROR) << cleared.message();
   }
+  forgetVolumes();
 }
 
 void Agent::onMasterEvent(const internal::AgentEvent& event) {

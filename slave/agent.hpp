@@ -102,6 +102,9 @@ class Agent {
   // Persistent volumes (volumes.cpp).
   Status recoverVolumes();
   void onCheckpointResources(const internal::AgentEvent::CheckpointResources& event);
+  // After a refused re-registration the volumes belong to no agent the master knows: they
+  // are forgotten, but their data is left on disk (only DESTROY deletes data).
+  void forgetVolumes();
   // Why the task cannot use the volumes in its resources (one is not on this agent).
   std::optional<std::string> missingVolume(const v1::TaskInfo& task) const;
   // Makes each volume of the task appear at `<sandbox>/<container_path>`.

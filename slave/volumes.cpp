@@ -80,6 +80,19 @@ void Agent::onCheckpointResources(const internal::AgentEvent::CheckpointResource
   volumes_ = std::move(volumes);
 }
 
+void Agent::forgetVolumes() {
+  for (const PersistentVolume& volume : volumes_.volumeList()) {
+    LOG(WARNING) << "Forgetting persistent volume " << volume.id << " of role " << volume.role
+                 << " (the master refused this agent); its data stays in "
+                 << volumePath(options_.workDir, volume.role, volume.id);
+  }
+  if (Status saved = checkpoint_->saveResources(internal::CheckpointedResources());
+      !saved.isOk()) {
+    LOG(ERROR) << saved.message();
+  }
+  volumes_ = Resources();
+}
+
 std::optional<std::string> Agent::missingVolume(const v1::TaskInfo& task) const {
   auto resources = Resources::fromProto(task.resources());
   if (!resources.isOk()) {

@@ -485,7 +485,7 @@ TEST(AgentTest, SurvivesGarbageRefusalAndMasterLoss) {
 // volume's directory; a task that lists the volume in its resources finds it at
 // `<sandbox>/<container_path>` and its data stays after the task; the list survives an
 // agent kill -9; a task naming an unknown volume is refused; a volume no longer listed is
-// deleted.
+// deleted, unless the agent was refused and registered anew.
 TEST(AgentTest, PersistentVolumesAreCheckpointedLinkedAndDeleted) {
   testing::TestDir dir;
   ProcessReaper reaper{dir};
@@ -545,6 +545,20 @@ TEST(AgentTest, PersistentVolumesAreCheckpointedLinkedAndDeleted) {
   ASSERT_TRUE(refused.has_value());
   EXPECT_NE(refused->message().find("persistent volume 'v1'"), std::string::npos)
       << refused->message();
+
+  // A refused agent registers anew and forgets its volumes, but only DESTROY deletes data:
+  // the new agent's empty list leaves the directory alone.
+  checkpoint(volumeText);
+  ASSERT_TRUE(eventually([&] { return std::filesystem::is_directory(volume); }));
+  internal::AgentEvent refusal;
+  refusal.mutable_refused()->set_message("agent removed");
+  master.send(refusal);
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A2");
+  checkpoint("");
+  runTask("after-refusal", "true");  // Answered after the list above is applied.
+  ASSERT_TRUE(master.waitForUpdate("after-refusal", v1::TASK_ERROR).has_value());
+  EXPECT_TRUE(std::filesystem::is_directory(volume));
 }
 
 }  // namespace
