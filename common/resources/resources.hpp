@@ -93,7 +93,7 @@ class Resources {
   Resources reservedTo(const std::string& role) const;
   Resources allocatableTo(const std::string& role) const;
   // The same quantities, all owned by `role` (e.g. "*" to see reserved resources as the
-  // unreserved ones they were made from).
+  // unreserved ones they were made from). Persistent volumes become plain `disk`.
   Resources asRole(const std::string& role) const;
   // Every role that owns something here.
   std::vector<std::string> roles() const;
