@@ -529,6 +529,12 @@ TEST(AgentTest, PersistentVolumesAreCheckpointedLinkedAndDeleted) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "kept\n");
   EXPECT_TRUE(std::filesystem::is_symlink(agent.sandbox("writer") + "/data"));
+  auto state = agent.get("/state");
+  ASSERT_TRUE(state.isOk());
+  auto shown = nlohmann::json::parse(*state)["persistent_volumes"];
+  ASSERT_EQ(shown.size(), 1u) << shown.dump();
+  EXPECT_EQ(shown[0]["persistence_id"], "v1");
+  EXPECT_EQ(shown[0]["container_path"], "data");
 
   agent.kill9();
   agent.start();
