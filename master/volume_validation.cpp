@@ -34,12 +34,10 @@ Error validatePersistenceId(const std::string& id) {
   if (id.empty()) {
     return std::string("disk.persistence.id is missing");
   }
-  if (id == "." || id == ".." || id.size() > 255 ||
-      std::any_of(id.begin(), id.end(), [](char c) {
+  if (id == "." || id == ".." || id.size() > 255 || std::any_of(id.begin(), id.end(), [](char c) {
         return c == '/' || c == '\0' || std::isspace(static_cast<unsigned char>(c));
       })) {
-    return "disk.persistence.id '" + id +
-           "' must be 1-255 characters without '/' or whitespace";
+    return "disk.persistence.id '" + id + "' must be 1-255 characters without '/' or whitespace";
   }
   return std::nullopt;
 }

@@ -73,9 +73,9 @@ Status Master::destroyVolumes(const std::string& agentId,
   }
   rescindOffersOf(agent.offers);
   if (!allocator_.available(agentId).contains(*volumes)) {
-    return Status::error(StatusCode::kFailedPrecondition,
-                         "persistent volumes " + volumes->toString() + " on agent '" + agentId +
-                             "' are in use by a task");
+    return Status::error(StatusCode::kFailedPrecondition, "persistent volumes " +
+                                                              volumes->toString() + " on agent '" +
+                                                              agentId + "' are in use by a task");
   }
   AGORA_RETURN_IF_ERROR(setVolumes(agent, agent.volumes - *volumes));
   allocator_.removeAgent(agentId);
@@ -101,8 +101,8 @@ std::optional<std::string> Master::changeVolumesInOffer(FrameworkEntry& framewor
   // A volume in use by a task is not in any offer: DESTROY of it fails here.
   const Resources& needed = create ? disk : *volumes;
   if (!remaining->contains(needed)) {
-    return "the accepted offers do not hold " + needed.toString() + " (left: " +
-           remaining->toString() + ")";
+    return "the accepted offers do not hold " + needed.toString() +
+           " (left: " + remaining->toString() + ")";
   }
   if (Status s = setVolumes(agent, create ? agent.volumes + *volumes : agent.volumes - *volumes);
       !s.isOk()) {

@@ -53,8 +53,8 @@ void Agent::onCheckpointResources(const internal::AgentEvent::CheckpointResource
     if (error) {
       LOG(ERROR) << "Cannot create persistent volume " << path << ": " << error.message();
     } else if (!volumes_.hasVolume(volume.role, volume.id)) {
-      LOG(INFO) << "Created persistent volume " << volume.id << " of role " << volume.role
-                << " at " << path;
+      LOG(INFO) << "Created persistent volume " << volume.id << " of role " << volume.role << " at "
+                << path;
     }
   }
   for (const PersistentVolume& volume : volumes_.volumeList()) {
@@ -65,8 +65,7 @@ void Agent::onCheckpointResources(const internal::AgentEvent::CheckpointResource
     std::error_code error;
     std::filesystem::remove_all(path, error);
     if (error) {
-      LOG(ERROR) << "Cannot delete destroyed persistent volume " << path << ": "
-                 << error.message();
+      LOG(ERROR) << "Cannot delete destroyed persistent volume " << path << ": " << error.message();
     } else {
       LOG(INFO) << "Destroyed persistent volume " << volume.id << " of role " << volume.role
                 << "; deleted " << path;
@@ -86,8 +85,7 @@ void Agent::forgetVolumes() {
                  << " (the master refused this agent); its data stays in "
                  << volumePath(options_.workDir, volume.role, volume.id);
   }
-  if (Status saved = checkpoint_->saveResources(internal::CheckpointedResources());
-      !saved.isOk()) {
+  if (Status saved = checkpoint_->saveResources(internal::CheckpointedResources()); !saved.isOk()) {
     LOG(ERROR) << saved.message();
   }
   volumes_ = Resources();

@@ -63,19 +63,18 @@ TEST_F(VolumesTest, DataOutlivesTheTaskAndDestroyDeletesIt) {
   now.set_refuse_seconds(0);
 
   // CREATE and a task writing into the new volume, in one ACCEPT.
-  auto offer = nextOffer(framework, [](const Resources& r) {
-    return r.reservedTo("eng").scalar("disk") >= 256;
-  });
+  auto offer = nextOffer(
+      framework, [](const Resources& r) { return r.reservedTo("eng").scalar("disk") >= 256; });
   ASSERT_TRUE(offer.has_value());
-  framework.driver->acceptOffers(
-      {offer->id()},
-      {sdk::createVolumes({volume}),
-       sdk::launch({onVolume("writer", "echo persisted > store/file")})},
-      now);
+  framework.driver->acceptOffers({offer->id()},
+                                 {sdk::createVolumes({volume}),
+                                  sdk::launch({onVolume("writer", "echo persisted > store/file")})},
+                                 now);
   ASSERT_TRUE(framework.scheduler.waitForState("writer", v1::TASK_FINISHED))
       << "writer did not finish: "
-      << (framework.scheduler.lastStatus("writer") ? framework.scheduler.lastStatus("writer")->message()
-                                                   : "no status");
+      << (framework.scheduler.lastStatus("writer")
+              ? framework.scheduler.lastStatus("writer")->message()
+              : "no status");
   const std::string directory = cluster_.dir() + "/agent0/volumes/roles/eng/data-1";
   std::ifstream written(directory + "/file");
   std::string text((std::istreambuf_iterator<char>(written)), std::istreambuf_iterator<char>());
@@ -90,8 +89,9 @@ TEST_F(VolumesTest, DataOutlivesTheTaskAndDestroyDeletesIt) {
       now);
   ASSERT_TRUE(framework.scheduler.waitForState("reader", v1::TASK_FINISHED))
       << "reader did not read the data back: "
-      << (framework.scheduler.lastStatus("reader") ? framework.scheduler.lastStatus("reader")->message()
-                                                   : "no status");
+      << (framework.scheduler.lastStatus("reader")
+              ? framework.scheduler.lastStatus("reader")->message()
+              : "no status");
 
   // DESTROY: the directory goes, and the role is offered its plain reserved disk again.
   offer = nextOffer(framework, hasVolume);
