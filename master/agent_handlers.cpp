@@ -124,6 +124,7 @@ void Master::sendRegistered(const AgentEntry& agent) {
   registered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
                                        options_.maxAgentPingTimeouts);
   sendToAgent(agent, event);
+  sendCheckpointedResources(agent);
 }
 
 internal::AgentRecord Master::agentRecord(const AgentEntry& agent, double unreachableSince) const {
@@ -132,6 +133,7 @@ internal::AgentRecord Master::agentRecord(const AgentEntry& agent, double unreac
   record.set_registered_at(agent.registeredTime);
   record.set_unreachable_since(unreachableSince);
   agent.reservations.toProto(record.mutable_reservations());
+  agent.volumes.toProto(record.mutable_volumes());
   return record;
 }
 
@@ -235,6 +237,7 @@ void Master::onReregisterAgent(const std::string& identity,
   reregistered->set_ping_timeout_seconds(options_.agentPingTimeout.count() *
                                          options_.maxAgentPingTimeouts);
   sendToAgent(agent, event);
+  sendCheckpointedResources(agent);
 }
 
 void Master::resendWhatTheAgentMissed(const AgentEntry& agent,

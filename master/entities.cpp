@@ -33,6 +33,12 @@ void AgentEntry::transitionTo(AgentState next) {
 
 void AgentEntry::setTotal(const Resources& reported) {
   total = reported - reservations.asRole(Resources::kUnreservedRole) + reservations;
+  total = total - volumes.volumesAsDisk() + volumes;
+}
+
+Resources AgentEntry::reportedResources() const {
+  Resources reserved = total - volumes + volumes.volumesAsDisk();
+  return reserved - reservations + reservations.asRole(Resources::kUnreservedRole);
 }
 
 void FrameworkEntry::transitionTo(FrameworkState next) {

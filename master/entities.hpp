@@ -37,13 +37,18 @@ struct AgentEntry {
   // The only way to change `state`: checks the edge is legal and logs `from -> to`.
   void transitionTo(AgentState next);
 
-  // Sets `total` from what the agent reports, with the dynamic reservations applied.
+  // Sets `total` from what the agent reports, with the dynamic reservations and the
+  // persistent volumes applied.
   void setTotal(const Resources& reported);
+  // What the agent reports, computed back from `total` (the inverse of `setTotal`).
+  Resources reportedResources() const;
 
   std::string id;
   v1::AgentInfo info;
   Resources total;         // What the agent has, dynamic reservations applied.
   Resources reservations;  // Dynamic reservations (role-owned), persisted in the registry.
+  // Persistent volumes, persisted in the registry; each replaces as much disk of its role.
+  Resources volumes;
   AgentState state = AgentState::kRecovered;
   std::string identity;  // ZeroMQ identity of the current connection.
   TimePoint lastHeard;

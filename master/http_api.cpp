@@ -6,6 +6,45 @@
 #include "master/operator_requests.hpp"
 
 namespace agora::master {
+namespace {
+
+// A form field (Mesos' curl -d slaveId=..&field=..), or the same in a JSON object body
+// (`slaveId` or `agent_id`). Returns (agent id, the field as JSON text).
+std::pair<std::string, std::string> agentAndField(const httplib::Request& req,
+                                                  const std::string& field) {
+  std::string agentId = req.get_param_value("slaveId");
+  std::string value = req.get_param_value(field);
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (agentId.empty() && body.is_object()) {
+    for (const char* key : {"slaveId", "agent_id"}) {
+      if (body.contains(key) && body[key].is_string()) {
+        agentId = body[key].get<std::string>();
+      }
+    }
+    value = body.contains(field) ? body[field].dump() : "";
+  }
+  return {agentId, value};
+}
+
+// Mesos' codes for operations on an agent: 202 accepted, 400 invalid, 404 unknown agent,
+// 409 conflict with the agent's state.
+void replyOperation(httplib::Response& res, const std::optional<Status>& status) {
+  if (!status) {
+    replyError(res, 503, "the master's event loop did not answer in time");
+  } else if (status->isOk()) {
+    replyJson(res, 202, nlohmann::json::object());
+  } else if (status->code() == StatusCode::kInvalidArgument) {
+    replyError(res, 400, status->message());
+  } else if (status->code() == StatusCode::kNotFound) {
+    replyError(res, 404, status->message());
+  } else if (status->code() == StatusCode::kFailedPrecondition) {
+    replyError(res, 409, status->message());
+  } else {
+    replyError(res, 503, status->message());
+  }
+}
+
+}  // namespace
 
 HttpApi::HttpApi(Master& master, nlohmann::json flags)
     : master_(master), flags_(std::move(flags)) {
@@ -135,6 +174,21 @@ void HttpApi::routes() {
       } else {
         replyStatus(res, status);
       }
+    });
+  }
+  for (const std::string path : {"/create-volumes", "/destroy-volumes"}) {
+    bool create = path == "/create-volumes";
+    server_.Post(path, [this, create](const httplib::Request& req, httplib::Response& res) {
+      auto [agentId, volumes] = agentAndField(req, "volumes");
+      auto request = parseVolumesRequest(agentId, volumes);
+      if (!request.isOk()) {
+        replyError(res, 400, request.status().message());
+        return;
+      }
+      replyOperation(res, master_.loop().runSync([this, create, r = *request] {
+        return create ? master_.createVolumes(r.agentId, r.volumes)
+                      : master_.destroyVolumes(r.agentId, r.volumes);
+      }));
     });
   }
   server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {

@@ -55,6 +55,8 @@ Status Master::recover() {
     auto total = Resources::fromProto(record.info().resources());
     auto reservations = Resources::fromProto(record.reservations());
     agent->reservations = reservations.isOk() ? *reservations : Resources();
+    auto volumes = Resources::fromProto(record.volumes());
+    agent->volumes = volumes.isOk() ? *volumes : Resources();
     agent->setTotal(total.isOk() ? *total : Resources());
     agent->lastHeard = now;
     agents_[agent->id] = std::move(agent);

@@ -63,6 +63,13 @@ class Master {
   // enough free unreserved (or reserved) resources (kFailedPrecondition).
   Status reserve(const std::string& agentId, const Resources& resources);
   Status unreserve(const std::string& agentId, const Resources& resources);
+  // Persistent volumes by the operator (volumes.cpp), validated here against the agent.
+  // Errors: invalid volumes (kInvalidArgument), unknown or disconnected agent (kNotFound),
+  // not enough free disk reserved to the role, or a volume in use (kFailedPrecondition).
+  Status createVolumes(const std::string& agentId,
+                       const google::protobuf::RepeatedPtrField<v1::Resource>& volumes);
+  Status destroyVolumes(const std::string& agentId,
+                        const google::protobuf::RepeatedPtrField<v1::Resource>& volumes);
 
  private:
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
@@ -107,6 +114,16 @@ class Master {
       FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
       const google::protobuf::RepeatedPtrField<v1::Resource>& resources, bool reserve,
       Resources* remaining);
+  // volumes.cpp: CREATE / DESTROY inside an ACCEPT, like `changeReservationsInOffer`.
+  std::optional<std::string> changeVolumesInOffer(FrameworkEntry& framework, AgentEntry& agent,
+                                                  const std::string& role,
+                                                  const v1::scheduler::Call::Operation& op,
+                                                  Resources* remaining);
+  // Replaces the agent's volumes (and so its total) and persists them; on a registry error
+  // nothing changed. The caller then rebuilds the agent in the allocator.
+  Status setVolumes(AgentEntry& agent, const Resources& volumes);
+  // `AgentEvent.checkpoint_resources` with the agent's volumes.
+  void sendCheckpointedResources(const AgentEntry& agent);
   void onDecline(FrameworkEntry& framework, const v1::scheduler::Call::Decline& call);
   void onKill(FrameworkEntry& framework, const v1::scheduler::Call::Kill& call);
   void onAcknowledge(FrameworkEntry& framework, const v1::scheduler::Call::Acknowledge& call);

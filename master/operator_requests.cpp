@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "master/validation.hpp"
 
 namespace agora::master {
@@ -208,6 +210,43 @@ StatusOr<ReservationRequest> parseReservationRequest(const std::string& agentId,
       return parsed.status().withContext(field);
     }
     request.resources += *parsed;
+  }
+  return request;
+}
+
+StatusOr<VolumesRequest> parseVolumesRequest(const std::string& agentId,
+                                             const std::string& volumesJson) {
+  if (agentId.empty()) {
+    return Status::invalid("'slaveId' is missing");
+  }
+  auto json = nlohmann::json::parse(volumesJson, nullptr, false);
+  if (json.is_discarded() || !json.is_array() || json.empty()) {
+    return Status::invalid("'volumes' must be a non-empty JSON array of resources");
+  }
+  VolumesRequest request{agentId, {}};
+  for (size_t i = 0; i < json.size(); ++i) {
+    nlohmann::json item = json[i];
+    std::string field = "volumes[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      return Status::invalid("'" + field + "' must be a resource object");
+    }
+    // Mesos' reservation refinements: the last one owns the resource.
+    if (item.contains("reservations") && item["reservations"].is_array() &&
+        !item["reservations"].empty() && item["reservations"].back().is_object() &&
+        item["reservations"].back().contains("role")) {
+      item["role"] = item["reservations"].back()["role"];
+    }
+    item.erase("reservations");
+    if (!item.contains("type")) {
+      item["type"] = "SCALAR";
+    }
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    auto parsed = google::protobuf::util::JsonStringToMessage(item.dump(), request.volumes.Add(),
+                                                             options);
+    if (!parsed.ok()) {
+      return Status::invalid("'" + field + "': " + std::string(parsed.message()));
+    }
   }
   return request;
 }

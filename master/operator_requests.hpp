@@ -37,4 +37,16 @@ struct ReservationRequest {
 StatusOr<ReservationRequest> parseReservationRequest(const std::string& agentId,
                                                      const std::string& resourcesJson);
 
+struct VolumesRequest {
+  std::string agentId;
+  google::protobuf::RepeatedPtrField<v1::Resource> volumes;
+};
+
+// Mesos' /create-volumes and /destroy-volumes: form fields `slaveId` and `volumes` (a JSON
+// array of Resource objects with `disk.persistence` and `disk.volume`; the role is `role`,
+// or the last of `reservations[].role`; `type` defaults to SCALAR). Checks the shape only:
+// `Master::createVolumes` validates the volumes against the agent.
+StatusOr<VolumesRequest> parseVolumesRequest(const std::string& agentId,
+                                             const std::string& volumesJson);
+
 }  // namespace agora::master

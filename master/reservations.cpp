@@ -10,8 +10,7 @@ namespace {
 
 // Replaces the agent's reservations and recomputes its total from what it reports.
 void changeReservations(AgentEntry& agent, const Resources& reservations) {
-  Resources reported = agent.total - agent.reservations +
-                       agent.reservations.asRole(Resources::kUnreservedRole);
+  Resources reported = agent.reportedResources();
   agent.reservations = reservations;
   agent.setTotal(reported);
 }
@@ -39,8 +38,7 @@ Status Master::reserve(const std::string& agentId, const Resources& resources) {
     changeReservations(agent, previous);
     return s;
   }
-  allocator_.removeAgent(agentId);
-  addToAllocator(agent);
+  allocator_.updateTotal(agent.id, agent.total);
   LOG(INFO) << "Reserved " << resources.toString() << " on agent " << agentId;
   scheduleAllocation();
   return Status::ok();
@@ -62,7 +60,7 @@ Status Master::unreserve(const std::string& agentId, const Resources& resources)
   if (!allocator_.available(agentId).contains(resources)) {
     return Status::error(StatusCode::kFailedPrecondition,
                          "reserved resources " + resources.toString() + " on agent '" + agentId +
-                             "' are in use by tasks");
+                             "' are in use by tasks or persistent volumes");
   }
   Resources previous = agent.reservations;
   changeReservations(agent, previous - resources);
@@ -70,8 +68,7 @@ Status Master::unreserve(const std::string& agentId, const Resources& resources)
     changeReservations(agent, previous);
     return s;
   }
-  allocator_.removeAgent(agentId);
-  addToAllocator(agent);
+  allocator_.updateTotal(agent.id, agent.total);
   LOG(INFO) << "Unreserved " << resources.toString() << " on agent " << agentId;
   scheduleAllocation();
   return Status::ok();
@@ -84,6 +81,9 @@ std::optional<std::string> Master::changeReservationsInOffer(
   auto resources = Resources::fromProto(protos);
   if (!resources.isOk()) {
     return resources.status().message();
+  }
+  if (!resources->volumes().empty()) {
+    return std::string("persistent volumes cannot be (un)reserved; DESTROY them first");
   }
   // Reservations are made for the role the offer was allocated to.
   if (resources->empty() || resources->roles() != std::vector<std::string>{role} ||
@@ -103,11 +103,10 @@ std::optional<std::string> Master::changeReservationsInOffer(
     changeReservations(agent, previous);
     return "cannot record the reservation: " + s.message();
   }
-  // Rebuild the agent in the allocator (tasks keep theirs), then hold the rest of the offer
-  // for the framework again, now with the reservation applied.
+  // Give the rest of the offer back, reshape the agent's total (what is allocated there
+  // stays), then hold the rest for the framework again, now with the reservation applied.
   allocator_.recover(framework.id, role, agent.id, *remaining);
-  allocator_.removeAgent(agent.id);
-  addToAllocator(agent);
+  allocator_.updateTotal(agent.id, agent.total);
   *remaining = reserve ? *remaining - unreserved + *resources : *remaining - *resources + unreserved;
   allocator_.addUsed(framework.id, role, agent.id, *remaining);
   LOG(INFO) << "Framework " << framework.id << (reserve ? " reserved " : " unreserved ")

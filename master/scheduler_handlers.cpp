@@ -251,6 +251,14 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
       }
       continue;
     }
+    if (op.has_create() || op.has_destroy()) {
+      if (auto invalid = changeVolumesInOffer(framework, agent, role, op, &remaining)) {
+        LOG(WARNING) << "Framework " << framework.id << ": invalid "
+                     << (op.has_create() ? "CREATE" : "DESTROY") << ": " << *invalid;
+        metrics_.increment("master/invalid_operations");
+      }
+      continue;
+    }
     for (const auto& task : op.launch().task_infos()) {
       Error invalid = tasks_.count({framework.id, task.task_id().value()})
                           ? Error("task_id '" + task.task_id().value() +

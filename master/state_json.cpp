@@ -41,6 +41,25 @@ nlohmann::json taskJson(const v1::Task& task) {
           {"statuses", statuses}};
 }
 
+// Mesos' `reserved_resources_full`: role -> the reserved Resource objects, persistent
+// volumes with their `disk` info.
+nlohmann::json reservedResourcesFull(const Resources& total) {
+  nlohmann::json byRole = nlohmann::json::object();
+  for (const std::string& role : total.roles()) {
+    if (role == Resources::kUnreservedRole) {
+      continue;
+    }
+    google::protobuf::RepeatedPtrField<v1::Resource> protos;
+    total.reservedTo(role).toProto(&protos);
+    nlohmann::json list = nlohmann::json::array();
+    for (const v1::Resource& resource : protos) {
+      list.push_back(protoToJson(resource));
+    }
+    byRole[role] = list;
+  }
+  return byRole;
+}
+
 }  // namespace
 
 nlohmann::json Master::stateJson() const {
@@ -79,6 +98,7 @@ nlohmann::json Master::stateJson() const {
                          }
                          return byRole;
                        }()},
+                      {"reserved_resources_full", reservedResourcesFull(agent->total)},
                       {"active", agent->state == AgentState::kRegistered},
                       {"state", toString(agent->state)},
                       {"registered_time", agent->registeredTime}});

@@ -61,6 +61,10 @@ Error validateAgentInfo(const v1::AgentInfo& info) {
   if (!resources.isOk()) {
     return "agent resources: " + resources.status().message();
   }
+  if (!resources->volumes().empty()) {
+    // Volumes are made with CREATE and owned by the master's registry.
+    return "agent resources: persistent volumes cannot be declared by the agent";
+  }
   return std::nullopt;
 }
 

@@ -28,4 +28,23 @@ std::optional<double> refuseSeconds(const v1::Filters& filters);
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
                    const std::set<std::string>& usedIds);
 
+// Persistent volumes (volume_validation.cpp), after Mesos' CREATE/DESTROY validation.
+// Who asks: a framework (`role` is its role, `principal` its principal) or the operator
+// (`role` empty: any role but "*").
+struct VolumeRequester {
+  std::string role;
+  std::string principal;
+};
+// The volumes of a CREATE on an agent that already has `existing` volumes: each is a `disk`
+// reserved to the requester's role, with a persistence id that is unique on the agent for
+// the role, and a relative `container_path` without "..". Errors name the field
+// (`volumes[i]....`) and why. Does not check that the disk is free.
+StatusOr<Resources> validateCreateVolumes(
+    const google::protobuf::RepeatedPtrField<v1::Resource>& volumes,
+    const VolumeRequester& requester, const Resources& existing);
+// The volumes of a DESTROY: each exists on the agent exactly as given (in `existing`).
+StatusOr<Resources> validateDestroyVolumes(
+    const google::protobuf::RepeatedPtrField<v1::Resource>& volumes,
+    const VolumeRequester& requester, const Resources& existing);
+
 }  // namespace agora::master

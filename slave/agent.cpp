@@ -109,6 +109,7 @@ Status Agent::recover() {
     link_->setAgentId((*agent)->info().id());
     LOG(INFO) << "Recovered agent id " << (*agent)->info().id().value();
   }
+  AGORA_RETURN_IF_ERROR(recoverVolumes());
   auto tasks = checkpoint_->loadTasks();
   if (!tasks.isOk()) {
     return tasks.status();
@@ -253,6 +254,7 @@ void Agent::onRefused() {
   if (!cleared.isOk()) {
     LOG(ERROR) << cleared.message();
   }
+  forgetVolumes();
 }
 
 void Agent::onMasterEvent(const internal::AgentEvent& event) {
@@ -268,6 +270,9 @@ void Agent::onMasterEvent(const internal::AgentEvent& event) {
       return;
     case internal::AgentEvent::kShutdownFramework:
       onShutdownFramework(event.shutdown_framework().framework_id());
+      return;
+    case internal::AgentEvent::kCheckpointResources:
+      onCheckpointResources(event.checkpoint_resources());
       return;
     default:
       LOG(WARNING) << "Dropping an unexpected AgentEvent (case " << event.event_case()

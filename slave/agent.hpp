@@ -99,6 +99,17 @@ class Agent {
   void sendToMaster(const v1::FrameworkID& frameworkId, const v1::TaskStatus& status);
   void updateGauges();
 
+  // Persistent volumes (volumes.cpp).
+  Status recoverVolumes();
+  void onCheckpointResources(const internal::AgentEvent::CheckpointResources& event);
+  // After a refused re-registration the volumes belong to no agent the master knows: they
+  // are forgotten, but their data is left on disk (only DESTROY deletes data).
+  void forgetVolumes();
+  // Why the task cannot use the volumes in its resources (one is not on this agent).
+  std::optional<std::string> missingVolume(const v1::TaskInfo& task) const;
+  // Makes each volume of the task appear at `<sandbox>/<container_path>`.
+  Status linkVolumes(const v1::TaskInfo& task, const std::string& sandbox) const;
+
   // Tasks (agent_tasks.cpp).
   void onRunTask(const internal::AgentEvent::RunTask& run);
   void launchExecutor(TaskRecord& task);
@@ -144,6 +155,8 @@ class Agent {
 
   v1::AgentInfo info_;  // Without id; the id lives in `link_`.
   Resources resources_;
+  // Persistent volumes the master told this agent about (checkpointed).
+  Resources volumes_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Checkpoint> checkpoint_;
   std::unique_ptr<StatusUpdateManager> updates_;

@@ -87,6 +87,15 @@ nlohmann::json Agent::stateJson() const {
     }
     return list;
   };
+  nlohmann::json volumes = nlohmann::json::array();
+  for (const PersistentVolume& volume : volumes_.volumeList()) {
+    volumes.push_back({{"role", volume.role},
+                       {"persistence_id", volume.id},
+                       {"container_path", volume.containerPath},
+                       {"mode", volume.readOnly ? "RO" : "RW"},
+                       {"disk", volume.size},
+                       {"path", volumePath(options_.workDir, volume.role, volume.id)}});
+  }
   return nlohmann::json{
       {"id", link_->agentId().value()},
       {"hostname", options_.hostname},
@@ -96,6 +105,7 @@ nlohmann::json Agent::stateJson() const {
       {"resources", resources_.toJson()},
       {"attributes", attributesToJson(info_.attributes())},
       {"domain", domainToJson(info_.domain())},
+      {"persistent_volumes", volumes},
       {"executor_endpoint", executorEndpoint_},
       {"frameworks", frameworkList(active)},
       {"completed_frameworks", frameworkList(completed)},

@@ -48,6 +48,13 @@ void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
     }
     return;
   }
+  if (auto missing = missingVolume(run.task())) {
+    LOG(WARNING) << "Refusing task " << taskId << " of framework " << frameworkId << ": "
+                 << *missing;
+    reportFromAgent(run.framework().id(), run.task().task_id(), v1::TASK_ERROR,
+                    v1::TaskStatus::REASON_TASK_INVALID, *missing);
+    return;
+  }
   TaskKey key{frameworkId, taskId};
   if (TaskRecord* existing = findTask(key)) {
     if (existing->state == TaskRecord::State::kTerminal) {
@@ -101,6 +108,9 @@ void Agent::launchExecutor(TaskRecord& task) {
   Status prepared =
       error ? Status::io("cannot create sandbox " + launch.sandbox + ": " + error.message())
             : writeTaskInfo(launch.taskPath, cp.task());
+  if (prepared.isOk()) {
+    prepared = linkVolumes(cp.task(), launch.sandbox);
+  }
   StatusOr<pid_t> pid = prepared.isOk() ? spawnExecutor(launch) : StatusOr<pid_t>(prepared);
   if (!pid.isOk()) {
     LOG(WARNING) << "Cannot launch task " << launch.taskId << ": " << pid.status().message();

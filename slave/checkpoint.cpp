@@ -5,7 +5,22 @@ namespace agora::slave {
 namespace {
 constexpr const char* kAgentKey = "agent/info";
 constexpr const char* kTasksPrefix = "tasks/";
+constexpr const char* kResourcesKey = "agent/resources";
 }  // namespace
+
+StatusOr<internal::CheckpointedResources> Checkpoint::loadResources() {
+  auto loaded = getProto<internal::CheckpointedResources>(store_, kResourcesKey);
+  if (!loaded.isOk()) {
+    return loaded.status();
+  }
+  return loaded->value_or(internal::CheckpointedResources());
+}
+
+Status Checkpoint::saveResources(const internal::CheckpointedResources& resources) {
+  WriteBatch batch;
+  batch.putProto(kResourcesKey, resources);
+  return store_.write(batch).withContext("cannot checkpoint the agent's resources");
+}
 
 std::string Checkpoint::taskKey(const std::string& frameworkId, const std::string& taskId) {
   return kTasksPrefix + frameworkId + "/" + taskId;

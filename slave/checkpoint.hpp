@@ -1,5 +1,6 @@
 // `Checkpoint`: the agent's durable state in a `StateStore` (RocksDB under
-// `<work_dir>/checkpoint`): its identity ("agent/info") and one `TaskCheckpoint` per task
+// `<work_dir>/checkpoint`): its identity ("agent/info"), the resources the master told it
+// to checkpoint ("agent/resources": persistent volumes) and one `TaskCheckpoint` per task
 // it runs ("tasks/<framework id>/<task id>"). Pending status updates live under
 // "updates/" and belong to `StatusUpdateManager`.
 //
@@ -27,6 +28,10 @@ class Checkpoint {
   Status saveAgent(const internal::AgentCheckpoint& agent);
   // Forgets the agent id (after `AgentEvent.refused`).
   Status clearAgent();
+
+  // The last `CheckpointResources` from the master (empty when none came yet).
+  StatusOr<internal::CheckpointedResources> loadResources();
+  Status saveResources(const internal::CheckpointedResources& resources);
 
   StatusOr<std::vector<internal::TaskCheckpoint>> loadTasks();
   // Adds the task record to `batch` (so it can commit with other records).

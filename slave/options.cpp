@@ -38,6 +38,33 @@ std::string sandboxPath(const std::string& workDir, const std::string& framework
   return sandboxesRoot(workDir) + "/" + frameworkId + "/" + taskId;
 }
 
+std::string volumePath(const std::string& workDir, const std::string& role,
+                       const std::string& persistenceId) {
+  // A hierarchical role is one directory ("eng%2Fweb"), so the volumes of "eng/web" never
+  // nest inside a volume of "eng" named "web".
+  std::string encoded;
+  for (char c : role) {
+    encoded += c == '/' ? std::string("%2F") : std::string(1, c);
+  }
+  return workDir + "/volumes/roles/" + encoded + "/" + persistenceId;
+}
+
+bool isSafeVolumePath(const std::string& role, const std::string& persistenceId) {
+  size_t begin = 0;
+  while (true) {
+    size_t slash = role.find('/', begin);
+    std::string part = role.substr(begin, slash == std::string::npos ? slash : slash - begin);
+    if (!isSafePathComponent(part)) {
+      return false;
+    }
+    if (slash == std::string::npos) {
+      break;
+    }
+    begin = slash + 1;
+  }
+  return isSafePathComponent(persistenceId);
+}
+
 bool isSafePathComponent(const std::string& id) {
   return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
          id.find('\0') == std::string::npos;

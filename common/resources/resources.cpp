@@ -54,6 +54,25 @@ StatusOr<IntervalSet> parseRanges(const std::string& text) {
   return set;
 }
 
+// "id:path[:ro]" and "64" as a volume proto (validated by `addVolume`).
+v1::Resource volumeProto(const std::string& name, const std::string& role,
+                         const std::string& volume, const std::string& value) {
+  v1::Resource r;
+  r.set_name(name);
+  r.set_role(role);
+  r.set_type(v1::Value::SCALAR);
+  char* end = nullptr;
+  double size = std::strtod(value.c_str(), &end);
+  r.mutable_scalar()->set_value(value.empty() || *end != '\0' ? -1 : size);
+  std::vector<std::string> parts = split(volume, ':');
+  auto* disk = r.mutable_disk();
+  disk->mutable_persistence()->set_id(parts.empty() ? "" : trim(parts[0]));
+  disk->mutable_volume()->set_container_path(parts.size() > 1 ? trim(parts[1]) : "");
+  disk->mutable_volume()->set_mode(parts.size() > 2 && trim(parts[2]) == "ro" ? v1::Volume::RO
+                                                                              : v1::Volume::RW);
+  return r;
+}
+
 }  // namespace
 
 void IntervalSet::add(uint64_t begin, uint64_t end) {
@@ -130,7 +149,19 @@ StatusOr<Resources> Resources::parse(const std::string& text) {
     if (item.empty()) {
       continue;
     }
+    // "disk(eng)[id:path]:64": the volume's brackets come before the value's colon.
+    std::string volume;
+    size_t bracket = item.find('[');
     size_t colon = item.find(':');
+    if (bracket != std::string::npos && bracket < colon) {
+      size_t close = item.find(']', bracket);
+      if (close == std::string::npos || close + 1 >= item.size() || item[close + 1] != ':') {
+        return Status::invalid("resource '" + item + "' must look like disk(role)[id:path]:size");
+      }
+      volume = item.substr(bracket + 1, close - bracket - 1);
+      item = item.substr(0, bracket) + item.substr(close + 1);
+      colon = bracket;
+    }
     if (colon == std::string::npos) {
       return Status::invalid("resource '" + item + "' has no ':' (expected name:value)");
     }
@@ -147,6 +178,10 @@ StatusOr<Resources> Resources::parse(const std::string& text) {
     }
     if (name.empty() || role.empty()) {
       return Status::invalid("resource '" + item + "' has an empty name or role");
+    }
+    if (!volume.empty()) {
+      AGORA_RETURN_IF_ERROR(out.addVolume(volumeProto(name, role, volume, value), role));
+      continue;
     }
     if (!value.empty() && value.front() == '[') {
       auto ranges = parseRanges(value);
@@ -185,6 +220,10 @@ StatusOr<Resources> Resources::fromProto(
       return Status::invalid("resource without a name");
     }
     std::string role = r.role().empty() ? kUnreservedRole : r.role();
+    if (r.has_disk() && (r.disk().has_persistence() || r.disk().has_volume())) {
+      AGORA_RETURN_IF_ERROR(out.addVolume(r, role));
+      continue;
+    }
     switch (r.type()) {
       case v1::Value::SCALAR: {
         double v = r.scalar().value();
@@ -245,6 +284,18 @@ void Resources::toProto(google::protobuf::RepeatedPtrField<v1::Resource>* out) c
       r->mutable_set()->add_item(item);
     }
   }
+  for (const auto& [key, volume] : volumes_) {
+    v1::Resource* r = out->Add();
+    r->set_name("disk");
+    r->set_role(volume.role);
+    r->set_type(v1::Value::SCALAR);
+    r->mutable_scalar()->set_value(volume.size);
+    auto* disk = r->mutable_disk();
+    disk->mutable_persistence()->set_id(volume.id);
+    disk->mutable_persistence()->set_principal(volume.principal);
+    disk->mutable_volume()->set_container_path(volume.containerPath);
+    disk->mutable_volume()->set_mode(volume.readOnly ? v1::Volume::RO : v1::Volume::RW);
+  }
 }
 
 Resources& Resources::operator+=(const Resources& other) {
@@ -257,6 +308,7 @@ Resources& Resources::operator+=(const Resources& other) {
   for (const auto& [key, items] : other.sets_) {
     sets_[key].insert(items.begin(), items.end());
   }
+  volumes_.insert(other.volumes_.begin(), other.volumes_.end());
   prune();
   return *this;
 }
@@ -280,6 +332,12 @@ Resources& Resources::operator-=(const Resources& other) {
       for (const auto& item : items) {
         it->second.erase(item);
       }
+    }
+  }
+  for (const auto& [key, volume] : other.volumes_) {
+    auto it = volumes_.find(key);
+    if (it != volumes_.end() && it->second == volume) {
+      volumes_.erase(it);
     }
   }
   prune();
@@ -307,16 +365,29 @@ bool Resources::contains(const Resources& other) const {
       }
     }
   }
+  for (const auto& [key, volume] : other.volumes_) {
+    auto it = volumes_.find(key);
+    if (it == volumes_.end() || !(it->second == volume)) {
+      return false;
+    }
+  }
   return true;
 }
 
-bool Resources::empty() const { return scalars_.empty() && ranges_.empty() && sets_.empty(); }
+bool Resources::empty() const {
+  return scalars_.empty() && ranges_.empty() && sets_.empty() && volumes_.empty();
+}
 
 double Resources::scalar(const std::string& name) const {
   double total = 0;
   for (const auto& [key, v] : scalars_) {
     if (key.first == name) {
       total += v;
+    }
+  }
+  if (name == "disk") {
+    for (const auto& [key, volume] : volumes_) {
+      total += volume.size;
     }
   }
   return total;
@@ -343,6 +414,9 @@ Resources Resources::reservedTo(const std::string& role) const {
   for (const auto& [key, items] : sets_) {
     if (key.second == role) out.sets_[key] = items;
   }
+  for (const auto& [key, volume] : volumes_) {
+    if (key.first == role) out.volumes_[key] = volume;
+  }
   return out;
 }
 
@@ -366,6 +440,7 @@ std::vector<std::string> Resources::roles() const {
   for (const auto& [key, v] : scalars_) roles.insert(key.second);
   for (const auto& [key, v] : ranges_) roles.insert(key.second);
   for (const auto& [key, v] : sets_) roles.insert(key.second);
+  for (const auto& [key, v] : volumes_) roles.insert(key.first);
   return {roles.begin(), roles.end()};
 }
 
@@ -374,6 +449,7 @@ Resources Resources::asRole(const std::string& role) const {
   for (const auto& [key, v] : scalars_) out.scalars_[{key.first, role}] += v;
   for (const auto& [key, set] : ranges_) out.ranges_[{key.first, role}].add(set);
   for (const auto& [key, items] : sets_) out.sets_[{key.first, role}].insert(items.begin(), items.end());
+  for (const auto& [key, volume] : volumes_) out.scalars_[{"disk", role}] += volume.size;
   out.prune();
   return out;
 }
@@ -404,6 +480,60 @@ Resources Resources::withScalarAtMost(const std::string& name, double max) const
   return out;
 }
 
+Status Resources::addVolume(const v1::Resource& r, const std::string& role) {
+  const auto& disk = r.disk();
+  if (r.name() != "disk" || r.type() != v1::Value::SCALAR) {
+    return Status::invalid("resource '" + r.name() + "' has disk info but is not a scalar 'disk'");
+  }
+  if (!disk.has_persistence() || disk.persistence().id().empty()) {
+    return Status::invalid("volume of resource 'disk' has no disk.persistence.id");
+  }
+  const std::string& id = disk.persistence().id();
+  double size = r.scalar().value();
+  if (!std::isfinite(size) || size <= kEpsilon) {
+    return Status::invalid("persistent volume '" + id + "' must have a positive disk size");
+  }
+  PersistentVolume volume{.role = role,
+                          .id = id,
+                          .principal = disk.persistence().principal(),
+                          .containerPath = disk.volume().container_path(),
+                          .readOnly = disk.volume().mode() == v1::Volume::RO,
+                          .size = size};
+  auto [it, added] = volumes_.emplace(VolumeKey{role, id}, volume);
+  if (!added && !(it->second == volume)) {
+    return Status::invalid("persistent volume '" + id + "' of role '" + role +
+                           "' is listed twice with different values");
+  }
+  return Status::ok();
+}
+
+Resources Resources::volumes() const {
+  Resources out;
+  out.volumes_ = volumes_;
+  return out;
+}
+
+Resources Resources::volumesAsDisk() const {
+  Resources out = *this;
+  out.volumes_.clear();
+  for (const auto& [key, volume] : volumes_) {
+    out.scalars_[{"disk", volume.role}] += volume.size;
+  }
+  return out;
+}
+
+std::vector<PersistentVolume> Resources::volumeList() const {
+  std::vector<PersistentVolume> out;
+  for (const auto& [key, volume] : volumes_) {
+    out.push_back(volume);
+  }
+  return out;
+}
+
+bool Resources::hasVolume(const std::string& role, const std::string& id) const {
+  return volumes_.count({role, id}) > 0;
+}
+
 void Resources::prune() {
   std::erase_if(scalars_, [](const auto& kv) { return kv.second <= kEpsilon; });
   std::erase_if(ranges_, [](const auto& kv) { return kv.second.empty(); });
@@ -428,6 +558,12 @@ std::string Resources::toString() const {
     for (const auto& item : items) joined += (joined.empty() ? "" : ",") + item;
     out += (out.empty() ? "" : ";") + name(key) + ":{" + joined + "}";
   }
+  for (const auto& [key, volume] : volumes_) {
+    std::ostringstream num;
+    num << volume.size;
+    out += (out.empty() ? "" : ";") + name({"disk", volume.role}) + "[" + volume.id + ":" +
+           volume.containerPath + (volume.readOnly ? ":ro" : "") + "]:" + num.str();
+  }
   return out;
 }
 
@@ -435,6 +571,9 @@ nlohmann::json Resources::toJson() const {
   nlohmann::json out = {{"cpus", 0.0}, {"mem", 0.0}, {"disk", 0.0}, {"gpus", 0.0}};
   for (const auto& [key, v] : scalars_) {
     out[key.first] = out.value(key.first, 0.0) + v;
+  }
+  for (const auto& [key, volume] : volumes_) {
+    out["disk"] = out.value("disk", 0.0) + volume.size;
   }
   for (const auto& [key, set] : ranges_) {
     out[key.first] = ranges(key.first).toString();

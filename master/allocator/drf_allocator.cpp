@@ -73,6 +73,18 @@ void DrfAllocator::addAgent(const std::string& agentId, const Resources& total, 
   }
 }
 
+void DrfAllocator::updateTotal(const std::string& agentId, const Resources& total) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) {
+    return;
+  }
+  clusterTotal_ -= it->second.total;
+  clusterTotal_ += total;
+  it->second.total = total;
+  ordersStale_ = true;
+  changedAgents_.insert(agentId);
+}
+
 void DrfAllocator::removeAgent(const std::string& agentId) {
   auto it = agents_.find(agentId);
   if (it == agents_.end()) {

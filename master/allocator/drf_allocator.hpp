@@ -53,6 +53,9 @@ class DrfAllocator {
   // a re-registration). `region` is the agent's fault-domain region, if any.
   void addAgent(const std::string& agentId, const Resources& total, const Used& used = {},
                 const std::string& region = {});
+  // The agent's resources changed shape (reservations, volumes); what is allocated on it
+  // stays allocated. REQUIRES: the new total contains everything allocated there.
+  void updateTotal(const std::string& agentId, const Resources& total);
   // Forgets the agent and everything allocated on it.
   void removeAgent(const std::string& agentId);
   bool hasAgent(const std::string& agentId) const { return agents_.count(agentId) > 0; }

@@ -86,5 +86,74 @@ TEST(ResourcesTest, WithScalarAtMostTakesFromUnreservedFirst) {
   EXPECT_DOUBLE_EQ(r.withScalarAtMost("cpus", -1).scalar("cpus"), 0);
 }
 
+// A persistent volume is an item of its own: it never merges with plain disk of its role,
+// subtraction and containment are exact, and it round-trips through protos and text.
+TEST(ResourcesTest, PersistentVolumesAreSeparateExactItems) {
+  Resources agent = parse("disk(eng):1024;disk(eng)[v1:data]:64;cpus:2");
+  EXPECT_DOUBLE_EQ(agent.scalar("disk"), 1088);
+  EXPECT_TRUE(agent.hasVolume("eng", "v1"));
+  EXPECT_FALSE(agent.hasVolume("ops", "v1"));
+  ASSERT_EQ(agent.volumeList().size(), 1u);
+  EXPECT_EQ(agent.volumeList()[0].containerPath, "data");
+  EXPECT_FALSE(agent.volumeList()[0].readOnly);
+
+  Resources volume = parse("disk(eng)[v1:data]:64");
+  EXPECT_TRUE(agent.contains(volume));
+  // Plain disk does not contain a volume, and a volume is not plain disk.
+  EXPECT_FALSE(parse("disk(eng):2048").contains(volume));
+  EXPECT_FALSE(volume.contains(parse("disk(eng):1")));
+  // Same id, another size or path: not the same volume.
+  EXPECT_FALSE(agent.contains(parse("disk(eng)[v1:data]:32")));
+  EXPECT_FALSE(agent.contains(parse("disk(eng)[v1:other]:64")));
+  EXPECT_FALSE(agent.contains(parse("disk(eng)[v1:data:ro]:64")));
+  EXPECT_EQ(agent - parse("disk(eng)[v1:data]:32"), agent);
+
+  Resources rest = agent - volume;
+  EXPECT_FALSE(rest.hasVolume("eng", "v1"));
+  EXPECT_DOUBLE_EQ(rest.reservedTo("eng").scalar("disk"), 1024);
+  // Adding it twice keeps one volume.
+  EXPECT_EQ(rest + volume + volume, agent);
+
+  EXPECT_EQ(volume.volumesAsDisk(), parse("disk(eng):64"));
+  EXPECT_EQ(agent.volumes(), volume);
+  EXPECT_EQ(agent.reservedTo("eng").volumes(), volume);
+  EXPECT_TRUE(agent.reservedTo("*").volumes().empty());
+  EXPECT_TRUE(agent.allocatableTo("ops").volumes().empty());
+  EXPECT_EQ(agent.allocatableTo("eng").volumes(), volume);
+  EXPECT_EQ(agent.roles(), (std::vector<std::string>{"*", "eng"}));
+  // Quota cuts never split a volume.
+  EXPECT_TRUE(agent.withScalarAtMost("disk", 10).hasVolume("eng", "v1"));
+
+  google::protobuf::RepeatedPtrField<v1::Resource> protos;
+  agent.toProto(&protos);
+  auto back = Resources::fromProto(protos);
+  ASSERT_TRUE(back.isOk()) << back.status().message();
+  EXPECT_EQ(*back, agent);
+  EXPECT_EQ(agent.toString(), "cpus:2;disk(eng):1024;disk(eng)[v1:data]:64");
+  EXPECT_DOUBLE_EQ(agent.toJson()["disk"].get<double>(), 1088);
+}
+
+TEST(ResourcesTest, RejectsMalformedVolumes) {
+  auto volume = [](const std::string& name, const std::string& id, double size) {
+    google::protobuf::RepeatedPtrField<v1::Resource> protos;
+    v1::Resource* r = protos.Add();
+    r->set_name(name);
+    r->set_type(v1::Value::SCALAR);
+    r->set_role("eng");
+    r->mutable_scalar()->set_value(size);
+    r->mutable_disk()->mutable_persistence()->set_id(id);
+    r->mutable_disk()->mutable_volume()->set_container_path("data");
+    return Resources::fromProto(protos);
+  };
+  EXPECT_TRUE(volume("disk", "v1", 10).isOk());
+  EXPECT_FALSE(volume("disk", "", 10).isOk());
+  EXPECT_FALSE(volume("cpus", "v1", 10).isOk());
+  EXPECT_FALSE(volume("disk", "v1", 0).isOk());
+  EXPECT_FALSE(Resources::parse("disk(eng)[v1:data:64").isOk());
+  EXPECT_FALSE(Resources::parse("disk(eng)[:data]:64").isOk());
+  EXPECT_FALSE(Resources::parse("disk(eng)[v1:data]:x").isOk());
+  EXPECT_FALSE(Resources::parse("disk(eng)[v1:a]:1;disk(eng)[v1:b]:1").isOk());
+}
+
 }  // namespace
 }  // namespace agora

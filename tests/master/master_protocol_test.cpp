@@ -521,5 +521,278 @@ TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
   EXPECT_TRUE(impostor.next([](const v1::Envelope& e) { return e.agent_event().has_refused(); }));
 }
 
+// Persistent volumes. The fake agents here never heartbeat, so the master is started with
+// a long agent timeout: these tests take several offer cycles.
+class MasterVolumesTest : public MasterProtocolTest {
+ protected:
+  using Operation = v1::scheduler::Call::Operation;
+
+  void SetUp() override { startMaster(); }
+  void startMaster() {
+    cluster_.startMaster({"--framework_heartbeat_interval=60secs", "--max_agent_ping_timeouts=120"});
+    auto endpoint = discoverMasterEndpoint(*parseHostPort(cluster_.masterAddress()));
+    ASSERT_TRUE(endpoint.isOk()) << endpoint.status().message();
+    endpoint_ = *endpoint;
+  }
+
+  std::string subscribeIn(Peer& framework, const std::string& role) {
+    v1::Envelope envelope;
+    auto* info = envelope.mutable_call()->mutable_subscribe()->mutable_framework_info();
+    info->set_name("volumes");
+    info->set_role(role);
+    framework.send(envelope);
+    auto reply = framework.next([](const v1::Envelope& e) { return e.event().has_subscribed(); });
+    EXPECT_TRUE(reply.has_value()) << "framework was not subscribed";
+    return reply ? reply->event().subscribed().framework_id().value() : "";
+  }
+
+  // The next offer whose resources satisfy `wanted`; other offers are declined (an agent's
+  // free resources go to one offer at a time).
+  std::optional<v1::Offer> offerWhere(Peer& framework, const std::string& frameworkId,
+                                      const std::function<bool(const Resources&)>& wanted) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto offers = framework.next([](const v1::Envelope& e) { return e.event().has_offers(); }, 2);
+      if (!offers) {
+        continue;
+      }
+      for (const v1::Offer& offer : offers->event().offers().offers()) {
+        if (wanted(*Resources::fromProto(offer.resources()))) {
+          return offer;
+        }
+        v1::Envelope decline;
+        decline.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+        *decline.mutable_call()->mutable_decline()->add_offer_ids() = offer.id();
+        decline.mutable_call()->mutable_decline()->mutable_filters()->set_refuse_seconds(0);
+        framework.send(decline);
+      }
+    }
+    ADD_FAILURE() << "no offer with the wanted resources";
+    return std::nullopt;
+  }
+
+  void accept(Peer& framework, const std::string& frameworkId, const v1::Offer& offer,
+              const std::vector<Operation>& operations) {
+    v1::Envelope envelope;
+    envelope.mutable_call()->mutable_framework_id()->set_value(frameworkId);
+    auto* call = envelope.mutable_call()->mutable_accept();
+    *call->add_offer_ids() = offer.id();
+    call->mutable_filters()->set_refuse_seconds(0);
+    for (const Operation& op : operations) {
+      *call->add_operations() = op;
+    }
+    framework.send(envelope);
+  }
+
+  static Operation create(const std::string& volumes) {
+    Operation op;
+    Resources::parse(volumes)->toProto(op.mutable_create()->mutable_volumes());
+    return op;
+  }
+  static Operation destroy(const std::string& volumes) {
+    Operation op;
+    Resources::parse(volumes)->toProto(op.mutable_destroy()->mutable_volumes());
+    return op;
+  }
+  static Operation launch(const std::string& taskId, const std::string& resources) {
+    Operation op;
+    v1::TaskInfo* task = op.mutable_launch()->add_task_infos();
+    task->set_name(taskId);
+    task->mutable_task_id()->set_value(taskId);
+    task->mutable_command()->set_value("true");
+    Resources::parse(resources)->toProto(task->mutable_resources());
+    return op;
+  }
+
+  // The next `CheckpointResources` the agent gets, as `Resources`.
+  std::optional<Resources> checkpointed(Peer& agent) {
+    auto event = agent.next([](const v1::Envelope& e) {
+      return e.agent_event().has_checkpoint_resources();
+    });
+    if (!event) {
+      return std::nullopt;
+    }
+    auto resources = Resources::fromProto(event->agent_event().checkpoint_resources().resources());
+    return resources.isOk() ? std::optional<Resources>(*resources) : std::nullopt;
+  }
+
+  bool invalidOperationsReach(double count) {
+    return cluster_.waitFor([&] { return metric("master/invalid_operations") >= count; }, 10,
+                            "invalid operations are counted");
+  }
+
+  // The persistence ids shown in /state for the agent's role.
+  std::vector<std::string> volumesInState(const std::string& role) {
+    std::vector<std::string> ids;
+    nlohmann::json state = cluster_.state();
+    for (const auto& resource : state["slaves"][0]["reserved_resources_full"].value(
+             role, nlohmann::json::array())) {
+      if (resource.contains("disk")) {
+        ids.push_back(resource["disk"]["persistence"]["id"]);
+      }
+    }
+    return ids;
+  }
+};
+
+// CREATE in an ACCEPT turns offered reserved disk into a volume that comes back in the next
+// offer; invalid CREATEs change nothing; a volume in use by a task can be destroyed neither
+// by the framework nor by the operator; once the task ends the volume is offered again and
+// DESTROY gives the disk back as reserved disk.
+TEST_F(MasterVolumesTest, FrameworkCreatesUsesAndDestroysAVolume) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:4;mem:1024;disk(eng):1024");
+  auto initial = checkpointed(agent);
+  ASSERT_TRUE(initial.has_value());
+  EXPECT_TRUE(initial->empty());
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribeIn(framework, "eng");
+  auto plainDisk = [](const Resources& r) {
+    return r.reservedTo("eng") == *Resources::parse("disk(eng):1024");
+  };
+  auto offer = offerWhere(framework, frameworkId, plainDisk);
+  ASSERT_TRUE(offer.has_value());
+
+  // More disk than offered, an absolute path, another role: each refused, nothing changes.
+  double invalid = metric("master/invalid_operations");
+  accept(framework, frameworkId, *offer,
+         {create("disk(eng)[big:data]:2048"), create("disk(eng)[abs:/data]:64"),
+          create("disk(ops)[other:data]:64")});
+  ASSERT_TRUE(invalidOperationsReach(invalid + 3));
+  EXPECT_TRUE(volumesInState("eng").empty());
+  offer = offerWhere(framework, frameworkId, plainDisk);
+  ASSERT_TRUE(offer.has_value());
+
+  // A valid CREATE; the same persistence id again is refused.
+  accept(framework, frameworkId, *offer,
+         {create("disk(eng)[v1:data]:64"), create("disk(eng)[v1:other]:32")});
+  auto created = checkpointed(agent);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(*created, *Resources::parse("disk(eng)[v1:data]:64"));
+  ASSERT_TRUE(invalidOperationsReach(invalid + 4));
+  const Resources withVolume = *Resources::parse("disk(eng):960;disk(eng)[v1:data]:64");
+  offer = offerWhere(framework, frameworkId,
+                     [&](const Resources& r) { return r.reservedTo("eng") == withVolume; });
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(volumesInState("eng"), std::vector<std::string>{"v1"});
+
+  // A task uses the volume: it is offered to nobody and cannot be destroyed meanwhile.
+  accept(framework, frameworkId, *offer,
+         {launch("writer", "cpus:1;mem:128;disk(eng)[v1:data]:64")});
+  auto run = agent.next([](const v1::Envelope& e) { return e.agent_event().has_run_task(); });
+  ASSERT_TRUE(run.has_value());
+  offer = offerWhere(framework, frameworkId, [](const Resources& r) { return true; });
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_FALSE(Resources::fromProto(offer->resources())->hasVolume("eng", "v1"));
+  accept(framework, frameworkId, *offer, {destroy("disk(eng)[v1:data]:64")});
+  ASSERT_TRUE(invalidOperationsReach(invalid + 5));
+  auto address = *parseHostPort(cluster_.masterAddress());
+  httplib::Client http(address.host, address.port);
+  const std::string v1Json = R"([{"name": "disk", "type": "SCALAR", "scalar": {"value": 64},
+      "role": "eng", "disk": {"persistence": {"id": "v1"}, "volume": {"container_path": "data",
+      "mode": "RW"}}}])";
+  auto inUse = http.Post("/destroy-volumes", httplib::Params{{"slaveId", agentId},
+                                                             {"volumes", v1Json}});
+  ASSERT_TRUE(inUse);
+  EXPECT_EQ(inUse->status, 409) << inUse->body;
+  EXPECT_NE(inUse->body.find("in use"), std::string::npos) << inUse->body;
+  EXPECT_EQ(volumesInState("eng"), std::vector<std::string>{"v1"});
+
+  // The task ends: the volume is offered to the role again; DESTROY returns the disk.
+  v1::Envelope update;
+  update.mutable_agent_call()->mutable_agent_id()->set_value(agentId);
+  auto* su = update.mutable_agent_call()->mutable_status_update();
+  su->mutable_framework_id()->set_value(frameworkId);
+  su->mutable_status()->mutable_task_id()->set_value("writer");
+  su->mutable_status()->set_state(v1::TASK_FINISHED);
+  su->mutable_status()->set_uuid("u1");
+  agent.send(update);
+  offer = offerWhere(framework, frameworkId,
+                     [&](const Resources& r) { return r.reservedTo("eng") == withVolume; });
+  ASSERT_TRUE(offer.has_value());
+  accept(framework, frameworkId, *offer, {destroy("disk(eng)[v1:data]:64")});
+  auto destroyed = checkpointed(agent);
+  ASSERT_TRUE(destroyed.has_value());
+  EXPECT_TRUE(destroyed->empty());
+  offer = offerWhere(framework, frameworkId, plainDisk);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_TRUE(volumesInState("eng").empty());
+}
+
+// The operator creates and destroys volumes on reserved disk (Mesos' endpoints and codes);
+// bad input is a 400 naming the field, and the volumes survive a master kill -9.
+TEST_F(MasterVolumesTest, OperatorVolumesAreValidatedAndDurable) {
+  auto address = *parseHostPort(cluster_.masterAddress());
+  httplib::Client http(address.host, address.port);
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent, "cpus:2;mem:256;disk:1024");
+  ASSERT_TRUE(checkpointed(agent).has_value());
+  auto reserved = http.Post("/reserve", httplib::Params{{"slaveId", agentId}, {"resources",
+      R"([{"name": "disk", "type": "SCALAR", "scalar": {"value": 512}, "role": "eng"}])"}});
+  ASSERT_TRUE(reserved);
+  ASSERT_EQ(reserved->status, 202) << reserved->body;
+  auto volume = [](const std::string& id, const std::string& path, double size) {
+    return R"([{"name": "disk", "type": "SCALAR", "scalar": {"value": )" + std::to_string(size) +
+           R"(}, "reservations": [{"type": "DYNAMIC", "role": "eng"}], "disk": {"persistence":
+           {"id": ")" + id + R"(", "principal": "ops"}, "volume": {"container_path": ")" + path +
+           R"(", "mode": "RW"}}}])";
+  };
+  auto post = [&](const std::string& path, const std::string& slave, const std::string& body) {
+    auto res = http.Post(path, httplib::Params{{"slaveId", slave}, {"volumes", body}});
+    EXPECT_TRUE(res);
+    return res ? std::make_pair(res->status, res->body) : std::make_pair(0, std::string());
+  };
+  auto [status, body] = post("/create-volumes", "", volume("v1", "data", 64));
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(body.find("slaveId"), std::string::npos) << body;
+  std::tie(status, body) = post("/create-volumes", agentId, "not json");
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(body.find("volumes"), std::string::npos) << body;
+  std::tie(status, body) = post("/create-volumes", agentId, volume("v1", "/abs", 64));
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(body.find("container_path"), std::string::npos) << body;
+  std::tie(status, body) = post("/create-volumes", "Snope", volume("v1", "data", 64));
+  EXPECT_EQ(status, 404) << body;
+  std::tie(status, body) = post("/create-volumes", agentId, volume("v1", "data", 1000));
+  EXPECT_EQ(status, 409) << body;
+  EXPECT_TRUE(volumesInState("eng").empty());
+
+  std::tie(status, body) = post("/create-volumes", agentId, volume("v1", "data", 64));
+  ASSERT_EQ(status, 202) << body;
+  auto created = checkpointed(agent);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_TRUE(created->hasVolume("eng", "v1"));
+  std::tie(status, body) = post("/create-volumes", agentId, volume("v1", "other", 32));
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(body.find("already used"), std::string::npos) << body;
+  EXPECT_EQ(volumesInState("eng"), std::vector<std::string>{"v1"});
+
+  // After a kill -9 the registry still has the volume, and the agent is told again.
+  cluster_.stopMaster(SIGKILL);
+  startMaster();
+  v1::Envelope reregister;
+  fakeAgentInfo(reregister.mutable_agent_call()->mutable_reregister()->mutable_info(),
+                "cpus:2;mem:256;disk:1024", agentId);
+  agent.send(reregister);
+  auto recovered = checkpointed(agent);
+  ASSERT_TRUE(recovered.has_value());
+  EXPECT_TRUE(recovered->hasVolume("eng", "v1"));
+  ASSERT_TRUE(cluster_.waitForAgents(1));
+  EXPECT_EQ(volumesInState("eng"), std::vector<std::string>{"v1"});
+  nlohmann::json state = cluster_.state();
+  EXPECT_DOUBLE_EQ(state["slaves"][0]["resources"]["disk"].get<double>(), 1024);
+  EXPECT_DOUBLE_EQ(state["slaves"][0]["reserved_resources"]["eng"]["disk"].get<double>(), 512);
+
+  std::tie(status, body) = post("/destroy-volumes", agentId, volume("v1", "data", 64));
+  ASSERT_EQ(status, 202) << body;
+  auto destroyed = checkpointed(agent);
+  ASSERT_TRUE(destroyed.has_value());
+  EXPECT_TRUE(destroyed->empty());
+  EXPECT_TRUE(volumesInState("eng").empty());
+  std::tie(status, body) = post("/destroy-volumes", agentId, volume("v1", "data", 64));
+  EXPECT_EQ(status, 400);
+  EXPECT_NE(body.find("does not exist"), std::string::npos) << body;
+}
+
 }  // namespace
 }  // namespace agora

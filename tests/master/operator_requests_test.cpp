@@ -81,5 +81,26 @@ TEST(OperatorRequestsTest, QuotaAcceptsHierarchicalRoles) {
   EXPECT_FALSE(parseQuotaRequest(R"({"role": "eng//web", "limits": {"cpus": 3}})").isOk());
 }
 
+TEST(OperatorRequestsTest, VolumesAreResourceObjectsWithDiskInfo) {
+  auto ok = parseVolumesRequest("S1", R"([{"name": "disk", "scalar": {"value": 64},
+      "reservations": [{"type": "DYNAMIC", "role": "eng"}],
+      "disk": {"persistence": {"id": "v1", "principal": "ops"},
+               "volume": {"container_path": "data", "mode": "RO"}}}])");
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  ASSERT_EQ(ok->volumes.size(), 1);
+  EXPECT_EQ(ok->volumes.Get(0).role(), "eng");
+  EXPECT_EQ(ok->volumes.Get(0).type(), v1::Value::SCALAR);
+  EXPECT_EQ(ok->volumes.Get(0).disk().persistence().id(), "v1");
+  EXPECT_EQ(ok->volumes.Get(0).disk().volume().mode(), v1::Volume::RO);
+  EXPECT_NE(parseVolumesRequest("", "[]").status().message().find("slaveId"), std::string::npos);
+  EXPECT_NE(parseVolumesRequest("S1", "[]").status().message().find("volumes"),
+            std::string::npos);
+  EXPECT_NE(parseVolumesRequest("S1", "[3]").status().message().find("volumes[0]"),
+            std::string::npos);
+  EXPECT_NE(parseVolumesRequest("S1", R"([{"name": "disk", "scalar": {"value": "x"}}])")
+                .status().message().find("volumes[0]"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace agora::master

@@ -61,6 +61,9 @@ TEST(ValidationTest, AgentInfo) {
   EXPECT_FALSE(validateAgentInfo(info));
   info.set_port(0);
   EXPECT_TRUE(validateAgentInfo(info));
+  info.set_port(5051);
+  Resources::parse("disk(eng)[v1:data]:64")->toProto(info.mutable_resources());
+  EXPECT_NE(validateAgentInfo(info)->find("persistent volumes"), std::string::npos);
 }
 
 }  // namespace
@@ -78,6 +81,75 @@ TEST(FlagsTest, ParsesRoleWeights) {
   EXPECT_FALSE(parseWeights("eng=0").isOk());
   EXPECT_FALSE(parseWeights("=2").isOk());
   EXPECT_FALSE(parseWeights("eng=2x").isOk());
+}
+
+// CREATE and DESTROY of persistent volumes: each mistake is refused with the field and
+// the reason.
+google::protobuf::RepeatedPtrField<v1::Resource> volumes(const std::string& text) {
+  google::protobuf::RepeatedPtrField<v1::Resource> out;
+  Resources::parse(text)->toProto(&out);
+  return out;
+}
+
+std::string createError(const google::protobuf::RepeatedPtrField<v1::Resource>& list,
+                        const VolumeRequester& requester = {"eng", ""},
+                        const Resources& existing = {}) {
+  auto result = validateCreateVolumes(list, requester, existing);
+  return result.isOk() ? "" : result.status().message();
+}
+
+TEST(VolumeValidationTest, CreateChecksRolePersistenceAndPath) {
+  auto ok = validateCreateVolumes(volumes("disk(eng)[v1:data]:64"), {"eng", ""}, {});
+  ASSERT_TRUE(ok.isOk()) << ok.status().message();
+  EXPECT_TRUE(ok->hasVolume("eng", "v1"));
+  EXPECT_TRUE(validateCreateVolumes(volumes("disk(eng)[v1:a/b]:64"), {}, {}).isOk());
+
+  EXPECT_NE(createError(volumes("disk(ops)[v1:data]:64")).find("framework's role"),
+            std::string::npos);
+  EXPECT_NE(createError(volumes("disk[v1:data]:64"), {}).find("reserved to a role"),
+            std::string::npos);
+  EXPECT_NE(createError(volumes("disk(eng)[v1:/abs]:64")).find("relative"), std::string::npos);
+  EXPECT_NE(createError(volumes("disk(eng)[v1:a/../..]:64")).find(".."), std::string::npos);
+  EXPECT_NE(createError(volumes("disk(eng)[v1:..]:64")).find(".."), std::string::npos);
+  auto noPath = volumes("disk(eng)[v1:x]:64");
+  noPath.Mutable(0)->mutable_disk()->mutable_volume()->clear_container_path();
+  EXPECT_NE(createError(noPath).find("volumes[0]: disk.volume.container_path is missing"),
+            std::string::npos);
+  auto noId = volumes("disk(eng)[v1:x]:64");
+  noId.Mutable(0)->mutable_disk()->mutable_persistence()->clear_id();
+  EXPECT_NE(createError(noId).find("disk.persistence.id is missing"), std::string::npos);
+  auto slash = volumes("disk(eng)[v1:x]:64");
+  slash.Mutable(0)->mutable_disk()->mutable_persistence()->set_id("a/b");
+  EXPECT_NE(createError(slash).find("disk.persistence.id"), std::string::npos);
+  auto plain = volumes("disk(eng):64");
+  EXPECT_NE(createError(plain).find("disk.persistence is missing"), std::string::npos);
+  auto cpus = volumes("disk(eng)[v1:x]:64");
+  cpus.Mutable(0)->set_name("cpus");
+  EXPECT_NE(createError(cpus).find("name must be 'disk'"), std::string::npos);
+  EXPECT_NE(createError(volumes("disk(eng)[v1:x]:64;disk(eng)[v2:y]:1"), {"eng", ""},
+                        *Resources::parse("disk(eng)[v2:z]:5"))
+                .find("volumes[1]: disk.persistence.id 'v2' is already used"),
+            std::string::npos);
+  auto twice = volumes("disk(eng)[v1:x]:64");
+  *twice.Add() = twice.Get(0);
+  EXPECT_NE(createError(twice).find("listed twice"), std::string::npos);
+  auto principal = volumes("disk(eng)[v1:x]:64");
+  principal.Mutable(0)->mutable_disk()->mutable_persistence()->set_principal("mallory");
+  EXPECT_NE(createError(principal, {"eng", "alice"}).find("principal"), std::string::npos);
+  EXPECT_NE(createError({}).find("empty"), std::string::npos);
+}
+
+TEST(VolumeValidationTest, DestroyNeedsAnExistingVolume) {
+  Resources existing = *Resources::parse("disk(eng)[v1:data]:64");
+  EXPECT_TRUE(validateDestroyVolumes(volumes("disk(eng)[v1:data]:64"), {"eng", ""}, existing)
+                  .isOk());
+  auto missing = validateDestroyVolumes(volumes("disk(eng)[v2:data]:64"), {"eng", ""}, existing);
+  ASSERT_FALSE(missing.isOk());
+  EXPECT_NE(missing.status().message().find("does not exist"), std::string::npos);
+  EXPECT_FALSE(
+      validateDestroyVolumes(volumes("disk(eng)[v1:data]:32"), {"eng", ""}, existing).isOk());
+  EXPECT_FALSE(
+      validateDestroyVolumes(volumes("disk(eng)[v1:data]:64"), {"ops", ""}, existing).isOk());
 }
 
 }  // namespace

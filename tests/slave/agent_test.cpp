@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/http/http.hpp"
+#include "common/resources/resources.hpp"
 #include "common/transport/sockets.hpp"
 #include "test_dir.hpp"
 
@@ -478,6 +479,92 @@ TEST(AgentTest, SurvivesGarbageRefusalAndMasterLoss) {
   auto flags = agent.get("/flags");
   ASSERT_TRUE(flags.isOk());
   EXPECT_EQ(nlohmann::json::parse(*flags)["flags"]["hostname"], "testhost");
+}
+
+// Persistent volumes: the master's `CheckpointResources` makes the agent create the
+// volume's directory; a task that lists the volume in its resources finds it at
+// `<sandbox>/<container_path>` and its data stays after the task; the list survives an
+// agent kill -9; a task naming an unknown volume is refused; a volume no longer listed is
+// deleted, unless the agent was refused and registered anew.
+TEST(AgentTest, PersistentVolumesAreCheckpointedLinkedAndDeleted) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A1");
+  const std::string volumeText = "disk(eng)[v1:data]:64";
+  auto checkpoint = [&](const std::string& resources) {
+    internal::AgentEvent event;
+    Resources::parse(resources)->toProto(event.mutable_checkpoint_resources()->mutable_resources());
+    master.send(event);
+  };
+  auto runTask = [&](const std::string& taskId, const std::string& command) {
+    internal::AgentEvent event;
+    auto* run = event.mutable_run_task();
+    run->mutable_framework()->mutable_id()->set_value("f1");
+    run->mutable_framework()->set_role("eng");
+    run->mutable_task()->mutable_task_id()->set_value(taskId);
+    run->mutable_task()->mutable_command()->set_value(command);
+    Resources::parse("cpus:0.1;mem:16;" + volumeText)
+        ->toProto(run->mutable_task()->mutable_resources());
+    master.send(event);
+  };
+  auto eventually = [&](const std::function<bool()>& condition) {
+    auto deadline = SteadyClock::now() + 10s;
+    while (!condition() && SteadyClock::now() < deadline) {
+      master.waitFor([](const auto&) { return false; }, true, 100ms);
+    }
+    return condition();
+  };
+  const std::string volume = dir.path() + "/work/volumes/roles/eng/v1";
+
+  checkpoint(volumeText);
+  ASSERT_TRUE(eventually([&] { return std::filesystem::is_directory(volume); }));
+  runTask("writer", "echo kept > data/file");
+  auto finished = master.waitForUpdate("writer", v1::TASK_FINISHED);
+  ASSERT_TRUE(finished.has_value());
+  std::ifstream in(volume + "/file");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "kept\n");
+  EXPECT_TRUE(std::filesystem::is_symlink(agent.sandbox("writer") + "/data"));
+  auto state = agent.get("/state");
+  ASSERT_TRUE(state.isOk());
+  auto shown = nlohmann::json::parse(*state)["persistent_volumes"];
+  ASSERT_EQ(shown.size(), 1u) << shown.dump();
+  EXPECT_EQ(shown[0]["persistence_id"], "v1");
+  EXPECT_EQ(shown[0]["container_path"], "data");
+
+  agent.kill9();
+  agent.start();
+  ASSERT_TRUE(master.waitFor(isReregister).has_value());
+  master.registered("A1", /*reregistered=*/true);
+  runTask("reader", "test \"$(cat data/file)\" = kept");
+  auto read = master.waitForUpdate("reader", v1::TASK_FINISHED);
+  ASSERT_TRUE(read.has_value()) << "the volume's data was not there after the agent restarted";
+
+  checkpoint("");
+  ASSERT_TRUE(eventually([&] { return !std::filesystem::exists(volume); }));
+  runTask("late", "true");
+  auto refused = master.waitForUpdate("late", v1::TASK_ERROR);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->message().find("persistent volume 'v1'"), std::string::npos)
+      << refused->message();
+
+  // A refused agent registers anew and forgets its volumes, but only DESTROY deletes data:
+  // the new agent's empty list leaves the directory alone.
+  checkpoint(volumeText);
+  ASSERT_TRUE(eventually([&] { return std::filesystem::is_directory(volume); }));
+  internal::AgentEvent refusal;
+  refusal.mutable_refused()->set_message("agent removed");
+  master.send(refusal);
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A2");
+  checkpoint("");
+  runTask("after-refusal", "true");  // Answered after the list above is applied.
+  ASSERT_TRUE(master.waitForUpdate("after-refusal", v1::TASK_ERROR).has_value());
+  EXPECT_TRUE(std::filesystem::is_directory(volume));
 }
 
 }  // namespace

@@ -28,5 +28,17 @@ TEST(OptionsTest, SafePathComponents) {
   EXPECT_FALSE(isSafePathComponent("a/b"));
 }
 
+TEST(OptionsTest, VolumePathsStayUnderTheVolumesRoot) {
+  EXPECT_EQ(volumePath("/w", "eng", "v1"), "/w/volumes/roles/eng/v1");
+  EXPECT_EQ(volumePath("/w", "eng/web", "v1"), "/w/volumes/roles/eng%2Fweb/v1");
+  EXPECT_TRUE(isSafeVolumePath("eng", "v1"));
+  EXPECT_TRUE(isSafeVolumePath("eng/web", "v1"));
+  EXPECT_FALSE(isSafeVolumePath("eng/../..", "v1"));
+  EXPECT_FALSE(isSafeVolumePath("..", "v1"));
+  EXPECT_FALSE(isSafeVolumePath("eng", ".."));
+  EXPECT_FALSE(isSafeVolumePath("eng", "a/b"));
+  EXPECT_FALSE(isSafeVolumePath("", "v1"));
+}
+
 }  // namespace
 }  // namespace agora::slave
