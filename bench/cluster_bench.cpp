@@ -6,13 +6,20 @@
 //   alloc_cycle_in_master_<N>_agents_ms. The simulated agents run in child processes.
 // `--keep=true` keeps the master's work dir and log.
 //
-// Usage: cluster_bench --agents=N --tasks=T [--bin_dir=DIR] [--keep=true]
+// With `--task_seconds=0` tasks run until the end, and two more phases run once all are
+// RUNNING: `--state=true` times GET /state (and the master loop's longest callback while
+// serving it); `--failover=true` kills the master with SIGKILL, restarts it and times until
+// every agent re-registered with its tasks, and until the framework gets offers again.
+//
+// Usage: cluster_bench --agents=N --tasks=T [--task_seconds=S] [--state=true]
+//                      [--failover=true] [--bin_dir=DIR] [--keep=true]
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -122,6 +129,77 @@ double residentMegabytes(pid_t pid) {
   return kb / 1024;
 }
 
+pid_t startMaster(const std::string& binDir, const std::string& dir, int port) {
+  pid_t master = fork();
+  if (master == 0) {
+    std::string log = dir + "/master.log";
+    freopen(log.c_str(), "a", stderr);
+    execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
+          ("--port=" + std::to_string(port)).c_str(), ("--work_dir=" + dir).c_str(),
+          "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
+          "--agent_reregister_timeout=120secs", "--minloglevel=1", nullptr);
+    _exit(127);
+  }
+  return master;
+}
+
+double metric(const HostPort& http, const std::string& name) {
+  auto metrics = httpGetJson(http, "/metrics/snapshot");
+  return metrics.isOk() ? metrics->value(name, -1.0) : -1;
+}
+
+// Times GET /state (best of three) and the master loop's longest callback meanwhile.
+void measureState(const HostPort& http, const std::string& suffix, bool issueNames) {
+  double best = 1e9;
+  double stall = 0;
+  size_t bytes = 0;
+  for (int i = 0; i < 3; ++i) {
+    metric(http, "master/loop_max_stall_ms");  // Resets the maximum.
+    double start = nowSeconds();
+    auto state = httpGet(http, "/state", std::chrono::seconds(120));
+    best = std::min(best, (nowSeconds() - start) * 1000);
+    bytes = state.isOk() ? state->size() : 0;
+    stall = std::max(stall, metric(http, "master/loop_max_stall_ms"));
+  }
+  std::printf("state_endpoint%s_ms %.1f ms\n", suffix.c_str(), best);
+  std::printf("state_endpoint%s_bytes %zu bytes\n", suffix.c_str(), bytes);
+  std::printf("master_loop_max_stall_serving_state%s_ms %.1f ms\n", suffix.c_str(), stall);
+  if (issueNames) {
+    std::printf("state_endpoint_10k_agents_100k_tasks_ms %.1f ms\n", best);
+  }
+}
+
+// Kills the master, restarts it on the same work dir and port, and times recovery.
+pid_t measureFailover(pid_t master, const std::string& binDir, const std::string& dir, int port,
+                      int agents, long tasks, const std::function<long()>& offersReceived,
+                      const std::string& suffix, bool issueNames) {
+  kill(master, SIGKILL);
+  waitpid(master, nullptr, 0);
+  long offersBefore = offersReceived();
+  double start = nowSeconds();
+  master = startMaster(binDir, dir, port);
+  HostPort http{"127.0.0.1", port};
+  double recovered = -1;
+  double offersAgain = -1;
+  while (nowSeconds() - start < 100 && (recovered < 0 || offersAgain < 0)) {
+    usleep(10000);
+    if (recovered < 0 && metric(http, "master/slaves_active") >= agents &&
+        metric(http, "master/tasks_active") >= tasks) {
+      recovered = nowSeconds() - start;
+    }
+    if (offersAgain < 0 && offersReceived() > offersBefore) {
+      offersAgain = nowSeconds() - start;
+    }
+  }
+  std::printf("master_failover_reregistered%s_s %.2f s\n", suffix.c_str(), recovered);
+  std::printf("master_failover_offers_again%s_s %.2f s\n", suffix.c_str(), offersAgain);
+  if (issueNames) {
+    std::printf("master_failover_10k_agents_100k_tasks_s %.2f s\n",
+                std::max(recovered, offersAgain));
+  }
+  return master;
+}
+
 void raiseFdLimit() {
   rlimit limit;
   getrlimit(RLIMIT_NOFILE, &limit);
@@ -141,17 +219,9 @@ int main(int argc, char** argv) {
   raiseFdLimit();
   char dir[] = "/tmp/agora-bench-XXXXXX";
   mkdtemp(dir);
+  double taskSeconds = std::stod(flag(argc, argv, "task_seconds", "0.05"));
   int port = testing::freePort();
-  pid_t master = fork();
-  if (master == 0) {
-    std::string log = std::string(dir) + "/master.log";
-    freopen(log.c_str(), "w", stderr);
-    execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
-          ("--port=" + std::to_string(port)).c_str(), (std::string("--work_dir=") + dir).c_str(),
-          "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
-          "--minloglevel=0", nullptr);
-    _exit(127);
-  }
+  pid_t master = startMaster(binDir, dir, port);
   HostPort http{"127.0.0.1", port};
   StatusOr<std::string> endpoint = Status::unavailable("not started");
   for (int i = 0; i < 200 && !endpoint.isOk(); ++i) {
@@ -173,7 +243,7 @@ int main(int argc, char** argv) {
     if (child == 0) {
       zmq::context_t context(1);
       context.set(zmq::ctxopt::max_sockets, count + 100);
-      SimulatedAgents sim(context, *endpoint, count, "cpus:8;mem:16384;disk:100000", 0.05);
+      SimulatedAgents sim(context, *endpoint, count, "cpus:8;mem:16384;disk:100000", taskSeconds);
       sim.registerAll();
       while (true) {
         sim.pump(5);
@@ -196,6 +266,7 @@ int main(int argc, char** argv) {
   sdk::DriverOptions options;
   options.master = http.toString();
   options.framework.set_name("bench");
+  options.framework.set_failover_timeout(600);  // Survives the failover phase.
   sdk::SchedulerDriver driver(&scheduler, options);
   double launchStart = nowSeconds();
   driver.start().ignoreError();
@@ -219,11 +290,22 @@ int main(int argc, char** argv) {
   std::printf("tasks_running%s %ld tasks\n", suffix.c_str(), scheduler.running());
   std::printf("master_loop_max_stall%s_ms %.2f ms\n", suffix.c_str(), stallMillis);
   std::printf("master_rss%s_%ld_tasks_mb %.1f MB\n", suffix.c_str(), scheduler.running(), rssMb);
-  if (agents == 10000) {
+  bool issueScale = agents == 10000 && tasks >= 100000 && taskSeconds <= 0;
+  if (agents == 10000 && !issueScale) {
     // The names issue #3 tracks (its targets are at 10k agents).
     std::printf("placement_tasks_per_s %.0f tasks/s\n", scheduler.running() / elapsed);
     std::printf("offer_to_running_p99_ms %.2f ms\n", scheduler.percentile(0.99));
     std::printf("master_loop_max_stall_ms %.2f ms\n", stallMillis);
+  }
+  if (issueScale) {
+    std::printf("master_rss_10k_agents_100k_tasks_mb %.1f MB\n", rssMb);
+  }
+  if (flag(argc, argv, "state", "false") == "true") {
+    measureState(http, suffix, issueScale);
+  }
+  if (flag(argc, argv, "failover", "false") == "true") {
+    master = measureFailover(master, binDir, dir, port, agents, scheduler.running(),
+                             [&] { return scheduler.offersReceived(); }, suffix, issueScale);
   }
   driver.stop(sdk::FailoverMode::kTeardown);
   driver.join().ignoreError();

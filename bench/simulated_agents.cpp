@@ -1,6 +1,7 @@
 #include "bench/simulated_agents.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "common/base/ids.hpp"
 #include "common/resources/resources.hpp"
@@ -24,16 +25,39 @@ SimulatedAgents::SimulatedAgents(zmq::context_t& context, const std::string& end
   }
 }
 
+v1::AgentInfo SimulatedAgents::info(size_t index) const {
+  v1::AgentInfo info;
+  info.set_hostname("sim-" + std::to_string(index));
+  info.set_port(1);
+  Resources::parse(resources_)->toProto(info.mutable_resources());
+  if (!agents_[index].id.empty()) {
+    info.mutable_id()->set_value(agents_[index].id);
+  }
+  return info;
+}
+
 void SimulatedAgents::registerAll() {
-  Resources resources = *Resources::parse(resources_);
   for (size_t i = 0; i < agents_.size(); ++i) {
     v1::Envelope envelope;
-    auto* info = envelope.mutable_agent_call()->mutable_register_()->mutable_info();
-    info->set_hostname("sim-" + std::to_string(i));
-    info->set_port(1);
-    resources.toProto(info->mutable_resources());
+    *envelope.mutable_agent_call()->mutable_register_()->mutable_info() = info(i);
     agents_[i].socket->send(envelope);
   }
+}
+
+void SimulatedAgents::reregister(size_t index) {
+  v1::Envelope envelope;
+  auto* call = envelope.mutable_agent_call();
+  call->mutable_agent_id()->set_value(agents_[index].id);
+  auto* reregister = call->mutable_reregister();
+  *reregister->mutable_info() = info(index);
+  std::set<std::string> frameworks;
+  for (const v1::Task& task : agents_[index].tasks) {
+    *reregister->add_tasks() = task;
+    if (frameworks.insert(task.framework_id().value()).second) {
+      reregister->add_frameworks()->mutable_id()->set_value(task.framework_id().value());
+    }
+  }
+  agents_[index].socket->send(envelope);
 }
 
 void SimulatedAgents::sendUpdate(size_t index, const std::string& frameworkId,
@@ -57,13 +81,29 @@ void SimulatedAgents::handle(size_t index, const v1::Envelope& envelope) {
   if (event.has_registered()) {
     agents_[index].id = event.registered().agent_id().value();
     ++registered_;
+  } else if (event.has_reregister_request() && !agents_[index].id.empty()) {
+    reregister(index);
+  } else if (event.has_reregistered()) {
+    ++reregistered_;
   } else if (event.has_run_task()) {
     const auto& run = event.run_task();
     ++tasksStarted_;
     sendUpdate(index, run.framework().id().value(), run.task().task_id().value(),
                v1::TASK_RUNNING);
-    running_.push_back(Running{nowSeconds() + taskSeconds_, index, run.framework().id().value(),
-                               run.task().task_id().value()});
+    if (taskSeconds_ > 0) {
+      running_.push_back(Running{nowSeconds() + taskSeconds_, index,
+                                 run.framework().id().value(), run.task().task_id().value()});
+      return;
+    }
+    v1::Task task;
+    task.set_name(run.task().name());
+    *task.mutable_task_id() = run.task().task_id();
+    *task.mutable_framework_id() = run.framework().id();
+    task.mutable_agent_id()->set_value(agents_[index].id);
+    task.set_state(v1::TASK_RUNNING);
+    *task.mutable_resources() = run.task().resources();
+    task.set_role(run.role());
+    agents_[index].tasks.push_back(std::move(task));
   }
 }
 

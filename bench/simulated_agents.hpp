@@ -1,6 +1,8 @@
 // Many simulated agents in one process, each with its own ZeroMQ DEALER connection to a
 // real master: they register, heartbeat, and answer RunTask at once with RUNNING and then
-// FINISHED (acknowledgements are not waited for). For benchmarks only.
+// FINISHED (acknowledgements are not waited for). With `taskSeconds <= 0` tasks run until
+// the benchmark ends. After a master failover (REREGISTER_REQUEST) each agent re-registers
+// with every task it runs. For benchmarks only.
 #pragma once
 
 #include <atomic>
@@ -24,12 +26,14 @@ class SimulatedAgents {
   // whose time has come. Returns the number of messages handled.
   int pump(int timeoutMillis);
   int registered() const { return registered_; }
+  int reregistered() const { return reregistered_; }
   long tasksStarted() const { return tasksStarted_; }
 
  private:
   struct Agent {
     std::unique_ptr<DealerSocket> socket;
     std::string id;
+    std::vector<v1::Task> tasks;  // Long-running tasks only (taskSeconds <= 0).
   };
   struct Running {
     double due;
@@ -38,6 +42,8 @@ class SimulatedAgents {
     std::string taskId;
   };
   void handle(size_t index, const v1::Envelope& envelope);
+  void reregister(size_t index);
+  v1::AgentInfo info(size_t index) const;
   void sendUpdate(size_t index, const std::string& frameworkId, const std::string& taskId,
                   v1::TaskState state);
 
@@ -46,6 +52,7 @@ class SimulatedAgents {
   std::string resources_;
   double taskSeconds_;
   int registered_ = 0;
+  int reregistered_ = 0;
   long tasksStarted_ = 0;
   std::vector<Running> running_;
   double lastHeartbeat_ = 0;

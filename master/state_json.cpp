@@ -246,6 +246,7 @@ void Master::refreshGauges() {
   metrics_.set("master/frameworks_connected", connected);
   metrics_.set("master/frameworks_disconnected", frameworks_.size() - connected);
   metrics_.set("master/outstanding_offers", offers_.size());
+  metrics_.set("master/tasks_active", tasks_.size());
   metrics_.set("master/uptime_secs", wallSeconds() - startTime_);
   metrics_.set("master/elected", 1);
   // The longest the loop spent in one callback since the previous snapshot.
