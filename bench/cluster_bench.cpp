@@ -12,7 +12,8 @@
 // every agent re-registered with its tasks, and until the framework gets offers again.
 //
 // Usage: cluster_bench --agents=N --tasks=T [--task_seconds=S] [--state=true]
-//                      [--failover=true] [--bin_dir=DIR] [--keep=true]
+//                      [--failover=true] [--master_minloglevel=0] [--bin_dir=DIR]
+//                      [--keep=true]
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -57,8 +58,11 @@ class LaunchingScheduler : public sdk::Scheduler {
         offeredAt_[id] = received;
         left -= task;
       }
+      // While it has tasks to place it wants every offer back at once; once done it
+      // declines for longer, as an idle framework would (it keeps receiving some offers,
+      // which is how the failover phase sees offers flowing again).
       v1::Filters filters;
-      filters.set_refuse_seconds(0.01);
+      filters.set_refuse_seconds(launched_ < target_ ? 0.01 : 5);
       if (launch.empty()) {
         d->declineOffer(offer.id(), filters);
       } else {
@@ -129,6 +133,9 @@ double residentMegabytes(pid_t pid) {
   return kb / 1024;
 }
 
+// The master's --minloglevel (INFO logs of 100k tasks slow it down; 0 to see them).
+std::string masterLogLevel = "1";
+
 pid_t startMaster(const std::string& binDir, const std::string& dir, int port) {
   pid_t master = fork();
   if (master == 0) {
@@ -137,7 +144,7 @@ pid_t startMaster(const std::string& binDir, const std::string& dir, int port) {
     execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
           ("--port=" + std::to_string(port)).c_str(), ("--work_dir=" + dir).c_str(),
           "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
-          "--agent_reregister_timeout=120secs", "--minloglevel=1", nullptr);
+          "--agent_reregister_timeout=120secs", ("--minloglevel=" + masterLogLevel).c_str(), nullptr);
     _exit(127);
   }
   return master;
@@ -220,6 +227,7 @@ int main(int argc, char** argv) {
   char dir[] = "/tmp/agora-bench-XXXXXX";
   mkdtemp(dir);
   double taskSeconds = std::stod(flag(argc, argv, "task_seconds", "0.05"));
+  masterLogLevel = flag(argc, argv, "master_minloglevel", "1");
   int port = testing::freePort();
   pid_t master = startMaster(binDir, dir, port);
   HostPort http{"127.0.0.1", port};

@@ -303,7 +303,7 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     if (entry.task.role().empty()) {
       entry.task.set_role(framework->second->roles.front());
     }
-    tasks_[key] = std::move(entry);
+    addTaskEntry(key, std::move(entry));
     agent.tasks.insert(key);
     framework->second->tasks.insert(key);
     return;

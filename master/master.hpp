@@ -150,6 +150,9 @@ class Master {
   // `role`: the role the offers were allocated to.
   void launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
                   const v1::TaskInfo& task, const Resources& resources);
+  // The only ways in and out of `tasks_` (they keep `tasksUsed_` true).
+  void addTaskEntry(const TaskKey& key, TaskEntry entry);
+  void eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it);
   // Applies a new status to a task; returns false when the task is unknown.
   bool updateTask(const TaskKey& key, const v1::TaskStatus& status);
   void completeTask(const TaskKey& key);
@@ -186,6 +189,7 @@ class Master {
   std::deque<std::string> removedOrder_;
   // Hash maps: these are looked up for every message, and their ids share long prefixes.
   std::unordered_map<TaskKey, TaskEntry, TaskKeyHash> tasks_;
+  Resources tasksUsed_;  // Sum of the active tasks' resources (for the gauges).
   std::unordered_map<std::string, OfferEntry> offers_;
   // ZeroMQ identity -> agent or framework id (never trusted as an id by itself).
   std::unordered_map<std::string, std::string> agentIdentities_;

@@ -459,7 +459,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
         masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
                      v1::TaskStatus::REASON_FRAMEWORK_REMOVED, "Framework removed: " + why);
     framework.completedTasks.push_back(std::move(task->second.task));
-    tasks_.erase(task);
+    eraseTaskEntry(task);
   }
   for (const std::string& agentId : agentsWithTasks) {
     auto agent = agents_.find(agentId);

@@ -226,16 +226,12 @@ void Master::refreshGauges() {
   int active = 0;
   int unreachable = 0;
   Resources total;
-  Resources used;
   for (const auto& [id, agent] : agents_) {
     if (agent->state == AgentState::kRegistered) {
       ++active;
       total += agent->total;
     }
     unreachable += agent->state == AgentState::kUnreachable;
-  }
-  for (const auto& [key, entry] : tasks_) {
-    used += entry.resources;
   }
   int connected = 0;
   for (const auto& [id, framework] : frameworks_) {
@@ -253,7 +249,7 @@ void Master::refreshGauges() {
   metrics_.set("master/loop_max_stall_ms", loop_.takeMaxCallbackMillis());
   for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
     metrics_.set(std::string("master/") + name + "_total", total.scalar(name));
-    metrics_.set(std::string("master/") + name + "_used", used.scalar(name));
+    metrics_.set(std::string("master/") + name + "_used", tasksUsed_.scalar(name));
   }
 }
 

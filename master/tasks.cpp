@@ -25,7 +25,7 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
                                         v1::TaskStatus::REASON_UNKNOWN, "");
   *task.add_statuses() = staging;
   entry.resources = resources;
-  tasks_[key] = std::move(entry);
+  addTaskEntry(key, std::move(entry));
   framework.tasks.insert(key);
   agent.tasks.insert(key);
 
@@ -39,6 +39,16 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
   metrics_.increment("master/tasks_launched");
   VLOG(1) << "Launching task " << key.second << " of framework " << key.first << " on agent "
           << agent.id;
+}
+
+void Master::addTaskEntry(const TaskKey& key, TaskEntry entry) {
+  tasksUsed_ += entry.resources;
+  tasks_[key] = std::move(entry);
+}
+
+void Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it) {
+  tasksUsed_ -= it->second.resources;
+  tasks_.erase(it);
 }
 
 bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
@@ -94,7 +104,7 @@ void Master::completeTask(const TaskKey& key) {
   if (agent != agents_.end()) {
     agent->second->tasks.erase(key);
   }
-  tasks_.erase(it);
+  eraseTaskEntry(it);
   scheduleAllocation();
 }
 
