@@ -23,6 +23,8 @@ class HttpApi {
 
  private:
   void routes();
+  void maintenanceRoutes();
+  static void replyOperatorStatus(httplib::Response& res, const std::optional<Status>& status);
   // Runs `fn` on the master loop; 503 when the loop does not answer in time.
   template <typename F>
   void onLoop(httplib::Response& res, F fn);

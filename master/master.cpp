@@ -45,6 +45,9 @@ Status Master::recover() {
     options_.zmqPort = recovered->master->zmq_port();
   }
   applyRecoveredRoles(*recovered);
+  if (recovered->maintenance) {
+    maintenance_ = *recovered->maintenance;
+  }
   TimePoint now = loop_.now();
   for (const auto& record : recovered->agents) {
     auto agent = std::make_unique<AgentEntry>();
@@ -56,6 +59,8 @@ Status Master::recover() {
     agent->reservations = reservations.isOk() ? *reservations : Resources();
     agent->setTotal(total.isOk() ? *total : Resources());
     agent->lastHeard = now;
+    agent->drain = record.drain_info();
+    agent->deactivated = record.deactivated();
     agents_[agent->id] = std::move(agent);
   }
   for (const auto& record : recovered->frameworks) {

@@ -30,6 +30,7 @@ void Master::runAllocation(DrfAllocator::Scope scope) {
                millis);
   metrics_.increment("allocator/allocation_runs");
   sendOffers(allocations);
+  sendInverseOffers();
 }
 
 void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations) {
@@ -56,6 +57,9 @@ void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations
     *offer.mutable_attributes() = agent->second->info.attributes();
     offer.mutable_allocation_info()->set_role(allocation.role);
     offer.set_agent_http_address(agent->second->httpAddress());
+    if (auto unavailability = unavailabilityOf(*agent->second)) {
+      *offer.mutable_unavailability() = *unavailability;
+    }
     std::string offerId = offer.id().value();
     if (options_.offerTimeout.count() > 0) {
       entry.timeoutTimer = loop_.runAfter(options_.offerTimeout, [this, offerId] {
