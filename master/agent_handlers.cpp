@@ -241,9 +241,10 @@ void Master::onReregisterAgent(const std::string& identity,
     }
     allocator_.removeAgent(agentId);
     activateAgent(agent, identity);
+    // A drain survives a master restart and a partition: what the agent still runs is
+    // killed (marked here, sent with the other missed kills).
+    killTasksForDrain(agent, /*send=*/false);
     resendWhatTheAgentMissed(agent, call);
-    // A drain survives a master restart and a partition: kill what the agent still runs.
-    killTasksForDrain(agent);
     checkDrained(agent);
   }
   internal::AgentEvent event;

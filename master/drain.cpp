@@ -75,7 +75,7 @@ Status Master::reactivateAgent(const std::string& agentId) {
   return Status::ok();
 }
 
-void Master::killTasksForDrain(AgentEntry& agent) {
+void Master::killTasksForDrain(AgentEntry& agent, bool send) {
   if (agent.drain.state() != internal::DrainInfo::DRAINING) {
     return;
   }
@@ -94,7 +94,7 @@ void Master::killTasksForDrain(AgentEntry& agent) {
     }
     entry.killRequested = true;
     entry.killPolicy.set_grace_period_seconds(grace);
-    if (agent.state != AgentState::kRegistered) {
+    if (!send || agent.state != AgentState::kRegistered) {
       continue;  // Sent when the agent re-registers.
     }
     internal::AgentEvent event;

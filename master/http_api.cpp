@@ -225,8 +225,8 @@ void HttpApi::maintenanceRoutes() {
       return;
     }
     replyOperatorStatus(res, master_.loop().runSync([this, c = *call] {
-      return c.type == AgentOperatorCall::Type::kDrainAgent ? master_.drainAgent(c.agentId, c.config)
-                                                            : master_.reactivateAgent(c.agentId);
+      bool drain = c.type == AgentOperatorCall::Type::kDrainAgent;
+      return drain ? master_.drainAgent(c.agentId, c.config) : master_.reactivateAgent(c.agentId);
     }));
   });
 }

@@ -254,11 +254,11 @@ void Master::removeAgentOnDownMachine(AgentEntry& agent) {
     frameworksWithTasks.insert(key.first);
     auto framework = frameworks_.find(key.first);
     bool partitionAware = framework != frameworks_.end() && framework->second->partitionAware();
-    v1::TaskStatus status = masterStatus(
-        task->second.task.task_id(), agentId,
-        partitionAware ? v1::TASK_GONE_BY_OPERATOR : v1::TASK_LOST,
-        v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR,
-        "Agent " + agentId + " was removed: its machine is DOWN for maintenance");
+    v1::TaskStatus status =
+        masterStatus(task->second.task.task_id(), agentId,
+                     partitionAware ? v1::TASK_GONE_BY_OPERATOR : v1::TASK_LOST,
+                     v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR,
+                     "Agent " + agentId + " was removed: its machine is DOWN for maintenance");
     updateTask(key, status);
     if (framework != frameworks_.end()) {
       sendUpdate(*framework->second, status);
@@ -295,8 +295,17 @@ void Master::sendInverseOffers() {
   }
   TimePoint now = loop_.now();
   std::set<std::pair<std::string, std::string>> outstanding;  // (framework, agent)
-  for (const auto& [id, entry] : inverseOffers_) {
-    outstanding.insert({entry.frameworkId, entry.agentId});
+  for (auto it = inverseOffers_.begin(); it != inverseOffers_.end();) {
+    // One made to a connection that is gone will never be answered: forget it, so the
+    // framework is asked again once it is back.
+    auto framework = frameworks_.find(it->second.frameworkId);
+    if (framework == frameworks_.end() || framework->second->state != FrameworkState::kConnected ||
+        !agents_.count(it->second.agentId)) {
+      it = inverseOffers_.erase(it);
+      continue;
+    }
+    outstanding.insert({it->second.frameworkId, it->second.agentId});
+    ++it;
   }
   std::map<std::string, v1::scheduler::Event> events;
   for (const auto& [agentId, agent] : agents_) {
@@ -327,8 +336,8 @@ void Master::sendInverseOffers() {
       if (answer == answers.end()) {
         answers[frameworkId] = InverseOfferStatus{"UNKNOWN", wallSeconds(), now};
       }
-      std::string id = "I" + masterId_.substr(0, 12) + "-" +
-                       std::to_string(nextInverseOfferNumber_++);
+      std::string id =
+          "I" + masterId_.substr(0, 12) + "-" + std::to_string(nextInverseOfferNumber_++);
       v1::InverseOffer* offer = events[frameworkId].mutable_offers()->add_inverse_offers();
       offer->mutable_id()->set_value(id);
       offer->mutable_framework_id()->set_value(frameworkId);

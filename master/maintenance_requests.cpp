@@ -124,7 +124,7 @@ bool machineMatches(const v1::MachineID& machine, const v1::AgentInfo& agent) {
   if (machine.hostname().empty() && machine.ip().empty()) {
     return false;
   }
-  std::string agentIp = !agent.ip().empty() ? agent.ip()
+  std::string agentIp = !agent.ip().empty()        ? agent.ip()
                         : isIpv4(agent.hostname()) ? agent.hostname()
                                                    : "";
   bool hostnameOk =

@@ -3,10 +3,9 @@
 // DRAIN_AGENT and REACTIVATE_AGENT. Pure functions: an error names the field and why.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agora/internal/registry.pb.h"
 #include "agora/v1/common.pb.h"

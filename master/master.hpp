@@ -161,8 +161,9 @@ class Master {
   void removeAgentOnDownMachine(AgentEntry& agent);
 
   // drain.cpp
-  // Kills every live task on the agent with the drain's capped grace period.
-  void killTasksForDrain(AgentEntry& agent);
+  // Kills every live task on the agent with the drain's capped grace period. Without
+  // `send` it only marks them (killRequested), for resendWhatTheAgentMissed to send.
+  void killTasksForDrain(AgentEntry& agent, bool send = true);
   // DRAINING -> DRAINED once no task is live and every terminal update is acknowledged.
   void checkDrained(AgentEntry& agent);
   Status saveAgentRecord(const AgentEntry& agent);

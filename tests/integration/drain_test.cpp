@@ -2,10 +2,9 @@
 // task (which traps it and leaves a marker), the agent becomes DRAINED and offers nothing
 // until REACTIVATE_AGENT.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
-
-#include <httplib.h>
 
 #include "common/http/http.hpp"
 #include "tests/integration/framework_fixture.hpp"
@@ -64,18 +63,19 @@ TEST_F(DrainTest, DrainSigtermsTheTaskAndStopsOffersUntilReactivated) {
   EXPECT_TRUE(std::filesystem::exists(marker)) << "the task did not see SIGTERM";
   EXPECT_EQ(framework.scheduler.lastStatus("drainee")->reason(),
             v1::TaskStatus::REASON_AGENT_DRAINING);
-  ASSERT_TRUE(cluster_.waitFor([&] { return drainState() == "DRAINED"; }, 20,
-                               "the agent is DRAINED"));
+  ASSERT_TRUE(
+      cluster_.waitFor([&] { return drainState() == "DRAINED"; }, 20, "the agent is DRAINED"));
 
   // Two allocation passes go by without an offer from the drained agent.
   size_t before = offersFrom(framework, agentId);
   double runs = allocationRuns();
-  ASSERT_TRUE(cluster_.waitFor([&] { return allocationRuns() >= runs + 2; }, 20,
-                               "two allocation passes"));
+  ASSERT_TRUE(
+      cluster_.waitFor([&] { return allocationRuns() >= runs + 2; }, 20, "two allocation passes"));
   EXPECT_EQ(offersFrom(framework, agentId), before);
 
   ASSERT_EQ(postOperatorCall(R"({"type": "REACTIVATE_AGENT", "reactivate_agent": {"agent_id":
-      {"value": ")" + agentId + R"("}}})"),
+      {"value": ")" + agentId +
+                             R"("}}})"),
             200);
   EXPECT_TRUE(cluster_.waitFor([&] { return offersFrom(framework, agentId) > before; }, 20,
                                "an offer from the reactivated agent"));

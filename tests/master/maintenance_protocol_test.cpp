@@ -2,10 +2,8 @@
 // agent and scheduler protocols: inverse offers and their answers, machines going down and
 // up, DRAIN_AGENT / REACTIVATE_AGENT, and all of it across a master kill -9.
 #include <gtest/gtest.h>
-
-#include <signal.h>
-
 #include <httplib.h>
+#include <signal.h>
 
 #include "common/http/http.hpp"
 #include "tests/master/protocol_peer.hpp"
@@ -80,8 +78,8 @@ class MaintenanceProtocolTest : public ::testing::Test {
 
   // Launches task `id` (cpus:1, the given kill grace) and leaves the rest of the offer
   // available to be offered again at once.
-  void launch(Peer& agent, Peer& framework, const std::string& frameworkId,
-              const v1::Offer& offer, const std::string& id, double grace = 30) {
+  void launch(Peer& agent, Peer& framework, const std::string& frameworkId, const v1::Offer& offer,
+              const std::string& id, double grace = 30) {
     v1::Envelope accept;
     accept.mutable_call()->mutable_framework_id()->set_value(frameworkId);
     auto* call = accept.mutable_call()->mutable_accept();
@@ -235,8 +233,8 @@ TEST_F(MaintenanceProtocolTest, ScheduleSendsInverseOffersAndRecordsTheAnswers) 
   auto cleared = post("/maintenance/schedule", "{}");
   ASSERT_TRUE(cleared);
   EXPECT_EQ(cleared->status, 200) << cleared->body;
-  auto rescinded = framework.next(
-      [](const v1::Envelope& e) { return e.event().has_rescind_inverse_offer(); });
+  auto rescinded =
+      framework.next([](const v1::Envelope& e) { return e.event().has_rescind_inverse_offer(); });
   ASSERT_TRUE(rescinded.has_value());
   EXPECT_EQ(rescinded->event().rescind_inverse_offer().inverse_offer_id().value(),
             outstanding->event().offers().inverse_offers(0).id().value());
@@ -270,8 +268,8 @@ TEST_F(MaintenanceProtocolTest, MachineDownLosesTasksAndKeepsTheAgentOutUntilUp)
   EXPECT_EQ(lost->event().update().status().state(), v1::TASK_LOST);
   EXPECT_EQ(lost->event().update().status().reason(),
             v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR);
-  auto shutdown = agent.next(
-      [](const v1::Envelope& e) { return e.agent_event().has_shutdown_framework(); });
+  auto shutdown =
+      agent.next([](const v1::Envelope& e) { return e.agent_event().has_shutdown_framework(); });
   ASSERT_TRUE(shutdown.has_value());
   EXPECT_EQ(shutdown->agent_event().shutdown_framework().framework_id().value(), frameworkId);
   auto refusedDown = [](const v1::Envelope& e) {
@@ -327,7 +325,8 @@ TEST_F(MaintenanceProtocolTest, DrainKillsWithTheCappedGraceAndSurvivesARestart)
   EXPECT_EQ(unsupported->status, 400);
   EXPECT_NE(unsupported->body.find("unsupported call type"), std::string::npos);
   auto notDraining = post("/api/v1", R"({"type": "REACTIVATE_AGENT", "reactivate_agent":
-      {"agent_id": {"value": ")" + agentId + R"("}}})");
+      {"agent_id": {"value": ")" + agentId +
+                                         R"("}}})");
   EXPECT_EQ(notDraining->status, 409);
 
   auto drain = post("/api/v1", R"({"type": "DRAIN_AGENT", "drain_agent": {"agent_id":
@@ -382,13 +381,14 @@ TEST_F(MaintenanceProtocolTest, DrainKillsWithTheCappedGraceAndSurvivesARestart)
   cluster_.stopMaster(SIGKILL);
   startMaster();
   reregister(agent, agentId, frameworkId, {});
-  ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_reregistered(); },
-                         15));
+  ASSERT_TRUE(
+      agent.next([](const v1::Envelope& e) { return e.agent_event().has_reregistered(); }, 15));
   ASSERT_EQ(subscribe(framework, frameworkId), frameworkId);
   EXPECT_EQ(drainState(agentId), "DRAINED");
   EXPECT_EQ(agentJson(agentId)["deactivated"], true);
   auto reactivate = post("/api/v1", R"({"type": "REACTIVATE_AGENT", "reactivate_agent":
-      {"agent_id": {"value": ")" + agentId + R"("}}})");
+      {"agent_id": {"value": ")" + agentId +
+                                        R"("}}})");
   ASSERT_TRUE(reactivate);
   EXPECT_EQ(reactivate->status, 200) << reactivate->body;
   auto back = framework.next(isOffers);

@@ -1,8 +1,8 @@
 // Maintenance and drain request bodies: accepted Mesos shapes, machine matching, and errors
 // that name the field.
-#include <gtest/gtest.h>
-
 #include "master/maintenance_requests.hpp"
+
+#include <gtest/gtest.h>
 
 namespace agora::master {
 namespace {
@@ -34,16 +34,24 @@ TEST(MaintenanceRequestsTest, ScheduleErrorsNameTheField) {
   EXPECT_TRUE(mentions(parseScheduleRequest("{").status(), "JSON"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": 3})").status(), "'windows'"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [],
-      "unavailability": {"start": {"nanoseconds": 1}}}]})").status(), "windows[0].machine_ids"));
+      "unavailability": {"start": {"nanoseconds": 1}}}]})")
+                           .status(),
+                       "windows[0].machine_ids"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [{}],
-      "unavailability": {"start": {"nanoseconds": 1}}}]})").status(),
+      "unavailability": {"start": {"nanoseconds": 1}}}]})")
+                           .status(),
                        "windows[0].machine_ids[0]' must name a 'hostname' or an 'ip'"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [{"ip": "x"}],
-      "unavailability": {"start": {"nanoseconds": 1}}}]})").status(), "machine_ids[0].ip"));
+      "unavailability": {"start": {"nanoseconds": 1}}}]})")
+                           .status(),
+                       "machine_ids[0].ip"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [{"hostname": "h"}],
-      "unavailability": {}}]})").status(), "windows[0].unavailability.start"));
+      "unavailability": {}}]})")
+                           .status(),
+                       "windows[0].unavailability.start"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [{"hostname": "h"}],
-      "unavailability": {"start": {"nanoseconds": -1}}}]})").status(),
+      "unavailability": {"start": {"nanoseconds": -1}}}]})")
+                           .status(),
                        "unavailability.start.nanoseconds"));
   EXPECT_TRUE(mentions(parseScheduleRequest(R"({"windows": [{"machine_ids": [{"hostname": "h"}],
       "unavailability": {"start": {"nanoseconds": 1}, "duration": {"nanoseconds": 1.5}}}]})")
@@ -121,13 +129,17 @@ TEST(MaintenanceRequestsTest, OperatorCallErrorsNameTheField) {
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DRAIN_AGENT"})").status(),
                        "drain_agent.agent_id.value"));
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DRAIN_AGENT", "drain_agent": {
-      "agent_id": {"value": "S1"}, "max_grace_period": {"nanoseconds": "1"}}})").status(),
+      "agent_id": {"value": "S1"}, "max_grace_period": {"nanoseconds": "1"}}})")
+                           .status(),
                        "drain_agent.max_grace_period.nanoseconds"));
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DRAIN_AGENT", "drain_agent": {
-      "agent_id": {"value": "S1"}, "mark_gone": true}})").status(),
+      "agent_id": {"value": "S1"}, "mark_gone": true}})")
+                           .status(),
                        "mark_gone"));
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "REACTIVATE_AGENT",
-      "reactivate_agent": {"agent_id": {}}})").status(), "reactivate_agent.agent_id.value"));
+      "reactivate_agent": {"agent_id": {}}})")
+                           .status(),
+                       "reactivate_agent.agent_id.value"));
 }
 
 }  // namespace

@@ -433,6 +433,37 @@ TEST(AgentTest, RecoversAfterKill9) {
   EXPECT_EQ(unknown->reason(), v1::TaskStatus::REASON_TASK_UNKNOWN);
 }
 
+// A master refusal because the machine is DOWN for maintenance: the agent keeps its id and
+// checkpoint and keeps re-registering until it is let back in. It reports its ip.
+TEST(AgentTest, RefusedOnADownMachineKeepsItsIdAndRetries) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  auto registration = master.waitFor(isRegister);
+  ASSERT_TRUE(registration.has_value());
+  EXPECT_EQ(registration->register_().info().ip(), "127.0.0.1");
+  master.registered("A1", false, /*pingTimeoutSeconds=*/1);
+  ASSERT_TRUE(master.waitFor([](const auto& c) { return c.has_heartbeat(); }).has_value());
+
+  internal::AgentEvent refused;
+  refused.mutable_refused()->set_message("machine is DOWN");
+  refused.mutable_refused()->set_machine_down(true);
+  master.send(refused);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto rereg = master.waitFor(isReregister);
+    ASSERT_TRUE(rereg.has_value()) << "attempt " << attempt;
+    EXPECT_EQ(rereg->reregister().info().id().value(), "A1");
+    master.send(refused);
+  }
+  auto rereg = master.waitFor(isReregister);
+  ASSERT_TRUE(rereg.has_value());
+  EXPECT_EQ(rereg->agent_id().value(), "A1");
+  master.registered("A1", true, 1);
+  ASSERT_TRUE(master.waitFor([](const auto& c) { return c.has_heartbeat(); }).has_value());
+}
+
 TEST(AgentTest, SurvivesGarbageRefusalAndMasterLoss) {
   testing::TestDir dir;
   ProcessReaper reaper{dir};
