@@ -236,8 +236,16 @@ void Master::onReregisterAgent(const std::string& identity,
     agent.info.set_hostname(call.info().hostname());
     agent.info.set_port(call.info().port());
     agent.info.set_ip(call.info().ip());
+    agent.unacknowledged.clear();
     for (const v1::Task& task : call.tasks()) {
       adoptReportedTask(agent, task);
+      // The agent lists terminal tasks while their update is unacknowledged (drain waits).
+      if (isTerminalState(task.state()) && task.statuses_size() > 0 &&
+          !task.statuses(task.statuses_size() - 1).uuid().empty() &&
+          frameworks_.count(task.framework_id().value())) {
+        agent.unacknowledged[{task.framework_id().value(), task.task_id().value()}] =
+            task.statuses(task.statuses_size() - 1).uuid();
+      }
     }
     allocator_.removeAgent(agentId);
     activateAgent(agent, identity);

@@ -51,6 +51,24 @@ Status Master::drainAgent(const std::string& agentId, const internal::DrainConfi
   return Status::ok();
 }
 
+Status Master::deactivateAgent(const std::string& agentId) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) {
+    return Status::notFound("agent '" + agentId + "' is not known");
+  }
+  AgentEntry& agent = *it->second;
+  bool wasDeactivated = agent.deactivated;
+  agent.deactivated = true;
+  if (Status s = saveAgentRecord(agent); !s.isOk()) {
+    agent.deactivated = wasDeactivated;
+    return s;
+  }
+  LOG(INFO) << "Deactivated agent " << agentId;
+  allocator_.deactivateAgent(agentId);
+  rescindOffersOf(agent.offers);
+  return Status::ok();
+}
+
 Status Master::reactivateAgent(const std::string& agentId) {
   auto it = agents_.find(agentId);
   if (it == agents_.end()) {

@@ -225,8 +225,15 @@ void HttpApi::maintenanceRoutes() {
       return;
     }
     replyOperatorStatus(res, master_.loop().runSync([this, c = *call] {
-      bool drain = c.type == AgentOperatorCall::Type::kDrainAgent;
-      return drain ? master_.drainAgent(c.agentId, c.config) : master_.reactivateAgent(c.agentId);
+      switch (c.type) {
+        case AgentOperatorCall::Type::kDrainAgent:
+          return master_.drainAgent(c.agentId, c.config);
+        case AgentOperatorCall::Type::kDeactivateAgent:
+          return master_.deactivateAgent(c.agentId);
+        case AgentOperatorCall::Type::kReactivateAgent:
+          break;
+      }
+      return master_.reactivateAgent(c.agentId);
     }));
   });
 }

@@ -223,9 +223,12 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
   }
   std::string type = (*json)["type"].get<std::string>();
   AgentOperatorCall call;
-  if (type == "REACTIVATE_AGENT") {
-    call.type = AgentOperatorCall::Type::kReactivateAgent;
-    auto agentId = agentIdOf(json->value("reactivate_agent", nlohmann::json()), "reactivate_agent");
+  if (type == "REACTIVATE_AGENT" || type == "DEACTIVATE_AGENT") {
+    bool reactivate = type == "REACTIVATE_AGENT";
+    call.type = reactivate ? AgentOperatorCall::Type::kReactivateAgent
+                           : AgentOperatorCall::Type::kDeactivateAgent;
+    std::string field = reactivate ? "reactivate_agent" : "deactivate_agent";
+    auto agentId = agentIdOf(json->value(field, nlohmann::json()), field);
     if (!agentId.isOk()) {
       return agentId.status();
     }
@@ -234,7 +237,7 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
   }
   if (type != "DRAIN_AGENT") {
     return Status::invalid("unsupported call type '" + type +
-                           "' (supported: DRAIN_AGENT, REACTIVATE_AGENT)");
+                           "' (supported: DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT)");
   }
   const nlohmann::json drain = json->value("drain_agent", nlohmann::json());
   auto agentId = agentIdOf(drain, "drain_agent");

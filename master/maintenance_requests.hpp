@@ -35,7 +35,7 @@ StatusOr<internal::MaintenanceRecord> parseScheduleRequest(const std::string& bo
 StatusOr<std::vector<v1::MachineID>> parseMachineIdsRequest(const std::string& body);
 
 struct AgentOperatorCall {
-  enum class Type { kDrainAgent, kReactivateAgent };
+  enum class Type { kDrainAgent, kDeactivateAgent, kReactivateAgent };
   Type type = Type::kDrainAgent;
   std::string agentId;
   internal::DrainConfig config;  // DRAIN_AGENT only.
@@ -43,7 +43,8 @@ struct AgentOperatorCall {
 
 // The v1 operator calls `{"type": "DRAIN_AGENT", "drain_agent": {"agent_id": {"value"},
 // "max_grace_period": {"nanoseconds"}, "mark_gone": false}}` and `{"type":
-// "REACTIVATE_AGENT", "reactivate_agent": {"agent_id": {"value"}}}`. Other types and
+// "REACTIVATE_AGENT", "reactivate_agent": {"agent_id": {"value"}}}` (DEACTIVATE_AGENT
+// likewise, with "deactivate_agent"). Other types and
 // `mark_gone: true` are refused as unsupported.
 StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body);
 

@@ -76,6 +76,8 @@ class Master {
   // Agent drain (drain.cpp). Errors: unknown agent (kNotFound), an agent that is not
   // draining (REACTIVATE, kFailedPrecondition).
   Status drainAgent(const std::string& agentId, const internal::DrainConfig& config);
+  // No new offers from the agent (outstanding ones rescinded); its tasks keep running.
+  Status deactivateAgent(const std::string& agentId);
   Status reactivateAgent(const std::string& agentId);
 
  private:

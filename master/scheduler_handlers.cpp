@@ -473,6 +473,13 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     removedOrder_.pop_front();
   }
   frameworks_.erase(it);
+  // A draining agent may have been waiting only for this framework's tasks.
+  for (const std::string& agentId : agentsWithTasks) {
+    auto agent = agents_.find(agentId);
+    if (agent != agents_.end()) {
+      checkDrained(*agent->second);
+    }
+  }
   scheduleAllocation();
 }
 

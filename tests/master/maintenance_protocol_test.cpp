@@ -399,5 +399,46 @@ TEST_F(MaintenanceProtocolTest, DrainKillsWithTheCappedGraceAndSurvivesARestart)
   EXPECT_FALSE(json.contains("drain_info"));
 }
 
+// DEACTIVATE_AGENT stops the offers but leaves the tasks alone; REACTIVATE resumes them.
+TEST_F(MaintenanceProtocolTest, DeactivateStopsOffersWithoutKillingTasks) {
+  Peer agent(context_, endpoint_);
+  std::string agentId = registerAgent(agent);
+  Peer framework(context_, endpoint_);
+  std::string frameworkId = subscribe(framework);
+  auto offers = framework.next(isOffers);
+  ASSERT_TRUE(offers.has_value());
+  launch(agent, framework, frameworkId, offers->event().offers().offers(0), "keep");
+  auto rest = framework.next(isOffers);
+  ASSERT_TRUE(rest.has_value());
+
+  auto deactivate = post("/api/v1", R"({"type": "DEACTIVATE_AGENT", "deactivate_agent":
+      {"agent_id": {"value": ")" + agentId +
+                                        R"("}}})");
+  ASSERT_TRUE(deactivate);
+  ASSERT_EQ(deactivate->status, 200) << deactivate->body;
+  EXPECT_TRUE(framework.next([&](const v1::Envelope& e) {
+    return e.event().rescind().offer_id().value() == rest->event().offers().offers(0).id().value();
+  }));
+  nlohmann::json json = agentJson(agentId);
+  EXPECT_EQ(json["deactivated"], true);
+  EXPECT_FALSE(json.contains("drain_info"));
+  EXPECT_EQ(cluster_.findTask("keep")["state"], "TASK_STAGING");
+  double runs = get("/metrics/snapshot").value("allocator/allocation_runs", 0.0);
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] { return get("/metrics/snapshot").value("allocator/allocation_runs", 0.0) >= runs + 2; },
+      10, "two allocation passes"));
+  EXPECT_FALSE(framework.next(isOffers, 0.1).has_value());
+  EXPECT_FALSE(
+      agent.next([](const v1::Envelope& e) { return e.agent_event().has_kill_task(); }, 0.1)
+          .has_value());
+
+  auto reactivate = post("/api/v1", R"({"type": "REACTIVATE_AGENT", "reactivate_agent":
+      {"agent_id": {"value": ")" + agentId +
+                                        R"("}}})");
+  ASSERT_TRUE(reactivate);
+  EXPECT_EQ(reactivate->status, 200) << reactivate->body;
+  EXPECT_TRUE(framework.next(isOffers).has_value());
+}
+
 }  // namespace
 }  // namespace agora

@@ -119,6 +119,13 @@ TEST(MaintenanceRequestsTest, DrainAndReactivateCalls) {
   ASSERT_TRUE(reactivate.isOk());
   EXPECT_EQ(reactivate->type, AgentOperatorCall::Type::kReactivateAgent);
   EXPECT_EQ(reactivate->agentId, "S2");
+  auto deactivate = parseAgentOperatorCall(
+      R"({"type": "DEACTIVATE_AGENT", "deactivate_agent": {"agent_id": {"value": "S3"}}})");
+  ASSERT_TRUE(deactivate.isOk());
+  EXPECT_EQ(deactivate->type, AgentOperatorCall::Type::kDeactivateAgent);
+  EXPECT_EQ(deactivate->agentId, "S3");
+  EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DEACTIVATE_AGENT"})").status(),
+                       "deactivate_agent.agent_id.value"));
 }
 
 TEST(MaintenanceRequestsTest, OperatorCallErrorsNameTheField) {
