@@ -219,6 +219,15 @@ void HttpApi::maintenanceRoutes() {
   }
   // The v1 operator API; only the agent drain calls so far.
   server_.Post("/api/v1", [this](const httplib::Request& req, httplib::Response& res) {
+    auto maintenance = parseMaintenanceOperatorCall(req.body);
+    if (!maintenance.isOk()) {
+      replyError(res, 400, maintenance.status().message());
+      return;
+    }
+    if (maintenance->has_value()) {
+      maintenanceOperatorCall(res, **maintenance);
+      return;
+    }
     auto call = parseAgentOperatorCall(req.body);
     if (!call.isOk()) {
       replyError(res, 400, call.status().message());
@@ -236,6 +245,39 @@ void HttpApi::maintenanceRoutes() {
       return master_.reactivateAgent(c.agentId);
     }));
   });
+}
+
+void HttpApi::maintenanceOperatorCall(httplib::Response& res,
+                                      const MaintenanceOperatorCall& call) {
+  using Type = MaintenanceOperatorCall::Type;
+  switch (call.type) {
+    case Type::kGetSchedule:
+      onLoop(res, [this] {
+        return nlohmann::json{{"type", "GET_MAINTENANCE_SCHEDULE"},
+                              {"get_maintenance_schedule",
+                               {{"schedule", master_.maintenanceScheduleJson()}}}};
+      });
+      return;
+    case Type::kGetStatus:
+      onLoop(res, [this] {
+        return nlohmann::json{
+            {"type", "GET_MAINTENANCE_STATUS"},
+            {"get_maintenance_status", {{"status", master_.maintenanceStatusJson()}}}};
+      });
+      return;
+    case Type::kUpdateSchedule:
+      replyStatus(res, master_.loop().runSync([this, s = call.schedule] {
+        return master_.updateMaintenanceSchedule(s);
+      }));
+      return;
+    case Type::kStartMaintenance:
+    case Type::kStopMaintenance:
+      replyStatus(res, master_.loop().runSync([this, down = call.type == Type::kStartMaintenance,
+                                               m = call.machines] {
+        return down ? master_.machinesDown(m) : master_.machinesUp(m);
+      }));
+      return;
+  }
 }
 
 Status HttpApi::start(const std::string& ip, int port) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace agora::master {
@@ -165,43 +166,42 @@ nlohmann::json scheduleJson(const internal::MaintenanceRecord& schedule) {
   return {{"windows", windows}};
 }
 
-StatusOr<internal::MaintenanceRecord> parseScheduleRequest(const std::string& body) {
-  auto json = parseJson(body);
-  if (!json.isOk()) {
-    return json.status();
-  }
-  if (!json->is_object()) {
-    return Status::invalid("request body must be an object with 'windows'");
+namespace {
+
+// `prefix` names where the value sits in the request ("" for a whole body).
+StatusOr<internal::MaintenanceRecord> parseSchedule(const nlohmann::json& json,
+                                                    const std::string& prefix) {
+  if (!json.is_object()) {
+    return Status::invalid(prefix.empty() ? "request body must be an object with 'windows'"
+                                          : "'" + prefix + "' must be an object");
   }
   internal::MaintenanceRecord schedule;
-  if (!json->contains("windows")) {
+  if (!json.contains("windows")) {
     return schedule;  // `{}` clears the schedule, as in Mesos.
   }
-  const nlohmann::json& windows = (*json)["windows"];
+  const nlohmann::json& windows = json["windows"];
   if (!windows.is_array()) {
-    return Status::invalid("'windows' must be an array");
+    return Status::invalid("'" + prefix + "windows' must be an array");
   }
   std::set<std::string> seen;
   for (size_t i = 0; i < windows.size(); ++i) {
-    AGORA_RETURN_IF_ERROR(parseWindow(windows[i], "windows[" + std::to_string(i) + "]", &seen,
-                                      schedule.add_windows()));
+    AGORA_RETURN_IF_ERROR(parseWindow(windows[i], prefix + "windows[" + std::to_string(i) + "]",
+                                      &seen, schedule.add_windows()));
   }
   return schedule;
 }
 
-StatusOr<std::vector<v1::MachineID>> parseMachineIdsRequest(const std::string& body) {
-  auto json = parseJson(body);
-  if (!json.isOk()) {
-    return json.status();
-  }
-  if (!json->is_array() || json->empty()) {
-    return Status::invalid("request body must be a non-empty array of machine ids");
+StatusOr<std::vector<v1::MachineID>> parseMachineIds(const nlohmann::json& json,
+                                                     const std::string& prefix) {
+  if (!json.is_array() || json.empty()) {
+    return Status::invalid(prefix.empty() ? "request body must be a non-empty array of machine ids"
+                                          : "'" + prefix + "' must be a non-empty array");
   }
   std::vector<v1::MachineID> machines;
   std::set<std::string> seen;
-  for (size_t i = 0; i < json->size(); ++i) {
-    std::string field = "[" + std::to_string(i) + "]";
-    auto machine = parseMachineId((*json)[i], field);
+  for (size_t i = 0; i < json.size(); ++i) {
+    std::string field = prefix + "[" + std::to_string(i) + "]";
+    auto machine = parseMachineId(json[i], field);
     if (!machine.isOk()) {
       return machine.status();
     }
@@ -211,6 +211,70 @@ StatusOr<std::vector<v1::MachineID>> parseMachineIdsRequest(const std::string& b
     machines.push_back(*machine);
   }
   return machines;
+}
+
+}  // namespace
+
+StatusOr<internal::MaintenanceRecord> parseScheduleRequest(const std::string& body) {
+  auto json = parseJson(body);
+  if (!json.isOk()) {
+    return json.status();
+  }
+  return parseSchedule(*json, "");
+}
+
+StatusOr<std::vector<v1::MachineID>> parseMachineIdsRequest(const std::string& body) {
+  auto json = parseJson(body);
+  if (!json.isOk()) {
+    return json.status();
+  }
+  return parseMachineIds(*json, "");
+}
+
+StatusOr<std::optional<MaintenanceOperatorCall>> parseMaintenanceOperatorCall(
+    const std::string& body) {
+  auto json = parseJson(body);
+  if (!json.isOk()) {
+    return json.status();
+  }
+  if (!json->is_object() || !json->contains("type") || !(*json)["type"].is_string()) {
+    return Status::invalid("'type' must be a string");
+  }
+  using Type = MaintenanceOperatorCall::Type;
+  static const std::map<std::string, Type> kTypes = {
+      {"GET_MAINTENANCE_SCHEDULE", Type::kGetSchedule},
+      {"GET_MAINTENANCE_STATUS", Type::kGetStatus},
+      {"UPDATE_MAINTENANCE_SCHEDULE", Type::kUpdateSchedule},
+      {"START_MAINTENANCE", Type::kStartMaintenance},
+      {"STOP_MAINTENANCE", Type::kStopMaintenance}};
+  auto type = kTypes.find((*json)["type"].get<std::string>());
+  if (type == kTypes.end()) {
+    return std::optional<MaintenanceOperatorCall>();
+  }
+  MaintenanceOperatorCall call;
+  call.type = type->second;
+  if (call.type == Type::kUpdateSchedule) {
+    nlohmann::json update = json->value("update_maintenance_schedule", nlohmann::json());
+    auto schedule = parseSchedule(
+        update.is_object() ? update.value("schedule", nlohmann::json()) : nlohmann::json(),
+        "update_maintenance_schedule.schedule.");
+    if (!schedule.isOk()) {
+      return schedule.status();
+    }
+    call.schedule = *schedule;
+  } else if (call.type == Type::kStartMaintenance || call.type == Type::kStopMaintenance) {
+    std::string field =
+        call.type == Type::kStartMaintenance ? "start_maintenance" : "stop_maintenance";
+    nlohmann::json object = json->value(field, nlohmann::json());
+    auto machines = parseMachineIds(
+        object.is_object() ? object.value("machines", nlohmann::json()) : nlohmann::json(),
+        field + ".machines");
+    if (!machines.isOk()) {
+      return machines.status();
+    }
+    call.machines = *machines;
+  }
+  return std::optional<MaintenanceOperatorCall>(std::move(call));
 }
 
 StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
@@ -237,7 +301,9 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
   }
   if (type != "DRAIN_AGENT") {
     return Status::invalid("unsupported call type '" + type +
-                           "' (supported: DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT)");
+                           "' (supported: DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT, "
+                           "GET_MAINTENANCE_SCHEDULE, UPDATE_MAINTENANCE_SCHEDULE, "
+                           "GET_MAINTENANCE_STATUS, START_MAINTENANCE, STOP_MAINTENANCE)");
   }
   const nlohmann::json drain = json->value("drain_agent", nlohmann::json());
   auto agentId = agentIdOf(drain, "drain_agent");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,25 @@ StatusOr<internal::MaintenanceRecord> parseScheduleRequest(const std::string& bo
 
 // `[{"hostname": "h", "ip": "1.2.3.4"}, ...]` (POST /machine/down and /machine/up).
 StatusOr<std::vector<v1::MachineID>> parseMachineIdsRequest(const std::string& body);
+
+// The v1 operator maintenance calls: GET_MAINTENANCE_SCHEDULE, GET_MAINTENANCE_STATUS,
+// `{"type": "UPDATE_MAINTENANCE_SCHEDULE", "update_maintenance_schedule": {"schedule":
+// {"windows": [...]}}}`, `{"type": "START_MAINTENANCE", "start_maintenance": {"machines":
+// [...]}}` and STOP_MAINTENANCE likewise (`stop_maintenance`). Empty for other types.
+struct MaintenanceOperatorCall {
+  enum class Type {
+    kGetSchedule,
+    kGetStatus,
+    kUpdateSchedule,
+    kStartMaintenance,
+    kStopMaintenance
+  };
+  Type type = Type::kGetSchedule;
+  internal::MaintenanceRecord schedule;  // UPDATE_MAINTENANCE_SCHEDULE
+  std::vector<v1::MachineID> machines;   // START_ / STOP_MAINTENANCE
+};
+StatusOr<std::optional<MaintenanceOperatorCall>> parseMaintenanceOperatorCall(
+    const std::string& body);
 
 struct AgentOperatorCall {
   enum class Type { kDrainAgent, kDeactivateAgent, kReactivateAgent };

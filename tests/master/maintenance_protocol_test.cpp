@@ -440,5 +440,41 @@ TEST_F(MaintenanceProtocolTest, DeactivateStopsOffersWithoutKillingTasks) {
   EXPECT_TRUE(framework.next(isOffers).has_value());
 }
 
+// The v1 operator API's maintenance calls act like the endpoints.
+TEST_F(MaintenanceProtocolTest, V1MaintenanceCallsMatchTheEndpoints) {
+  auto bad = post("/api/v1", R"({"type": "UPDATE_MAINTENANCE_SCHEDULE",
+      "update_maintenance_schedule": {"schedule": {"windows": [{"machine_ids": [{}]}]}}})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("update_maintenance_schedule.schedule.windows[0]"), std::string::npos)
+      << bad->body;
+  auto update = post("/api/v1", R"({"type": "UPDATE_MAINTENANCE_SCHEDULE",
+      "update_maintenance_schedule": {"schedule": )" +
+                                    std::string(kSchedule) + "}}");
+  ASSERT_TRUE(update);
+  ASSERT_EQ(update->status, 200) << update->body;
+  auto schedule = post("/api/v1", R"({"type": "GET_MAINTENANCE_SCHEDULE"})");
+  ASSERT_TRUE(schedule);
+  EXPECT_EQ(nlohmann::json::parse(schedule->body)["get_maintenance_schedule"]["schedule"],
+            nlohmann::json::parse(kSchedule));
+  auto start = post("/api/v1", R"({"type": "START_MAINTENANCE", "start_maintenance":
+      {"machines": )" + std::string(kMachine) +
+                                   "}}");
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->status, 200) << start->body;
+  auto status = post("/api/v1", R"({"type": "GET_MAINTENANCE_STATUS"})");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(nlohmann::json::parse(status->body)["get_maintenance_status"]["status"]["down_machines"]
+                .size(),
+            1u)
+      << status->body;
+  auto stop = post("/api/v1", R"({"type": "STOP_MAINTENANCE", "stop_maintenance":
+      {"machines": )" + std::string(kMachine) +
+                                  "}}");
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->status, 200) << stop->body;
+  EXPECT_TRUE(get("/maintenance/schedule")["windows"].empty());
+}
+
 }  // namespace
 }  // namespace agora

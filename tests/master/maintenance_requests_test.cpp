@@ -149,5 +149,38 @@ TEST(MaintenanceRequestsTest, OperatorCallErrorsNameTheField) {
                        "reactivate_agent.agent_id.value"));
 }
 
+TEST(MaintenanceRequestsTest, V1MaintenanceCalls) {
+  auto update = parseMaintenanceOperatorCall(R"({"type": "UPDATE_MAINTENANCE_SCHEDULE",
+      "update_maintenance_schedule": {"schedule": {"windows": [{"machine_ids": [{"ip":
+      "10.0.0.1"}], "unavailability": {"start": {"nanoseconds": 3}}}]}}})");
+  ASSERT_TRUE(update.isOk()) << update.status().message();
+  ASSERT_TRUE(update->has_value());
+  EXPECT_EQ((*update)->type, MaintenanceOperatorCall::Type::kUpdateSchedule);
+  EXPECT_EQ((*update)->schedule.windows(0).machine_ids(0).ip(), "10.0.0.1");
+  auto start = parseMaintenanceOperatorCall(
+      R"({"type": "START_MAINTENANCE", "start_maintenance": {"machines": [{"hostname": "h"}]}})");
+  ASSERT_TRUE(start.isOk() && start->has_value());
+  EXPECT_EQ((*start)->type, MaintenanceOperatorCall::Type::kStartMaintenance);
+  EXPECT_EQ((*start)->machines.at(0).hostname(), "h");
+  auto status = parseMaintenanceOperatorCall(R"({"type": "GET_MAINTENANCE_STATUS"})");
+  ASSERT_TRUE(status.isOk() && status->has_value());
+  EXPECT_EQ((*status)->type, MaintenanceOperatorCall::Type::kGetStatus);
+  // Not a maintenance call: left to the agent calls.
+  auto drain = parseMaintenanceOperatorCall(R"({"type": "DRAIN_AGENT"})");
+  ASSERT_TRUE(drain.isOk());
+  EXPECT_FALSE(drain->has_value());
+
+  EXPECT_TRUE(mentions(parseMaintenanceOperatorCall(R"({"type": "UPDATE_MAINTENANCE_SCHEDULE",
+      "update_maintenance_schedule": {"schedule": {"windows": [{"machine_ids": [{}]}]}}})")
+                           .status(),
+                       "update_maintenance_schedule.schedule.windows[0].machine_ids[0]"));
+  EXPECT_TRUE(mentions(parseMaintenanceOperatorCall(R"({"type": "STOP_MAINTENANCE"})").status(),
+                       "stop_maintenance.machines"));
+  EXPECT_TRUE(mentions(parseMaintenanceOperatorCall(R"({"type": "START_MAINTENANCE",
+      "start_maintenance": {"machines": [{"ip": "nope"}]}})")
+                           .status(),
+                       "start_maintenance.machines[0].ip"));
+}
+
 }  // namespace
 }  // namespace agora::master
