@@ -219,6 +219,12 @@ TEST_F(MaintenanceProtocolTest, ScheduleSendsInverseOffersAndRecordsTheAnswers) 
         },
         10, "maintenance status " + expected);
   };
+  // An unknown inverse offer id is ignored (and changes nothing); the master keeps going.
+  v1::OfferID unknown;
+  unknown.set_value("Inope");
+  answer(unknown, false);
+  EXPECT_EQ(get("/maintenance/status")["draining_machines"][0]["statuses"][0]["status"],
+            "UNKNOWN");
   answer(io.id(), true);
   EXPECT_TRUE(statusIs("ACCEPT"));
   // With refuse_seconds 0 the next allocation pass asks again; DECLINE is recorded too.
