@@ -71,6 +71,10 @@ void Master::onRegisterAgent(const std::string& identity,
     dropInvalid(identity, "invalid agent registration: " + *error);
     return;
   }
+  if (onDownMachine(call.info())) {
+    refuseDownAgent(identity, call.info());
+    return;
+  }
   // A retried Register from a connection we already admitted gets the same answer; one
   // still waiting for its registry write gets it when the write is done.
   auto known = agentIdentities_.find(identity);
@@ -134,6 +138,10 @@ internal::AgentRecord Master::agentRecord(const AgentEntry& agent, double unreac
   record.set_unreachable_since(unreachableSince);
   agent.reservations.toProto(record.mutable_reservations());
   agent.volumes.toProto(record.mutable_volumes());
+  if (agent.draining()) {
+    *record.mutable_drain_info() = agent.drain;
+  }
+  record.set_deactivated(agent.deactivated);
   return record;
 }
 
@@ -147,6 +155,9 @@ void Master::activateAgent(AgentEntry& agent, const std::string& identity) {
   agent.transitionTo(AgentState::kRegistered);
   if (!allocator_.hasAgent(agent.id)) {
     addToAllocator(agent);
+  }
+  if (agent.deactivated) {
+    allocator_.deactivateAgent(agent.id);
   }
   scheduleAllocation();
 }
@@ -166,6 +177,10 @@ void Master::addToAllocator(const AgentEntry& agent) {
 void Master::onReregisterAgent(const std::string& identity,
                                const internal::AgentCall::Reregister& call) {
   const std::string& agentId = call.info().id().value();
+  if (onDownMachine(call.info())) {
+    refuseDownAgent(identity, call.info());  // Before the lookup: it keeps its checkpoint.
+    return;
+  }
   auto it = agents_.find(agentId);
   if (it == agents_.end()) {
     internal::AgentEvent event;
@@ -223,12 +238,25 @@ void Master::onReregisterAgent(const std::string& identity,
     agent.info.mutable_attributes()->CopyFrom(call.info().attributes());
     agent.info.set_hostname(call.info().hostname());
     agent.info.set_port(call.info().port());
+    agent.info.set_ip(call.info().ip());
+    agent.unacknowledged.clear();
     for (const v1::Task& task : call.tasks()) {
       adoptReportedTask(agent, task);
+      // The agent lists terminal tasks while their update is unacknowledged (drain waits).
+      if (isTerminalState(task.state()) && task.statuses_size() > 0 &&
+          !task.statuses(task.statuses_size() - 1).uuid().empty() &&
+          frameworks_.count(task.framework_id().value())) {
+        agent.unacknowledged[{task.framework_id().value(), task.task_id().value()}] =
+            task.statuses(task.statuses_size() - 1).uuid();
+      }
     }
     allocator_.removeAgent(agentId);
     activateAgent(agent, identity);
+    // A drain survives a master restart and a partition: what the agent still runs is
+    // killed (marked here, sent with the other missed kills).
+    killTasksForDrain(agent, /*send=*/false);
     resendWhatTheAgentMissed(agent, call);
+    checkDrained(agent);
   }
   internal::AgentEvent event;
   auto* reregistered = event.mutable_reregistered();
@@ -348,7 +376,15 @@ void Master::onStatusUpdate(AgentEntry& agent, const internal::AgentCall::Status
   }
   v1::TaskStatus forwarded = status;
   forwarded.mutable_agent_id()->set_value(agent.id);
+  if (agent.draining() && forwarded.reason() == v1::TaskStatus::REASON_UNKNOWN &&
+      (status.state() == v1::TASK_KILLING || status.state() == v1::TASK_KILLED)) {
+    forwarded.set_reason(v1::TaskStatus::REASON_AGENT_DRAINING);
+  }
+  if (isTerminalState(status.state()) && !status.uuid().empty()) {
+    agent.unacknowledged[key] = status.uuid();
+  }
   sendUpdate(*framework->second, forwarded);
+  checkDrained(agent);
 }
 
 void Master::checkAgentHealth() {

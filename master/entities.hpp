@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agora/internal/registry.pb.h"
 #include "agora/v1/common.pb.h"
 #include "common/event/event_loop.hpp"
 #include "common/resources/resources.hpp"
@@ -55,7 +56,14 @@ struct AgentEntry {
   double registeredTime = 0;
   std::set<TaskKey> tasks;
   std::set<std::string> offers;
+  // Operator drain (DRAIN_AGENT); persisted in the agent's registry record.
+  internal::DrainInfo drain;
+  bool deactivated = false;
+  // Terminal updates forwarded but not yet acknowledged, by task (their uuid): a draining
+  // agent is DRAINED only once these are empty.
+  std::map<TaskKey, std::string> unacknowledged;
 
+  bool draining() const { return drain.state() != internal::DrainInfo::UNKNOWN; }
   std::string httpAddress() const {
     return info.hostname() + ":" + std::to_string(info.port());
   }

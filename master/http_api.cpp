@@ -191,6 +191,7 @@ void HttpApi::routes() {
       }));
     });
   }
+  maintenanceRoutes();
   server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {
     replyJson(res, 200, {{"flags", flags_}});
   });

@@ -12,6 +12,8 @@
 
 namespace agora::master {
 
+struct MaintenanceOperatorCall;
+
 class HttpApi {
  public:
   // `flags` is the JSON served by /flags.
@@ -23,6 +25,9 @@ class HttpApi {
 
  private:
   void routes();
+  void maintenanceRoutes();
+  void maintenanceOperatorCall(httplib::Response& res, const MaintenanceOperatorCall& call);
+  static void replyOperatorStatus(httplib::Response& res, const std::optional<Status>& status);
   // Runs `fn` on the master loop; 503 when the loop does not answer in time.
   template <typename F>
   void onLoop(httplib::Response& res, F fn);

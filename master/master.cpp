@@ -46,6 +46,9 @@ Status Master::recover() {
     options_.zmqPort = recovered->master->zmq_port();
   }
   applyRecoveredRoles(*recovered);
+  if (recovered->maintenance) {
+    maintenance_ = *recovered->maintenance;
+  }
   TimePoint now = loop_.now();
   for (const auto& record : recovered->agents) {
     auto agent = std::make_unique<AgentEntry>();
@@ -59,6 +62,8 @@ Status Master::recover() {
     agent->volumes = volumes.isOk() ? *volumes : Resources();
     agent->setTotal(total.isOk() ? *total : Resources());
     agent->lastHeard = now;
+    agent->drain = record.drain_info();
+    agent->deactivated = record.deactivated();
     agents_[agent->id] = std::move(agent);
   }
   for (const auto& record : recovered->frameworks) {

@@ -71,6 +71,22 @@ class Master {
   Status destroyVolumes(const std::string& agentId,
                         const google::protobuf::RepeatedPtrField<v1::Resource>& volumes);
 
+  // Maintenance (maintenance.cpp). Errors: kInvalidArgument for a request that breaks a
+  // rule (a DOWN machine left out of the schedule, a machine not DRAINING/DOWN).
+  nlohmann::json maintenanceScheduleJson() const;
+  nlohmann::json maintenanceStatusJson() const;
+  // Replaces the schedule's windows (validated by parseScheduleRequest).
+  Status updateMaintenanceSchedule(const internal::MaintenanceRecord& schedule);
+  Status machinesDown(const std::vector<v1::MachineID>& machines);
+  Status machinesUp(const std::vector<v1::MachineID>& machines);
+
+  // Agent drain (drain.cpp). Errors: unknown agent (kNotFound), an agent that is not
+  // draining (REACTIVATE, kFailedPrecondition).
+  Status drainAgent(const std::string& agentId, const internal::DrainConfig& config);
+  // No new offers from the agent (outstanding ones rescinded); its tasks keep running.
+  Status deactivateAgent(const std::string& agentId);
+  Status reactivateAgent(const std::string& agentId);
+
  private:
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
          std::unique_ptr<Registrar> registrar);
@@ -146,6 +162,33 @@ class Master {
   void rescindOffer(const std::string& offerId);
   void rescindOffersOf(const std::set<std::string>& offerIds);
 
+  // maintenance.cpp
+  // The schedule's machine that `agent` is on, if any (DRAINING or DOWN).
+  const v1::MachineID* scheduledMachine(const v1::AgentInfo& agent) const;
+  bool isMachineDown(const v1::MachineID& machine) const;
+  bool onDownMachine(const v1::AgentInfo& agent) const;
+  // Refuses an agent on a DOWN machine; it keeps its checkpoint and retries.
+  void refuseDownAgent(const std::string& identity, const v1::AgentInfo& agent);
+  std::optional<v1::Unavailability> unavailabilityOf(const AgentEntry& agent) const;
+  Status saveMaintenance();
+  // Sends inverse offers to the frameworks holding tasks or offers on DRAINING machines.
+  void sendInverseOffers();
+  void onInverseOfferAnswer(FrameworkEntry& framework,
+                            const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
+                            const v1::Filters& filters, bool accept);
+  // Rescinds the outstanding inverse offers on the machines with these keys and forgets
+  // the frameworks' answers there.
+  void rescindInverseOffersOn(const std::set<std::string>& machineKeys);
+  void removeAgentOnDownMachine(AgentEntry& agent);
+
+  // drain.cpp
+  // Kills every live task on the agent with the drain's capped grace period. Without
+  // `send` it only marks them (killRequested), for resendWhatTheAgentMissed to send.
+  void killTasksForDrain(AgentEntry& agent, bool send = true);
+  // DRAINING -> DRAINED once no task is live and every terminal update is acknowledged.
+  void checkDrained(AgentEntry& agent);
+  Status saveAgentRecord(const AgentEntry& agent);
+
   // tasks.cpp
   // `role`: the role the offers were allocated to.
   void launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
@@ -174,6 +217,23 @@ class Master {
   uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
   std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;
+
+  // Maintenance: the schedule and DOWN machines (persisted), outstanding inverse offers,
+  // and the frameworks' answers per machine (machineKey -> framework id).
+  internal::MaintenanceRecord maintenance_;
+  struct InverseOfferEntry {
+    std::string frameworkId;
+    std::string agentId;
+    std::string machineKey;
+  };
+  std::map<std::string, InverseOfferEntry> inverseOffers_;
+  struct InverseOfferStatus {
+    std::string status;  // UNKNOWN (outstanding), ACCEPT or DECLINE.
+    double timestamp = 0;
+    TimePoint quietUntil;  // No new inverse offer to the framework there before this.
+  };
+  std::map<std::string, std::map<std::string, InverseOfferStatus>> inverseOfferStatuses_;
+  uint64_t nextInverseOfferNumber_ = 0;
 
   std::map<std::string, double> weights_;
   std::map<std::string, RoleQuota> quotas_;

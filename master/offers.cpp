@@ -30,6 +30,7 @@ void Master::runAllocation(DrfAllocator::Scope scope) {
                millis);
   metrics_.increment("allocator/allocation_runs");
   sendOffers(allocations);
+  sendInverseOffers();
 }
 
 void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations) {
@@ -60,6 +61,9 @@ void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations
     offer.set_agent_http_address(agent->second->httpAddress());
     if (agent->second->info.has_domain()) {
       *offer.mutable_domain() = agent->second->info.domain();
+    }
+    if (auto unavailability = unavailabilityOf(*agent->second)) {
+      *offer.mutable_unavailability() = *unavailability;
     }
     std::string offerId = offer.id().value();
     if (options_.offerTimeout.count() > 0) {

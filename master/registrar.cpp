@@ -7,6 +7,7 @@ const char kAgentPrefix[] = "agents/";
 const char kFrameworkPrefix[] = "frameworks/";
 const char kWeightsKey[] = "roles/weights";
 const char kQuotasKey[] = "roles/quota";
+const char kMaintenanceKey[] = "maintenance";
 }  // namespace
 
 // Moves a read's value into `out`, or returns its error.
@@ -28,6 +29,8 @@ StatusOr<Registrar::Recovered> Registrar::recover() {
       take(scanProtos<internal::FrameworkRecord>(*store_, kFrameworkPrefix), &r.frameworks));
   AGORA_RETURN_IF_ERROR(take(getProto<internal::RoleWeights>(*store_, kWeightsKey), &r.weights));
   AGORA_RETURN_IF_ERROR(take(getProto<internal::RoleQuotas>(*store_, kQuotasKey), &r.quotas));
+  AGORA_RETURN_IF_ERROR(
+      take(getProto<internal::MaintenanceRecord>(*store_, kMaintenanceKey), &r.maintenance));
   return r;
 }
 
@@ -69,6 +72,10 @@ Status Registrar::saveWeights(const internal::RoleWeights& weights) {
 
 Status Registrar::saveQuotas(const internal::RoleQuotas& quotas) {
   return put(kQuotasKey, quotas);
+}
+
+Status Registrar::saveMaintenance(const internal::MaintenanceRecord& maintenance) {
+  return put(kMaintenanceKey, maintenance);
 }
 
 Status Registrar::removeFramework(const std::string& frameworkId) {

@@ -23,6 +23,7 @@ class Registrar {
     std::vector<internal::FrameworkRecord> frameworks;
     std::optional<internal::RoleWeights> weights;
     std::optional<internal::RoleQuotas> quotas;
+    std::optional<internal::MaintenanceRecord> maintenance;
   };
 
   explicit Registrar(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
@@ -38,6 +39,7 @@ class Registrar {
   Status removeFramework(const std::string& frameworkId);
   Status saveWeights(const internal::RoleWeights& weights);
   Status saveQuotas(const internal::RoleQuotas& quotas);
+  Status saveMaintenance(const internal::MaintenanceRecord& maintenance);
 
  private:
   // One record, in its own synced batch.

@@ -67,6 +67,14 @@ void Master::onSchedulerCall(const std::string& identity, const Call& call) {
     case Call::kTeardown:
       removeFramework(entry.id, "sent TEARDOWN");
       break;
+    case Call::kAcceptInverseOffers:
+      onInverseOfferAnswer(entry, call.accept_inverse_offers().inverse_offer_ids(),
+                           call.accept_inverse_offers().filters(), true);
+      break;
+    case Call::kDeclineInverseOffers:
+      onInverseOfferAnswer(entry, call.decline_inverse_offers().inverse_offer_ids(),
+                           call.decline_inverse_offers().filters(), false);
+      break;
     default:
       dropInvalid(identity, "scheduler call without a payload");
   }
@@ -353,6 +361,12 @@ void Master::onAcknowledge(FrameworkEntry& framework, const Call::Acknowledge& c
   *ack->mutable_task_id() = call.task_id();
   ack->set_uuid(call.uuid());
   sendToAgent(*agent->second, event);
+  auto& unacknowledged = agent->second->unacknowledged;
+  auto pending = unacknowledged.find({framework.id, call.task_id().value()});
+  if (pending != unacknowledged.end() && pending->second == call.uuid()) {
+    unacknowledged.erase(pending);
+    checkDrained(*agent->second);
+  }
 }
 
 void Master::onReconcile(FrameworkEntry& framework, const Call::Reconcile& call) {
@@ -487,6 +501,13 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     removedOrder_.pop_front();
   }
   frameworks_.erase(it);
+  // A draining agent may have been waiting only for this framework's tasks.
+  for (const std::string& agentId : agentsWithTasks) {
+    auto agent = agents_.find(agentId);
+    if (agent != agents_.end()) {
+      checkDrained(*agent->second);
+    }
+  }
   scheduleAllocation();
 }
 

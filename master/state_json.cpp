@@ -101,7 +101,17 @@ nlohmann::json Master::stateJson() const {
                       {"reserved_resources_full", reservedResourcesFull(agent->total)},
                       {"active", agent->state == AgentState::kRegistered},
                       {"state", toString(agent->state)},
-                      {"registered_time", agent->registeredTime}});
+                      {"registered_time", agent->registeredTime},
+                      {"deactivated", agent->deactivated}});
+    if (agent->draining()) {
+      nlohmann::json config = {{"mark_gone", agent->drain.config().mark_gone()}};
+      if (agent->drain.config().has_max_grace_period()) {
+        config["max_grace_period"] = {
+            {"nanoseconds", agent->drain.config().max_grace_period().nanoseconds()}};
+      }
+      slaves.back()["drain_info"] = {
+          {"state", internal::DrainInfo::State_Name(agent->drain.state())}, {"config", config}};
+    }
   }
   auto frameworkJson = [&](const v1::FrameworkInfo& info) {
     return nlohmann::json{{"id", info.id().value()},

@@ -25,6 +25,8 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
                                         v1::TaskStatus::REASON_UNKNOWN, "");
   *task.add_statuses() = staging;
   entry.resources = resources;
+  // The task's own policy: a drain caps its grace period (drain.cpp).
+  entry.killPolicy = info.kill_policy();
   addTaskEntry(key, std::move(entry));
   framework.tasks.insert(key);
   agent.tasks.insert(key);

@@ -59,6 +59,9 @@ Status Agent::initialize() {
   }
   info_.set_hostname(options_.hostname);
   info_.set_port(options_.port);
+  if (options_.ip != "0.0.0.0") {
+    info_.set_ip(options_.ip);  // Matched against maintenance machine ids.
+  }
   resources_.toProto(info_.mutable_resources());
   auto domain = parseDomain(options_.domain);
   if (!domain.isOk()) {

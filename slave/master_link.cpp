@@ -195,6 +195,17 @@ void MasterLink::handleEvent(const internal::AgentEvent& event) {
       startRegistering();
       return;
     case internal::AgentEvent::kRefused:
+      if (event.refused().machine_down()) {
+        // Kept out while the machine is DOWN: keep the id and the checkpoint, and keep
+        // retrying (the registration timer) until the operator brings the machine up.
+        LOG(WARNING) << "The master refused agent " << agentId_.value() << ": "
+                     << event.refused().message();
+        if (state_ == State::kRegistered) {
+          handlers_.onDisconnected();
+          startRegistering();
+        }
+        return;
+      }
       LOG(WARNING) << "The master refused agent " << agentId_.value() << ": "
                    << event.refused().message() << "; registering as a new agent";
       if (state_ == State::kRegistered) {

@@ -43,7 +43,7 @@ EventLoop::TimerId EventLoop::runEvery(std::chrono::duration<double> period, Cal
 void EventLoop::cancel(TimerId id) { timers_.erase(id); }
 
 void EventLoop::watchSocket(zmq::socket_t* socket, Callback onReadable) {
-  watches_.push_back(Watch{socket, -1, std::move(onReadable)});
+  watches_.push_back(Watch{socket, -1, std::move(onReadable), nextWatchId_++});
 }
 
 void EventLoop::unwatchSocket(zmq::socket_t* socket) {
@@ -51,7 +51,11 @@ void EventLoop::unwatchSocket(zmq::socket_t* socket) {
 }
 
 void EventLoop::watchFd(int fd, Callback onReadable) {
-  watches_.push_back(Watch{nullptr, fd, std::move(onReadable)});
+  watches_.push_back(Watch{nullptr, fd, std::move(onReadable), nextWatchId_++});
+}
+
+bool EventLoop::stillWatched(uint64_t id) const {
+  return std::any_of(watches_.begin(), watches_.end(), [id](const Watch& w) { return w.id == id; });
 }
 
 void EventLoop::unwatchFd(int fd) {
@@ -150,7 +154,9 @@ void EventLoop::run() {
       drainPosted();
     }
     for (size_t i = 0; i < watches.size() && !stopping_; ++i) {
-      if (items[i + 1].revents & ZMQ_POLLIN) {
+      // An earlier callback of this round may have removed this watch (and closed its fd,
+      // whose number a new watch may already reuse): its readiness is stale.
+      if ((items[i + 1].revents & ZMQ_POLLIN) && stillWatched(watches[i].id)) {
         timed(watches[i].fn);
       }
     }

@@ -88,7 +88,9 @@ class EventLoop {
     zmq::socket_t* socket = nullptr;
     int fd = -1;
     Callback fn;
+    uint64_t id = 0;  // Unique: an fd number is reused as soon as it is closed.
   };
+  bool stillWatched(uint64_t id) const;
 
   void runDueTimers();
   void drainPosted();
@@ -106,6 +108,7 @@ class EventLoop {
   std::map<TimerId, Timer> timers_;
   std::multimap<Clock::time_point, TimerId> schedule_;
   std::vector<Watch> watches_;
+  uint64_t nextWatchId_ = 1;
   double maxCallbackMillis_ = 0;
 };
 

@@ -42,6 +42,18 @@ void SchedulerDriver::declineOffer(const v1::OfferID& offerId, const v1::Filters
   impl_->sendWhenSubscribed("DECLINE", calls::decline(offerId, filters));
 }
 
+void SchedulerDriver::acceptInverseOffers(const std::vector<v1::OfferID>& inverseOfferIds,
+                                          const v1::Filters& filters) {
+  impl_->sendWhenSubscribed("ACCEPT_INVERSE_OFFERS",
+                            calls::answerInverseOffers(inverseOfferIds, filters, true));
+}
+
+void SchedulerDriver::declineInverseOffers(const std::vector<v1::OfferID>& inverseOfferIds,
+                                           const v1::Filters& filters) {
+  impl_->sendWhenSubscribed("DECLINE_INVERSE_OFFERS",
+                            calls::answerInverseOffers(inverseOfferIds, filters, false));
+}
+
 void SchedulerDriver::killTask(const v1::TaskID& taskId, const v1::AgentID& agentId,
                                std::optional<double> gracePeriodSeconds) {
   impl_->sendWhenSubscribed("KILL of " + taskId.value(),

@@ -1,5 +1,7 @@
 // The event loop runs posted work, timers and socket callbacks on its own thread.
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -63,6 +65,31 @@ TEST(EventLoopTest, PeriodicTimerRepeats) {
   });
   runner.join();
   EXPECT_EQ(ticks, 5);
+}
+
+// Two fds ready in the same round: the first callback unwatches the second (and a new
+// watch takes its place); the removed callback must not run on the stale readiness.
+TEST(EventLoopTest, CallbackRemovedEarlierInTheRoundDoesNotRun) {
+  EventLoop loop;
+  int first = eventfd(1, 0);
+  int second = eventfd(1, 0);
+  int staleCalls = 0;
+  std::thread runner([&] { loop.run(); });
+  loop.post([&] {
+    loop.watchFd(first, [&] {
+      loop.unwatchFd(first);
+      loop.unwatchFd(second);
+      loop.watchFd(second, [&] {
+        loop.unwatchFd(second);
+        loop.stop();
+      });
+    });
+    loop.watchFd(second, [&] { ++staleCalls; });
+  });
+  runner.join();
+  EXPECT_EQ(staleCalls, 0);
+  close(first);
+  close(second);
 }
 
 }  // namespace

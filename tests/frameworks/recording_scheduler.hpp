@@ -21,12 +21,16 @@ class RecordingScheduler : public sdk::Scheduler {
   struct Record {
     std::vector<v1::FrameworkID> subscriptions;
     std::vector<v1::Offer> offers;
+    std::vector<v1::InverseOffer> inverseOffers;
+    std::vector<v1::OfferID> rescindedInverseOffers;
     std::vector<v1::TaskStatus> updates;
     std::vector<std::string> errors;
     int disconnects = 0;
   };
 
   std::function<void(sdk::SchedulerDriver*, const std::vector<v1::Offer>&)> onOffers;
+  std::function<void(sdk::SchedulerDriver*, const std::vector<v1::InverseOffer>&)>
+      onInverseOffers;
 
   void subscribed(sdk::SchedulerDriver* d, const v1::FrameworkID& id,
                   const v1::MasterID& master) override {
@@ -37,6 +41,18 @@ class RecordingScheduler : public sdk::Scheduler {
       onOffers(d, offers);
     }
     change([&](Record& r) { r.offers.insert(r.offers.end(), offers.begin(), offers.end()); });
+  }
+  void inverseOffers(sdk::SchedulerDriver* d,
+                     const std::vector<v1::InverseOffer>& inverseOffers) override {
+    if (onInverseOffers) {
+      onInverseOffers(d, inverseOffers);
+    }
+    change([&](Record& r) {
+      r.inverseOffers.insert(r.inverseOffers.end(), inverseOffers.begin(), inverseOffers.end());
+    });
+  }
+  void inverseOfferRescinded(sdk::SchedulerDriver* d, const v1::OfferID& id) override {
+    change([&](Record& r) { r.rescindedInverseOffers.push_back(id); });
   }
   void statusUpdate(sdk::SchedulerDriver* d, const v1::TaskStatus& status) override {
     change([&](Record& r) { r.updates.push_back(status); });

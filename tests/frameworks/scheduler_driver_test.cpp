@@ -123,6 +123,47 @@ TEST_F(SchedulerDriverTest, LaunchTasksProducesAccept) {
   EXPECT_EQ(scheduler_.snapshot().offers.size(), 1u);
 }
 
+// An OFFERS event with only inverse offers reaches `inverseOffers` (not `resourceOffers`);
+// the answers go out as ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS.
+TEST_F(SchedulerDriverTest, InverseOffersReachTheSchedulerAndAnswersAreSent) {
+  scheduler_.onInverseOffers = [](SchedulerDriver* d,
+                                  const std::vector<v1::InverseOffer>& inverse) {
+    v1::Filters filters;
+    filters.set_refuse_seconds(9);
+    d->acceptInverseOffers({inverse[0].id()}, filters);
+  };
+  std::string identity = startSubscribed();
+  Event offers;
+  auto* inverse = offers.mutable_offers()->add_inverse_offers();
+  inverse->mutable_id()->set_value("inverse-1");
+  inverse->mutable_agent_id()->set_value("agent-1");
+  inverse->mutable_framework_id()->set_value("fw-1");
+  inverse->mutable_unavailability()->mutable_start()->set_nanoseconds(5);
+  master_.send(identity, offers);
+
+  auto accept = master_.waitForCall(Call::kAcceptInverseOffers);
+  ASSERT_TRUE(accept.has_value());
+  ASSERT_EQ(accept->call.accept_inverse_offers().inverse_offer_ids_size(), 1);
+  EXPECT_EQ(accept->call.accept_inverse_offers().inverse_offer_ids(0).value(), "inverse-1");
+  EXPECT_EQ(accept->call.accept_inverse_offers().filters().refuse_seconds(), 9);
+  auto record = scheduler_.snapshot();
+  ASSERT_EQ(record.inverseOffers.size(), 1u);
+  EXPECT_EQ(record.inverseOffers[0].unavailability().start().nanoseconds(), 5);
+  EXPECT_TRUE(record.offers.empty());
+
+  v1::OfferID id;
+  id.set_value("inverse-2");
+  driver_->declineInverseOffers({id});
+  auto decline = master_.waitForCall(Call::kDeclineInverseOffers);
+  ASSERT_TRUE(decline.has_value());
+  EXPECT_EQ(decline->call.decline_inverse_offers().inverse_offer_ids(0).value(), "inverse-2");
+
+  Event rescind;
+  rescind.mutable_rescind_inverse_offer()->mutable_inverse_offer_id()->set_value("inverse-1");
+  master_.send(identity, rescind);
+  EXPECT_TRUE(scheduler_.waitFor([](auto& r) { return r.rescindedInverseOffers.size() == 1; }));
+}
+
 // A retried update (same task and uuid) reaches the scheduler once but is acknowledged
 // each time, so the agent stops retrying.
 TEST_F(SchedulerDriverTest, DuplicateUpdateIsDeliveredOnceAndAcknowledgedTwice) {

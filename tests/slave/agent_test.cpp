@@ -373,7 +373,7 @@ TEST(AgentTest, RunsAReusedTaskIdOnceThePreviousRunIsAcknowledged) {
   master.acknowledge(finished->status_update());
   auto failed = master.waitForUpdate("t1", v1::TASK_FAILED);
   ASSERT_TRUE(failed.has_value()) << "the second run of t1 never reported";
-  EXPECT_EQ(failed->exit_code(), 7);
+  EXPECT_EQ(failed->exit_code(), 7) << failed->ShortDebugString();
 }
 
 TEST(AgentTest, RecoversAfterKill9) {
@@ -416,7 +416,7 @@ TEST(AgentTest, RecoversAfterKill9) {
 
   auto failed = master.waitForUpdate("t1", v1::TASK_FAILED);
   ASSERT_TRUE(failed.has_value());
-  EXPECT_EQ(failed->exit_code(), 7);
+  EXPECT_EQ(failed->exit_code(), 7) << failed->ShortDebugString();
   EXPECT_EQ(failed->source(), v1::TaskStatus::SOURCE_EXECUTOR);
 
   auto lost = master.waitForUpdate("t3", v1::TASK_FAILED);
@@ -432,6 +432,37 @@ TEST(AgentTest, RecoversAfterKill9) {
   auto unknown = master.waitForUpdate("nope", v1::TASK_LOST);
   ASSERT_TRUE(unknown.has_value());
   EXPECT_EQ(unknown->reason(), v1::TaskStatus::REASON_TASK_UNKNOWN);
+}
+
+// A master refusal because the machine is DOWN for maintenance: the agent keeps its id and
+// checkpoint and keeps re-registering until it is let back in. It reports its ip.
+TEST(AgentTest, RefusedOnADownMachineKeepsItsIdAndRetries) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  auto registration = master.waitFor(isRegister);
+  ASSERT_TRUE(registration.has_value());
+  EXPECT_EQ(registration->register_().info().ip(), "127.0.0.1");
+  master.registered("A1", false, /*pingTimeoutSeconds=*/1);
+  ASSERT_TRUE(master.waitFor([](const auto& c) { return c.has_heartbeat(); }).has_value());
+
+  internal::AgentEvent refused;
+  refused.mutable_refused()->set_message("machine is DOWN");
+  refused.mutable_refused()->set_machine_down(true);
+  master.send(refused);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto rereg = master.waitFor(isReregister);
+    ASSERT_TRUE(rereg.has_value()) << "attempt " << attempt;
+    EXPECT_EQ(rereg->reregister().info().id().value(), "A1");
+    master.send(refused);
+  }
+  auto rereg = master.waitFor(isReregister);
+  ASSERT_TRUE(rereg.has_value());
+  EXPECT_EQ(rereg->agent_id().value(), "A1");
+  master.registered("A1", true, 1);
+  ASSERT_TRUE(master.waitFor([](const auto& c) { return c.has_heartbeat(); }).has_value());
 }
 
 TEST(AgentTest, SurvivesGarbageRefusalAndMasterLoss) {

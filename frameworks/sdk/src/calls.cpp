@@ -45,6 +45,23 @@ Call::Operation launch(const std::vector<v1::TaskInfo>& tasks) {
   return op;
 }
 
+Call answerInverseOffers(const std::vector<v1::OfferID>& ids, const v1::Filters& filters,
+                         bool accept) {
+  Call call;
+  auto fill = [&](auto* answer) {
+    for (const auto& id : ids) {
+      *answer->add_inverse_offer_ids() = id;
+    }
+    *answer->mutable_filters() = filters;
+  };
+  if (accept) {
+    fill(call.mutable_accept_inverse_offers());
+  } else {
+    fill(call.mutable_decline_inverse_offers());
+  }
+  return call;
+}
+
 Call decline(const v1::OfferID& offerId, const v1::Filters& filters) {
   Call call;
   *call.mutable_decline()->add_offer_ids() = offerId;
@@ -148,6 +165,16 @@ std::optional<std::string> invalidEventReason(const Event& event) {
         if (auto reason = invalidOffer(offer)) {
           return reason;
         }
+      }
+      for (const auto& inverse : event.offers().inverse_offers()) {
+        if (inverse.id().value().empty() || inverse.agent_id().value().empty()) {
+          return "inverse offer without an id or an agent id";
+        }
+      }
+      return std::nullopt;
+    case Event::kRescindInverseOffer:
+      if (event.rescind_inverse_offer().inverse_offer_id().value().empty()) {
+        return "RESCIND_INVERSE_OFFER without an inverse offer id";
       }
       return std::nullopt;
     case Event::kRescind:

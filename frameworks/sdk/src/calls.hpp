@@ -22,6 +22,9 @@ Call accept(const std::vector<v1::OfferID>& offerIds, const std::vector<Call::Op
             const v1::Filters& filters);
 Call::Operation launch(const std::vector<v1::TaskInfo>& tasks);
 Call decline(const v1::OfferID& offerId, const v1::Filters& filters);
+// ACCEPT_INVERSE_OFFERS (`accept`) or DECLINE_INVERSE_OFFERS.
+Call answerInverseOffers(const std::vector<v1::OfferID>& ids, const v1::Filters& filters,
+                         bool accept);
 Call kill(const v1::TaskID& taskId, const v1::AgentID& agentId, std::optional<double> grace);
 Call revive(const std::vector<std::string>& roles);
 Call suppress(const std::vector<std::string>& roles);

@@ -59,9 +59,20 @@ void DriverImpl::onEvent(const Event& event) {
   switch (event.event_case()) {
     case Event::kOffers: {
       std::vector<v1::Offer> offers(event.offers().offers().begin(), event.offers().offers().end());
-      scheduler_->resourceOffers(owner_, offers);
+      if (!offers.empty()) {
+        scheduler_->resourceOffers(owner_, offers);
+      }
+      std::vector<v1::InverseOffer> inverse(event.offers().inverse_offers().begin(),
+                                            event.offers().inverse_offers().end());
+      if (!inverse.empty()) {
+        scheduler_->inverseOffers(owner_, inverse);
+      }
       return;
     }
+    case Event::kRescindInverseOffer:
+      scheduler_->inverseOfferRescinded(owner_,
+                                        event.rescind_inverse_offer().inverse_offer_id());
+      return;
     case Event::kRescind:
       scheduler_->offerRescinded(owner_, event.rescind().offer_id());
       return;

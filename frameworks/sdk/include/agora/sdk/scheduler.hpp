@@ -28,6 +28,13 @@ class Scheduler {
   // until the master rescinds it.
   virtual void resourceOffers(SchedulerDriver* driver, const std::vector<v1::Offer>& offers) {}
   virtual void offerRescinded(SchedulerDriver* driver, const v1::OfferID& id) {}
+  // Maintenance: the master asks the framework to leave the agents of machines scheduled
+  // for maintenance (each carries the unavailability). Answer with
+  // `acceptInverseOffers` (it will have left in time) or `declineInverseOffers`; the
+  // answers are shown to the operator (GET /maintenance/status). Ignoring them is allowed.
+  virtual void inverseOffers(SchedulerDriver* driver,
+                             const std::vector<v1::InverseOffer>& inverseOffers) {}
+  virtual void inverseOfferRescinded(SchedulerDriver* driver, const v1::OfferID& id) {}
   // A task changed state. Each update (task, uuid) is delivered once, even when the master
   // retries it. With `AckMode::kImplicit` the driver acknowledges it when this returns.
   virtual void statusUpdate(SchedulerDriver* driver, const v1::TaskStatus& status) {}

@@ -91,6 +91,12 @@ class SchedulerDriver {
   void launchTasks(const std::vector<v1::OfferID>& offerIds, const std::vector<v1::TaskInfo>& tasks,
                    const v1::Filters& filters = {});
   void declineOffer(const v1::OfferID& offerId, const v1::Filters& filters = {});
+  // Answers to inverse offers; `filters.refuse_seconds` delays the next inverse offer for
+  // the same agent.
+  void acceptInverseOffers(const std::vector<v1::OfferID>& inverseOfferIds,
+                           const v1::Filters& filters = {});
+  void declineInverseOffers(const std::vector<v1::OfferID>& inverseOfferIds,
+                            const v1::Filters& filters = {});
   // Without a grace period the task's own kill policy applies.
   void killTask(const v1::TaskID& taskId, const v1::AgentID& agentId,
                 std::optional<double> gracePeriodSeconds = {});
