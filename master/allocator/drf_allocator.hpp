@@ -105,6 +105,8 @@ class DrfAllocator {
   // One allocation pass.
   std::vector<Allocation> allocate(TimePoint now, Scope scope = Scope::kAll);
 
+  // Everything the agents in the allocator have (registered agents).
+  const Resources& clusterTotal() const { return clusterTotal_; }
   // Free resources on an agent (total minus everything allocated).
   Resources available(const std::string& agentId) const;
   // Everything the framework holds, across its roles.

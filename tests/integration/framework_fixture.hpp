@@ -18,6 +18,7 @@ struct FrameworkOptions {
   std::string role;
   // Several roles: subscribes with MULTI_ROLE (and ignores `role`).
   std::vector<std::string> roles;
+  bool regionAware = false;
 };
 
 class TestFramework {
@@ -37,6 +38,10 @@ class TestFramework {
     }
     if (!options.id.empty()) {
       driverOptions.framework.mutable_id()->set_value(options.id);
+    }
+    if (options.regionAware) {
+      driverOptions.framework.add_capabilities()->set_type(
+          v1::FrameworkInfo::Capability::REGION_AWARE);
     }
     if (options.partitionAware) {
       driverOptions.framework.add_capabilities()->set_type(

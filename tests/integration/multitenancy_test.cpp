@@ -7,6 +7,8 @@
 
 #include <signal.h>
 
+#include <set>
+
 #include "tests/integration/framework_fixture.hpp"
 #include "tests/support/cluster.hpp"
 
@@ -162,6 +164,10 @@ TEST_F(MultiTenancyTest, QuotaAndReservationsHoldAcrossAMasterRestart) {
            auto res = client.Get("/roles");
            return res ? res->body : std::string("no /roles");
          }();
+  // The framework can ask the same question through the SDK.
+  auto reasons = capped.driver->pendingReasons();
+  ASSERT_TRUE(reasons.isOk()) << reasons.status().message();
+  EXPECT_NE((*reasons)["capped"].find("quota limit"), std::string::npos) << (*reasons)["capped"];
   EXPECT_EQ(usedCpus()["capped"], 3);
   for (TestFramework* framework : {&greedy, &capped, &guaranteed}) {
     for (const v1::Offer& offer : framework->scheduler.offers()) {
@@ -206,6 +212,43 @@ TEST_F(MultiTenancyTest, MultiRoleFrameworkGetsOffersForEachRole) {
   nlohmann::json state = cluster_.state();
   ASSERT_EQ(state["frameworks"].size(), 1u);
   EXPECT_EQ(state["frameworks"][0]["roles"], nlohmann::json({"eng", "ops/web"}));
+}
+
+std::string domain(const std::string& region, const std::string& zone) {
+  return "--domain={\"fault_domain\":{\"region\":{\"name\":\"" + region +
+         "\"},\"zone\":{\"name\":\"" + zone + "\"}}}";
+}
+
+// Offers carry the agent's fault domain; an agent in another region than the master's is
+// offered only to a REGION_AWARE framework.
+TEST_F(MultiTenancyTest, RemoteRegionOnlyForRegionAwareFrameworks) {
+  cluster_.startMaster({domain("east", "east-a")});
+  cluster_.startAgent(0, "cpus:1;mem:64", {domain("east", "east-b")});
+  cluster_.startAgent(1, "cpus:1;mem:64", {domain("west", "west-a")});
+  ASSERT_TRUE(cluster_.waitForAgents(2));
+  TestFramework plain(cluster_.masterAddress(), {.name = "plain"});
+  plain.scheduler.setDeclineUnused(true, 3600);
+  ASSERT_TRUE(plain.start());
+  ASSERT_TRUE(plain.scheduler.waitUntil(
+      [&] { return !plain.scheduler.offersLocked().empty(); }));
+  TestFramework aware(cluster_.masterAddress(), {.name = "aware", .regionAware = true});
+  ASSERT_TRUE(aware.start());
+  ASSERT_TRUE(aware.scheduler.waitUntil([&] {
+    for (const v1::Offer& offer : aware.scheduler.offersLocked()) {
+      if (offer.domain().fault_domain().region().name() == "west") return true;
+    }
+    return false;
+  })) << "the REGION_AWARE framework never got the west agent";
+  for (const v1::Offer& offer : plain.scheduler.offers()) {
+    EXPECT_EQ(offer.domain().fault_domain().region().name(), "east");
+    EXPECT_EQ(offer.domain().fault_domain().zone().name(), "east-b");
+  }
+  nlohmann::json state = cluster_.state();
+  std::set<std::string> regions;
+  for (const auto& agent : state["slaves"]) {
+    regions.insert(agent["domain"]["fault_domain"]["region"]["name"].get<std::string>());
+  }
+  EXPECT_EQ(regions, (std::set<std::string>{"east", "west"}));
 }
 
 }  // namespace

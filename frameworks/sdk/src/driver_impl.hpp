@@ -37,6 +37,8 @@ class DriverImpl {
   Status join();
   void stop(FailoverMode mode);
   std::optional<v1::FrameworkID> frameworkId() const;
+  // Never changes after construction: safe from any thread.
+  const DriverOptions& options() const { return options_; }
 
   // Sends `call` from the loop thread if subscribed; drops it with a warning otherwise.
   // `what` names the call in that warning.

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +115,13 @@ class SchedulerDriver {
 
   // The id the master assigned, once subscribed (or the one given in the options).
   std::optional<v1::FrameworkID> frameworkId() const;
+
+  // Why the master is not sending this framework offers, per role it subscribed to
+  // ("role eng reached its quota limit of 8 cpus", "every agent with free resources is
+  // filtered by a recent DECLINE", ...): asks the master's GET /roles. A role missing from
+  // the map has offers outstanding. Blocks for one HTTP round trip (up to 5 s); any thread.
+  // Errors: not subscribed yet, master unreachable, malformed answer.
+  StatusOr<std::map<std::string, std::string>> pendingReasons() const;
 
  private:
   std::unique_ptr<DriverImpl> impl_;
