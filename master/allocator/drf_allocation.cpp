@@ -46,6 +46,9 @@ void DrfAllocator::setQuota(const std::string& role, const ScalarLimits& limits,
 
 std::vector<DrfAllocator::Limit> DrfAllocator::limitsOf(const std::string& role) const {
   std::vector<Limit> limits;
+  if (quotas_.empty()) {
+    return limits;  // The common case, on every pick: no chain to build.
+  }
   for (const std::string& name : RoleTree::chainOf(role)) {
     auto quota = quotas_.find(name);
     if (quota == quotas_.end()) {
@@ -60,6 +63,9 @@ std::vector<DrfAllocator::Limit> DrfAllocator::limitsOf(const std::string& role)
 }
 
 bool DrfAllocator::hasUnmetGuarantee(const std::string& role) const {
+  if (quotas_.empty()) {
+    return false;
+  }
   for (const std::string& name : RoleTree::chainOf(role)) {
     auto quota = quotas_.find(name);
     if (quota == quotas_.end()) {

@@ -11,10 +11,10 @@ namespace agora::master {
 // every level of the tree), so one allocation pass costs O(agents · log clients) instead of
 // O(agents · clients). Only eligible clients are linked.
 
-void DrfAllocator::unlink(const std::string& frameworkId, const std::string& role) {
+void DrfAllocator::unlink(const std::string& frameworkId, const std::string& role, bool resort) {
   Client& client = frameworks_.at(frameworkId).clients.at(role);
   if (client.linked) {
-    tree_.unlinkClient(role, client.share, frameworkId);
+    tree_.unlinkClient(role, client.share, frameworkId, resort);
     client.linked = false;
   }
 }
@@ -137,7 +137,6 @@ void DrfAllocator::addFramework(const std::string& frameworkId,
   if (orphaned != orphans_.end()) {
     for (const auto& [role, resources] : orphaned->second) {
       framework.clients[role].allocated += resources;
-      framework.allocated += resources;
     }
     orphans_.erase(orphaned);
   }
@@ -250,17 +249,19 @@ void DrfAllocator::account(const std::string& frameworkId, const std::string& ro
     client = framework->second.clients.emplace(role, Client{}).first;
     client->second.subscribed = false;
   }
-  unlink(frameworkId, role);
+  // One re-sort for the whole change (`link` does it).
+  unlink(frameworkId, role, false);
   if (add) {
     client->second.allocated += resources;
-    framework->second.allocated += resources;
-    tree_.add(role, resources);
+    tree_.add(role, resources, false);
   } else {
     client->second.allocated -= resources;
-    framework->second.allocated -= resources;
-    tree_.subtract(role, resources);
+    tree_.subtract(role, resources, false);
   }
   link(frameworkId, role);
+  if (!client->second.linked) {
+    tree_.resort(role);  // Not eligible: `link` did not re-sort.
+  }
 }
 
 void DrfAllocator::addUsed(const std::string& frameworkId, const std::string& role,
@@ -291,8 +292,14 @@ Resources DrfAllocator::available(const std::string& agentId) const {
 }
 
 Resources DrfAllocator::allocatedTo(const std::string& frameworkId) const {
+  Resources total;
   auto it = frameworks_.find(frameworkId);
-  return it == frameworks_.end() ? Resources() : it->second.allocated;
+  if (it != frameworks_.end()) {
+    for (const auto& [role, client] : it->second.clients) {
+      total += client.allocated;
+    }
+  }
+  return total;
 }
 
 Resources DrfAllocator::allocatedToRole(const std::string& role) const {

@@ -143,7 +143,6 @@ class DrfAllocator {
     std::map<std::string, Client> clients;  // By role.
     bool active = true;
     bool regionAware = false;
-    Resources allocated;  // Across roles.
   };
   struct Quota {
     ScalarLimits limits;
@@ -165,7 +164,8 @@ class DrfAllocator {
     return framework.active && client.subscribed && !client.suppressed;
   }
   // Keep the role tree's client orders true around a change of a client.
-  void unlink(const std::string& frameworkId, const std::string& role);
+  // `resort` false: see RoleTree::add (a `link` follows at once).
+  void unlink(const std::string& frameworkId, const std::string& role, bool resort = true);
   void link(const std::string& frameworkId, const std::string& role);
   template <typename Change>
   void relinkAll(const std::string& frameworkId, const std::vector<std::string>& roles,

@@ -31,11 +31,13 @@ double RoleTree::share(const Resources& allocated) const {
   return dominant;
 }
 
-void RoleTree::setWeight(const std::string& role, double weight) { weights_[role] = weight; }
+void RoleTree::setWeight(const std::string& role, double weight) {
+  node(role).weight = weight > 0 ? weight : 1.0;
+}
 
 double RoleTree::weightOf(const std::string& role) const {
-  auto weight = weights_.find(role);
-  return weight == weights_.end() || weight->second <= 0 ? 1.0 : weight->second;
+  auto it = nodes_.find(role);
+  return it == nodes_.end() ? 1.0 : it->second.weight;
 }
 
 const Resources& RoleTree::allocated(const std::string& role) const {
@@ -49,68 +51,77 @@ RoleTree::Node& RoleTree::node(const std::string& role) {
   if (it != nodes_.end()) {
     return it->second;
   }
-  std::string parent = parentOf(role);
-  node(parent);  // Ancestors first, so walks can always climb.
+  Node* parent = &node(parentOf(role));  // Ancestors first, so walks can always climb.
   Node& created = nodes_[role];
   created.name = role;
   created.parent = parent;
   return created;
 }
 
-void RoleTree::reposition(const std::string& role) {
-  for (std::string name = role; !name.empty();) {
-    Node& n = nodes_.at(name);
-    Node& parent = nodes_.at(n.parent);
-    if (n.placed) {
-      parent.children.erase({n.share, name});
+double RoleTree::ownShareOf(const Node& n) const {
+  if (n.children.empty()) {
+    return share(n.allocated);  // Unused while there are no children; cheap anyway.
+  }
+  Resources own = n.allocated;
+  for (const Child& child : n.children) {
+    own -= child.node->allocated;
+  }
+  return share(own);
+}
+
+void RoleTree::reposition(Node* n) {
+  for (; n->parent != nullptr; n = n->parent) {
+    std::set<Child>& siblings = n->parent->children;
+    if (n->placed) {
+      siblings.erase(Child{n->share, n->name, n});
     }
-    n.share = share(n.allocated) / weightOf(name);
-    n.ownShare = share(n.own);
-    n.placed = !n.clients.empty() || !n.children.empty();
-    if (n.placed) {
-      parent.children.insert({n.share, name});
+    n->share = share(n->allocated) / n->weight;
+    n->ownShare = ownShareOf(*n);
+    n->placed = !n->clients.empty() || !n->children.empty();
+    if (n->placed) {
+      siblings.insert(Child{n->share, n->name, n});
     }
-    name = n.parent;
   }
 }
 
-void RoleTree::changeAllocation(const std::string& role, const Resources& resources, bool add) {
+void RoleTree::changeAllocation(const std::string& role, const Resources& resources, bool add,
+                                bool resort) {
   Node& leaf = node(role);
-  if (add) {
-    leaf.own += resources;
-  } else {
-    leaf.own -= resources;
-  }
-  for (std::string name = role; !name.empty(); name = nodes_.at(name).parent) {
-    Node& n = nodes_.at(name);
+  for (Node* n = &leaf; n->parent != nullptr; n = n->parent) {
     if (add) {
-      n.allocated += resources;
+      n->allocated += resources;
     } else {
-      n.allocated -= resources;
+      n->allocated -= resources;
     }
   }
-  reposition(role);
+  if (resort) {
+    reposition(&leaf);
+  }
 }
 
-void RoleTree::add(const std::string& role, const Resources& resources) {
-  changeAllocation(role, resources, true);
+void RoleTree::add(const std::string& role, const Resources& resources, bool resort) {
+  changeAllocation(role, resources, true, resort);
 }
 
-void RoleTree::subtract(const std::string& role, const Resources& resources) {
-  changeAllocation(role, resources, false);
+void RoleTree::subtract(const std::string& role, const Resources& resources, bool resort) {
+  changeAllocation(role, resources, false, resort);
 }
 
 void RoleTree::linkClient(const std::string& role, double share, const std::string& clientId) {
-  node(role).clients.insert({share, clientId});
-  reposition(role);
+  Node& n = node(role);
+  n.clients.insert({share, clientId});
+  reposition(&n);
 }
 
-void RoleTree::unlinkClient(const std::string& role, double share, const std::string& clientId) {
+void RoleTree::unlinkClient(const std::string& role, double share, const std::string& clientId,
+                            bool resort) {
   auto it = nodes_.find(role);
-  if (it != nodes_.end() && it->second.clients.erase({share, clientId}) > 0) {
-    reposition(role);
+  if (it != nodes_.end() && it->second.clients.erase({share, clientId}) > 0 && resort) {
+    reposition(&it->second);
   }
 }
+
+void RoleTree::resort(const std::string& role) { reposition(&node(role)); }
 
 void RoleTree::reset() {
   for (auto& [name, n] : nodes_) {

@@ -39,11 +39,17 @@ class RoleTree {
 
   // Resources held by the role's whole subtree.
   const Resources& allocated(const std::string& role) const;
-  void add(const std::string& role, const Resources& resources);
-  void subtract(const std::string& role, const Resources& resources);
+  // With `resort` false the role's place among its siblings is left stale: the caller
+  // promises a `linkClient` (which re-sorts) right after, so one change costs one re-sort.
+  void add(const std::string& role, const Resources& resources, bool resort = true);
+  void subtract(const std::string& role, const Resources& resources, bool resort = true);
 
   void linkClient(const std::string& role, double share, const std::string& clientId);
-  void unlinkClient(const std::string& role, double share, const std::string& clientId);
+  void unlinkClient(const std::string& role, double share, const std::string& clientId,
+                    bool resort = true);
+  // Re-sorts the role among its siblings (after a change made with `resort` false that no
+  // `linkClient` followed).
+  void resort(const std::string& role);
   // Unlinks every client (allocations stay).
   void reset();
 
@@ -57,40 +63,54 @@ class RoleTree {
   std::vector<std::string> roles() const;
 
  private:
+  struct Node;
+  // A child in its parent's order: by share, ties by name; the pointer saves a lookup
+  // (nodes live in a std::map, so they never move).
+  struct Child {
+    double share;
+    std::string name;
+    const Node* node;
+    bool operator<(const Child& other) const {
+      return share != other.share ? share < other.share : name < other.name;
+    }
+  };
   struct Node {
     std::string name;
-    std::string parent;
-    Resources allocated;  // The subtree's.
-    Resources own;        // Only this role's clients'.
-    double share = 0;     // Key in the parent's `children`, valid while `placed`.
-    double ownShare = 0;  // Where this role's own clients sit among its children.
+    Node* parent = nullptr;  // Null for the root.
+    Resources allocated;     // The subtree's.
+    double share = 0;        // Key in the parent's `children`, valid while `placed`.
+    // Where this role's own clients sit among its children: the share of what the subtree
+    // holds beyond its children (only computed for roles that have children).
+    double ownShare = 0;
+    double weight = 1;       // Among its siblings.
     bool placed = false;
     Order clients;
-    Order children;
+    std::set<Child> children;
   };
 
   Node& node(const std::string& role);
   const Node& root() const { return nodes_.at(""); }
   // Re-sorts the node (and every ancestor) in its parent after its allocation or its
   // clients changed; unplaced while nothing below it has clients.
-  void reposition(const std::string& role);
-  void changeAllocation(const std::string& role, const Resources& resources, bool add);
+  void reposition(Node* node);
+  double ownShareOf(const Node& node) const;
+  void changeAllocation(const std::string& role, const Resources& resources, bool add,
+                        bool resort);
 
   template <typename Visit>
   bool walkNode(const Node& node, Visit& visit) const {
     bool ownDone = node.clients.empty();
-    for (const auto& [childShare, childName] : node.children) {
-      if (!ownDone && node.ownShare <= childShare) {
+    for (const Child& child : node.children) {
+      if (!ownDone && node.ownShare <= child.share) {
         ownDone = true;
         if (visit(node.name, node.clients)) return true;
       }
-      if (walkNode(nodes_.at(childName), visit)) return true;
+      if (walkNode(*child.node, visit)) return true;
     }
     return !ownDone && visit(node.name, node.clients);
   }
 
   std::map<std::string, Node> nodes_ = {{"", Node{}}};
-  std::map<std::string, double> weights_;
   Resources total_;
 };
 
