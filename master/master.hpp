@@ -156,7 +156,9 @@ class Master {
   // offers.cpp
   void scheduleAllocation();
   void runAllocation(DrfAllocator::Scope scope);
-  void sendOffers(const std::vector<DrfAllocator::Allocation>& allocations);
+  // Sends allocations [begin, begin + a slice) and posts the rest for the next loop turn.
+  void sendOffers(std::shared_ptr<const std::vector<DrfAllocator::Allocation>> allocations,
+                  size_t begin);
   // Removes the offer and returns its resources to the allocator.
   void removeOffer(const std::string& offerId, std::optional<Seconds> refuse);
   void rescindOffer(const std::string& offerId);

@@ -1,5 +1,8 @@
 // The offer cycle: allocation passes, offers out, offers back (accept, decline, timeout,
 // rescind).
+#include <algorithm>
+#include <memory>
+
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
@@ -29,13 +32,23 @@ void Master::runAllocation(DrfAllocator::Scope scope) {
                                                   : "allocator/event_allocation_run_ms",
                millis);
   metrics_.increment("allocator/allocation_runs");
-  sendOffers(allocations);
+  sendOffers(std::make_shared<std::vector<DrfAllocator::Allocation>>(std::move(allocations)), 0);
   sendInverseOffers();
 }
 
-void Master::sendOffers(const std::vector<DrfAllocator::Allocation>& allocations) {
+void Master::sendOffers(std::shared_ptr<const std::vector<DrfAllocator::Allocation>> allocations,
+                        size_t begin) {
+  // A pass over 10,000 agents can hand out 10,000 offers: send them a slice per loop turn
+  // so agents' and frameworks' messages are handled in between (the resources are already
+  // accounted for; an offer whose framework or agent left meanwhile goes back below).
+  constexpr size_t kOffersPerTurn = 500;
+  size_t end = std::min(allocations->size(), begin + kOffersPerTurn);
+  if (end < allocations->size()) {
+    loop_.post([this, allocations, end] { sendOffers(allocations, end); });
+  }
   std::map<std::string, v1::scheduler::Event> events;
-  for (const auto& allocation : allocations) {
+  for (size_t i = begin; i < end; ++i) {
+    const DrfAllocator::Allocation& allocation = (*allocations)[i];
     auto framework = frameworks_.find(allocation.frameworkId);
     auto agent = agents_.find(allocation.agentId);
     if (framework == frameworks_.end() || agent == agents_.end()) {
