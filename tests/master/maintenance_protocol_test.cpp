@@ -95,6 +95,23 @@ class MaintenanceProtocolTest : public ::testing::Test {
     ASSERT_TRUE(agent.next([](const v1::Envelope& e) { return e.agent_event().has_run_task(); }));
   }
 
+  // Registers `agent`, subscribes `framework` and launches task `taskId` on the first offer.
+  struct Started {
+    std::string agentId;
+    std::string frameworkId;
+  };
+  Started startTask(Peer& agent, Peer& framework, const std::string& taskId, double grace = 30) {
+    Started started{registerAgent(agent), subscribe(framework)};
+    auto offers = framework.next(isOffers);
+    if (!offers.has_value()) {
+      ADD_FAILURE() << "no offer to launch " << taskId;
+      return started;
+    }
+    launch(agent, framework, started.frameworkId, offers->event().offers().offers(0), taskId,
+           grace);
+    return started;
+  }
+
   // The agent reports `state` for the task; the framework gets it and acknowledges when
   // `ack`. Returns the update the framework got.
   v1::TaskStatus report(Peer& agent, Peer& framework, const std::string& agentId,
@@ -249,12 +266,8 @@ TEST_F(MaintenanceProtocolTest, ScheduleSendsInverseOffersAndRecordsTheAnswers) 
 
 TEST_F(MaintenanceProtocolTest, MachineDownLosesTasksAndKeepsTheAgentOutUntilUp) {
   Peer agent(context_, endpoint_);
-  std::string agentId = registerAgent(agent);
   Peer framework(context_, endpoint_);
-  std::string frameworkId = subscribe(framework);
-  auto offers = framework.next(isOffers);
-  ASSERT_TRUE(offers.has_value());
-  launch(agent, framework, frameworkId, offers->event().offers().offers(0), "t1");
+  auto [agentId, frameworkId] = startTask(agent, framework, "t1");
 
   auto notScheduled = post("/machine/down", kMachine);
   ASSERT_TRUE(notScheduled);
@@ -314,12 +327,8 @@ TEST_F(MaintenanceProtocolTest, MachineDownLosesTasksAndKeepsTheAgentOutUntilUp)
 
 TEST_F(MaintenanceProtocolTest, DrainKillsWithTheCappedGraceAndSurvivesARestart) {
   Peer agent(context_, endpoint_);
-  std::string agentId = registerAgent(agent);
   Peer framework(context_, endpoint_);
-  std::string frameworkId = subscribe(framework);
-  auto offers = framework.next(isOffers);
-  ASSERT_TRUE(offers.has_value());
-  launch(agent, framework, frameworkId, offers->event().offers().offers(0), "d1", 30);
+  auto [agentId, frameworkId] = startTask(agent, framework, "d1");
   auto rest = framework.next(isOffers);  // What the task left is offered again.
   ASSERT_TRUE(rest.has_value());
   report(agent, framework, agentId, frameworkId, "d1", v1::TASK_RUNNING, "u1", true);
@@ -408,12 +417,8 @@ TEST_F(MaintenanceProtocolTest, DrainKillsWithTheCappedGraceAndSurvivesARestart)
 // DEACTIVATE_AGENT stops the offers but leaves the tasks alone; REACTIVATE resumes them.
 TEST_F(MaintenanceProtocolTest, DeactivateStopsOffersWithoutKillingTasks) {
   Peer agent(context_, endpoint_);
-  std::string agentId = registerAgent(agent);
   Peer framework(context_, endpoint_);
-  std::string frameworkId = subscribe(framework);
-  auto offers = framework.next(isOffers);
-  ASSERT_TRUE(offers.has_value());
-  launch(agent, framework, frameworkId, offers->event().offers().offers(0), "keep");
+  auto [agentId, frameworkId] = startTask(agent, framework, "keep");
   auto rest = framework.next(isOffers);
   ASSERT_TRUE(rest.has_value());
 
