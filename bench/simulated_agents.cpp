@@ -1,5 +1,8 @@
 #include "bench/simulated_agents.hpp"
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <set>
 
@@ -16,12 +19,23 @@ double nowSeconds() {
 SimulatedAgents::SimulatedAgents(zmq::context_t& context, const std::string& endpoint, int count,
                                  const std::string& resources, double taskSeconds)
     : resources_(resources), taskSeconds_(taskSeconds) {
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
   for (int i = 0; i < count; ++i) {
     Agent agent;
     agent.socket = std::make_unique<DealerSocket>(context, "sim-" + newUuid());
     agent.socket->connect(endpoint).ignoreError();
-    items_.push_back(zmq::pollitem_t{agent.socket->socket()->handle(), 0, ZMQ_POLLIN, 0});
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = static_cast<uint64_t>(i);
+    int fd = agent.socket->socket()->get(zmq::sockopt::fd);
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event);
     agents_.push_back(std::move(agent));
+  }
+}
+
+SimulatedAgents::~SimulatedAgents() {
+  if (epoll_ >= 0) {
+    close(epoll_);
   }
 }
 
@@ -107,30 +121,39 @@ void SimulatedAgents::handle(size_t index, const v1::Envelope& envelope) {
   }
 }
 
+int SimulatedAgents::drain(size_t index) {
+  int handled = 0;
+  while (auto got = agents_[index].socket->receive()) {
+    if (got->isOk()) {
+      handle(index, **got);
+      ++handled;
+    }
+  }
+  return handled;
+}
+
 int SimulatedAgents::pump(int timeoutMillis) {
   int handled = 0;
-  zmq::poll(items_.data(), items_.size(), std::chrono::milliseconds(timeoutMillis));
-  for (size_t i = 0; i < items_.size(); ++i) {
-    if (!(items_[i].revents & ZMQ_POLLIN)) {
-      continue;
-    }
-    while (auto got = agents_[i].socket->receive()) {
-      if (got->isOk()) {
-        handle(i, **got);
-        ++handled;
-      }
-    }
+  // ZMQ_FD signals "the socket's state changed" (edge-like): drain each signalled socket
+  // until it has nothing left, or a message could wait for the next change.
+  epoll_event ready[256];
+  int count = epoll_wait(epoll_, ready, 256, timeoutMillis);
+  for (int r = 0; r < count; ++r) {
+    handled += drain(static_cast<size_t>(ready[r].data.u64));
   }
   double now = nowSeconds();
-  std::vector<Running> still;
-  for (const Running& task : running_) {
+  // Taken out first: draining below may start tasks (push onto `running_`).
+  std::vector<Running> tasks;
+  tasks.swap(running_);
+  for (const Running& task : tasks) {
     if (task.due <= now) {
       sendUpdate(task.agent, task.frameworkId, task.taskId, v1::TASK_FINISHED);
+      // A send may consume the socket's readable signal: look for input now.
+      handled += drain(task.agent);
     } else {
-      still.push_back(task);
+      running_.push_back(task);
     }
   }
-  running_.swap(still);
   if (now - lastHeartbeat_ > 2) {
     lastHeartbeat_ = now;
     for (size_t i = 0; i < agents_.size(); ++i) {
@@ -139,6 +162,7 @@ int SimulatedAgents::pump(int timeoutMillis) {
       envelope.mutable_agent_call()->mutable_agent_id()->set_value(agents_[i].id);
       envelope.mutable_agent_call()->mutable_heartbeat();
       agents_[i].socket->send(envelope);
+      handled += drain(i);
     }
   }
   return handled;

@@ -20,6 +20,7 @@ class SimulatedAgents {
  public:
   SimulatedAgents(zmq::context_t& context, const std::string& endpoint, int count,
                   const std::string& resources, double taskSeconds);
+  ~SimulatedAgents();
   // Sends every registration; `pump()` processes replies.
   void registerAll();
   // Handles whatever has arrived (non-blocking), sends due heartbeats and finishes tasks
@@ -43,12 +44,16 @@ class SimulatedAgents {
   };
   void handle(size_t index, const v1::Envelope& envelope);
   void reregister(size_t index);
+  // Receives and handles everything the agent's socket holds.
+  int drain(size_t index);
   v1::AgentInfo info(size_t index) const;
   void sendUpdate(size_t index, const std::string& frameworkId, const std::string& taskId,
                   v1::TaskState state);
 
   std::vector<Agent> agents_;
-  std::vector<zmq::pollitem_t> items_;
+  // epoll over every socket's ZMQ_FD: zmq_poll over thousands of sockets costs more CPU
+  // than the master it is meant to load (the simulators share the machine's two cores).
+  int epoll_ = -1;
   std::string resources_;
   double taskSeconds_;
   int registered_ = 0;

@@ -103,6 +103,8 @@ void Master::flushAdmissions() {
   admitted.swap(pendingAdmissions_);
   std::vector<internal::AgentRecord> records;
   for (const auto& [identity, agent] : admitted) {
+    agent->identity = identity;  // Recorded with the agent (see AgentRecord.zmq_identity).
+    agent->recordedIdentity = identity;
     records.push_back(agentRecord(*agent));
   }
   if (Status s = registrar_->saveAgents(records); !s.isOk()) {
@@ -142,6 +144,7 @@ internal::AgentRecord Master::agentRecord(const AgentEntry& agent, double unreac
     *record.mutable_drain_info() = agent.drain;
   }
   record.set_deactivated(agent.deactivated);
+  record.set_zmq_identity(agent.identity);
   return record;
 }
 
@@ -252,6 +255,12 @@ void Master::onReregisterAgent(const std::string& identity,
     }
     allocator_.removeAgent(agentId);
     activateAgent(agent, identity);
+    if (agent.identity != agent.recordedIdentity) {
+      // A new connection (the agent restarted): record it, so a master restart can find it.
+      if (registrar_->saveAgent(agentRecord(agent)).isOk()) {
+        agent.recordedIdentity = agent.identity;
+      }
+    }
     // A drain survives a master restart and a partition: what the agent still runs is
     // killed (marked here, sent with the other missed kills).
     killTasksForDrain(agent, /*send=*/false);

@@ -52,6 +52,10 @@ struct AgentEntry {
   Resources volumes;
   AgentState state = AgentState::kRecovered;
   std::string identity;  // ZeroMQ identity of the current connection.
+  // The identity the registry holds for the agent (rewritten when the agent reconnects
+  // with another one, e.g. after an agent restart).
+  std::string recordedIdentity;
+  bool askedToReregister = false;  // After a master restart (see Master::recover).
   TimePoint lastHeard;
   double registeredTime = 0;
   std::set<TaskKey> tasks;

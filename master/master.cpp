@@ -64,6 +64,9 @@ Status Master::recover() {
     agent->lastHeard = now;
     agent->drain = record.drain_info();
     agent->deactivated = record.deactivated();
+    // Not in `agentIdentities_` until it re-registers; only used to ask it to (below).
+    agent->identity = record.zmq_identity();
+    agent->recordedIdentity = record.zmq_identity();
     agents_[agent->id] = std::move(agent);
   }
   for (const auto& record : recovered->frameworks) {
@@ -78,8 +81,15 @@ Status Master::recover() {
   }
   LOG(INFO) << "Recovered " << recovered->agents.size() << " agents and "
             << recovered->frameworks.size() << " frameworks from the registry";
+  // Agents keep their connections across a master restart: ask each to re-register as soon
+  // as it has reconnected (ZeroMQ retries every 100 ms), not at its next heartbeat.
+  if (!recovered->agents.empty()) {
+    askRecoveredAgentsTimer_ = loop_.runEvery(std::chrono::milliseconds(100),
+                                              [this] { askRecoveredAgentsToReregister(); });
+  }
   // Agents that do not come back are reported unreachable.
   loop_.runAfter(options_.agentReregisterTimeout, [this] {
+    loop_.cancel(askRecoveredAgentsTimer_);
     for (auto& [id, agent] : agents_) {
       if (agent->state == AgentState::kRecovered) {
         markUnreachable(*agent, "did not re-register after the master restarted");
@@ -87,6 +97,26 @@ Status Master::recover() {
     }
   });
   return Status::ok();
+}
+
+void Master::askRecoveredAgentsToReregister() {
+  internal::AgentEvent event;
+  event.mutable_reregister_request();
+  v1::Envelope envelope;
+  *envelope.mutable_agent_event() = event;
+  size_t waiting = 0;
+  for (auto& [id, agent] : agents_) {
+    if (agent->state != AgentState::kRecovered || agent->identity.empty() ||
+        agent->askedToReregister) {
+      continue;
+    }
+    ++waiting;
+    // Fails at once while the agent has not reconnected yet (ROUTER_MANDATORY).
+    agent->askedToReregister = router_.send(agent->identity, envelope);
+  }
+  if (waiting == 0) {
+    loop_.cancel(askRecoveredAgentsTimer_);
+  }
 }
 
 Status Master::bind() {

@@ -97,6 +97,9 @@ class Master {
   void dropInvalid(const std::string& identity, const std::string& reason);
 
   void applyRecoveredRoles(const Registrar::Recovered& recovered);
+  // Sends REREGISTER_REQUEST to every recovered agent that has reconnected and not been
+  // asked yet (runs every 100 ms after a restart until all were asked).
+  void askRecoveredAgentsToReregister();
   Status saveQuotas();
 
   // agent_handlers.cpp
@@ -216,6 +219,7 @@ class Master {
   Metrics metrics_;
   DrfAllocator allocator_;
   bool allocationPending_ = false;
+  EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
   uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
   std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;

@@ -460,7 +460,11 @@ TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
   std::string frameworkId = subscribe(framework, "durable", 60);
   cluster_.stopMaster(SIGKILL);
   cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
-  // The same ZeroMQ port is reused; the agent re-registers with its id and is accepted.
+  // The same ZeroMQ port is reused and the agent's connection comes back by itself: the
+  // new master asks it to re-register without waiting for it to say anything.
+  EXPECT_TRUE(agent.next(
+      [](const v1::Envelope& e) { return e.agent_event().has_reregister_request(); }, 15));
+  // The agent re-registers with its id and is accepted.
   v1::Envelope reregister;
   auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
   fakeAgentInfo(info, "cpus:1;mem:128", agentId);
