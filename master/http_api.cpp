@@ -83,7 +83,14 @@ void HttpApi::routes() {
     replyJson(res, 200, {{"zmq", master_.zmqEndpoint()}, {"id", master_.masterId()}});
   });
   server_.Get("/state", [this](const httplib::Request&, httplib::Response& res) {
-    onLoop(res, [this] { return master_.stateJson(); });
+    auto document = master_.loop().runSync([this] { return master_.stateJson(); });
+    if (!document) {
+      replyError(res, 503, "the master's event loop did not answer in time");
+      return;
+    }
+    // Rendered here, on the HTTP thread: the loop only gathered the state.
+    res.status = 200;
+    res.set_content(document->render(), "application/json");
   });
   server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
     std::map<std::string, std::string> query(req.params.begin(), req.params.end());

@@ -25,6 +25,7 @@
 #include "master/entities.hpp"
 #include "master/options.hpp"
 #include "master/registrar.hpp"
+#include "master/task_json_writer.hpp"
 
 namespace agora::master {
 
@@ -41,7 +42,9 @@ class Master {
   EventLoop& loop() { return loop_; }
 
   // Read-only views for the HTTP API. REQUIRES: called on the loop.
-  nlohmann::json stateJson() const;
+  // The Mesos-shaped /state document; tasks are pre-rendered text (see SplicedJson) so the
+  // loop does not build a tree of every task. Render it off the loop.
+  SplicedJson stateJson() const;
   nlohmann::json tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
 

@@ -5,6 +5,7 @@
 #include "common/http/http.hpp"
 #include "common/resources/domain.hpp"
 #include "master/master.hpp"
+#include "master/task_json_writer.hpp"
 
 namespace agora::master {
 namespace {
@@ -62,7 +63,8 @@ nlohmann::json reservedResourcesFull(const Resources& total) {
 
 }  // namespace
 
-nlohmann::json Master::stateJson() const {
+SplicedJson Master::stateJson() const {
+  SplicedJson document;
   nlohmann::json slaves = nlohmann::json::array();
   int active = 0;
   int unreachable = 0;
@@ -123,16 +125,20 @@ nlohmann::json Master::stateJson() const {
   for (const auto& [id, framework] : frameworks_) {
     nlohmann::json out = frameworkJson(framework->info);
     Resources used;
-    nlohmann::json tasks = nlohmann::json::array();
+    std::string tasks = "[";
     for (const TaskKey& key : framework->tasks) {
       const TaskEntry& task = tasks_.at(key);
       used += task.resources;
-      tasks.push_back(taskJson(task.task));
+      if (tasks.size() > 1) tasks.push_back(',');
+      appendTaskJson(&tasks, task.task, &task.resources);
     }
-    nlohmann::json completed = nlohmann::json::array();
+    tasks.push_back(']');
+    std::string completed = "[";
     for (const v1::Task& task : framework->completedTasks) {
-      completed.push_back(taskJson(task));
+      if (completed.size() > 1) completed.push_back(',');
+      appendTaskJson(&completed, task, nullptr);
     }
+    completed.push_back(']');
     Resources offered;
     nlohmann::json offers = nlohmann::json::array();
     for (const std::string& offerId : framework->offers) {
@@ -149,8 +155,8 @@ nlohmann::json Master::stateJson() const {
     out["registered_time"] = framework->registeredTime;
     out["used_resources"] = used.toJson();
     out["offered_resources"] = offered.toJson();
-    out["tasks"] = tasks;
-    out["completed_tasks"] = completed;
+    out["tasks"] = document.add(std::move(tasks));
+    out["completed_tasks"] = document.add(std::move(completed));
     out["offers"] = offers;
     out["suppressed"] = allocator_.isSuppressed(id);
     // Only a framework holding no offers is waiting for something; the reason costs a pass
@@ -163,14 +169,16 @@ nlohmann::json Master::stateJson() const {
   nlohmann::json completedFrameworks = nlohmann::json::array();
   for (const auto& done : completedFrameworks_) {
     nlohmann::json out = frameworkJson(done.info);
-    nlohmann::json tasks = nlohmann::json::array();
+    std::string tasks = "[";
     for (const v1::Task& task : done.tasks) {
-      tasks.push_back(taskJson(task));
+      if (tasks.size() > 1) tasks.push_back(',');
+      appendTaskJson(&tasks, task, nullptr);
     }
-    out["completed_tasks"] = tasks;
+    tasks.push_back(']');
+    out["completed_tasks"] = document.add(std::move(tasks));
     completedFrameworks.push_back(out);
   }
-  return {{"id", masterId_},
+  document.skeleton = {{"id", masterId_},
           {"version", "0.1.0"},
           {"hostname", options_.hostname.empty() ? options_.ip : options_.hostname},
           {"start_time", startTime_},
@@ -180,6 +188,7 @@ nlohmann::json Master::stateJson() const {
           {"slaves", slaves},
           {"frameworks", frameworks},
           {"completed_frameworks", completedFrameworks}};
+  return document;
 }
 
 nlohmann::json Master::tasksJson(const std::map<std::string, std::string>& query) const {

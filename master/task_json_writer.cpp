@@ -1,0 +1,121 @@
+#include "master/task_json_writer.hpp"
+
+#include <charconv>
+
+#include "common/base/ids.hpp"
+
+namespace agora::master {
+namespace {
+
+void appendNumber(std::string* out, double value) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out->append(buffer, result.ptr);
+}
+
+void appendField(std::string* out, const char* name, const std::string& value, bool first = false) {
+  if (!first) out->push_back(',');
+  out->push_back('"');
+  out->append(name);
+  out->append("\":");
+  appendJsonString(out, value);
+}
+
+void appendStatus(std::string* out, const v1::TaskStatus& status) {
+  out->push_back('{');
+  appendField(out, "state", v1::TaskState_Name(status.state()), true);
+  out->append(",\"timestamp\":");
+  appendNumber(out, status.timestamp());
+  appendField(out, "source", v1::TaskStatus::Source_Name(status.source()));
+  appendField(out, "reason", v1::TaskStatus::Reason_Name(status.reason()));
+  appendField(out, "message", status.message());
+  if (status.has_exit_code()) {
+    out->append(",\"exit_code\":");
+    out->append(std::to_string(status.exit_code()));
+  }
+  if (status.has_healthy()) {
+    out->append(status.healthy() ? ",\"healthy\":true" : ",\"healthy\":false");
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+void appendJsonString(std::string* out, const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (u < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[u >> 4]);
+      out->push_back(kHex[u & 0xf]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+void appendTaskJson(std::string* out, const v1::Task& task, const Resources* resources) {
+  out->push_back('{');
+  appendField(out, "id", task.task_id().value(), true);
+  appendField(out, "name", task.name());
+  appendField(out, "framework_id", task.framework_id().value());
+  appendField(out, "executor_id", "");
+  appendField(out, "slave_id", task.agent_id().value());
+  appendField(out, "state", v1::TaskState_Name(task.state()));
+  appendField(out, "role", task.role());
+  out->append(",\"resources\":");
+  if (resources != nullptr) {
+    out->append(resources->toJson().dump());
+  } else {
+    auto parsed = Resources::fromProto(task.resources());
+    out->append(parsed.isOk() ? parsed->toJson().dump() : "{}");
+  }
+  out->append(",\"statuses\":[");
+  for (int i = 0; i < task.statuses_size(); ++i) {
+    if (i > 0) out->push_back(',');
+    appendStatus(out, task.statuses(i));
+  }
+  out->append("]}");
+}
+
+nlohmann::json SplicedJson::add(std::string fragment) {
+  if (token.empty()) {
+    token = "@@fragment-" + newUuid() + "-";
+  }
+  fragments.push_back(std::move(fragment));
+  return token + std::to_string(fragments.size() - 1) + "@@";
+}
+
+std::string SplicedJson::render() const {
+  std::string text = skeleton.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (fragments.empty()) {
+    return text;
+  }
+  size_t size = text.size();
+  for (const std::string& fragment : fragments) size += fragment.size();
+  std::string out;
+  out.reserve(size);
+  // Placeholders appear as JSON strings: "<token><index>@@".
+  std::string quoted = "\"" + token;
+  size_t at = 0;
+  while (true) {
+    size_t found = text.find(quoted, at);
+    if (found == std::string::npos) break;
+    size_t indexStart = found + quoted.size();
+    size_t indexEnd = text.find("@@\"", indexStart);
+    if (indexEnd == std::string::npos) break;
+    out.append(text, at, found - at);
+    out.append(fragments.at(std::stoul(text.substr(indexStart, indexEnd - indexStart))));
+    at = indexEnd + 3;
+  }
+  out.append(text, at, std::string::npos);
+  return out;
+}
+
+}  // namespace agora::master
