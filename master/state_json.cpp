@@ -69,16 +69,22 @@ SplicedJson Master::stateJson() const {
   int active = 0;
   int unreachable = 0;
   for (const auto& [id, agent] : agents_) {
-    Resources used;
-    for (const TaskKey& key : agent->tasks) {
-      auto task = tasks_.find(key);
-      if (task != tasks_.end()) {
-        used += task->second.resources;
-      }
-    }
     Resources offered;
     for (const std::string& offerId : agent->offers) {
       offered += offers_.at(offerId).resources;
+    }
+    Resources used;
+    if (allocator_.hasAgent(id)) {
+      // What the allocator counts as taken there, less the offers: one subtraction instead
+      // of one addition per task (100,000 of them at scale).
+      used = agent->total - allocator_.available(id) - offered;
+    } else {
+      for (const TaskKey& key : agent->tasks) {
+        auto task = tasks_.find(key);
+        if (task != tasks_.end()) {
+          used += task->second.resources;
+        }
+      }
     }
     active += agent->state == AgentState::kRegistered;
     unreachable += agent->state == AgentState::kUnreachable;
@@ -126,6 +132,8 @@ SplicedJson Master::stateJson() const {
     nlohmann::json out = frameworkJson(framework->info);
     Resources used;
     std::string tasks = "[";
+    // Roughly what a task takes as text: growing tens of MB by doubling costs page faults.
+    tasks.reserve(framework->tasks.size() * 640);
     for (const TaskKey& key : framework->tasks) {
       const TaskEntry& task = tasks_.at(key);
       used += task.resources;

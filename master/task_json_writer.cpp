@@ -71,10 +71,14 @@ void appendTaskJson(std::string* out, const v1::Task& task, const Resources* res
   appendField(out, "role", task.role());
   out->append(",\"resources\":");
   if (resources != nullptr) {
-    out->append(resources->toJson().dump());
+    resources->appendJson(out);
   } else {
     auto parsed = Resources::fromProto(task.resources());
-    out->append(parsed.isOk() ? parsed->toJson().dump() : "{}");
+    if (parsed.isOk()) {
+      parsed->appendJson(out);
+    } else {
+      out->append("{}");
+    }
   }
   out->append(",\"statuses\":[");
   for (int i = 0; i < task.statuses_size(); ++i) {

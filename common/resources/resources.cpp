@@ -1,7 +1,9 @@
 #include "common/resources/resources.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <string_view>
 #include <sstream>
 
 namespace agora {
@@ -579,6 +581,35 @@ nlohmann::json Resources::toJson() const {
     out[key.first] = ranges(key.first).toString();
   }
   return out;
+}
+
+void Resources::appendJson(std::string* out) const {
+  // Same keys as toJson(): the four shared scalars always, then any other scalar or range.
+  std::map<std::string, double> totals = {{"cpus", 0}, {"mem", 0}, {"disk", 0}, {"gpus", 0}};
+  for (const auto& [key, v] : scalars_) totals[key.first] += v;
+  for (const auto& [key, volume] : volumes_) totals["disk"] += volume.size;
+  out->push_back('{');
+  bool first = true;
+  char buffer[32];
+  for (const auto& [name, value] : totals) {
+    if (!first) out->push_back(',');
+    first = false;
+    out->push_back('"');
+    out->append(name);
+    out->append("\":");
+    auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+    out->append(buffer, end);
+    // JSON readers expect a fraction on a float ("cpus": 1.0), as toJson() writes it.
+    if (std::string_view(buffer, end - buffer).find_first_of(".e") == std::string_view::npos) {
+      out->append(".0");
+    }
+  }
+  std::set<std::string> rangeNames;
+  for (const auto& [key, set] : ranges_) rangeNames.insert(key.first);
+  for (const std::string& name : rangeNames) {
+    out->append(",\"" + name + "\":\"" + ranges(name).toString() + "\"");
+  }
+  out->push_back('}');
 }
 
 StatusOr<std::vector<v1::Attribute>> parseAttributes(const std::string& text) {

@@ -113,6 +113,8 @@ class Resources {
   // {"cpus": 4, "mem": 8192, "disk": 0, "gpus": 0, "ports": "[31000-32000]"}, summed over
   // roles, in the shape of Mesos' /state.
   nlohmann::json toJson() const;
+  // The same object as text, appended to `out` (no document tree: for bulk output).
+  void appendJson(std::string* out) const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // (name, role)
