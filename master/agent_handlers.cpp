@@ -180,6 +180,10 @@ void Master::addToAllocator(const AgentEntry& agent) {
 void Master::onReregisterAgent(const std::string& identity,
                                const internal::AgentCall::Reregister& call) {
   const std::string& agentId = call.info().id().value();
+  if (goneAgents_.count(agentId)) {
+    refuseGoneAgent(identity, agentId);
+    return;
+  }
   if (onDownMachine(call.info())) {
     refuseDownAgent(identity, call.info());  // Before the lookup: it keeps its checkpoint.
     return;

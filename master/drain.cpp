@@ -141,6 +141,15 @@ void Master::checkDrained(AgentEntry& agent) {
     LOG(ERROR) << s.message();  // Recomputed after a restart: the agent drains again.
   }
   LOG(INFO) << "Agent " << agent.id << " is DRAINED";
+  if (agent.drain.config().mark_gone()) {
+    // After the callers' loops over agents are done with this one.
+    std::string id = agent.id;
+    loop_.post([this, id] {
+      if (Status s = markAgentGone(id); !s.isOk()) {
+        LOG(ERROR) << "Cannot mark drained agent " << id << " gone: " << s.message();
+      }
+    });
+  }
 }
 
 }  // namespace agora::master

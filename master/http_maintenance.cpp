@@ -85,6 +85,8 @@ void HttpApi::maintenanceRoutes() {
           return master_.drainAgent(c.agentId, c.config);
         case AgentOperatorCall::Type::kDeactivateAgent:
           return master_.deactivateAgent(c.agentId);
+        case AgentOperatorCall::Type::kMarkAgentGone:
+          return master_.markAgentGone(c.agentId);
         case AgentOperatorCall::Type::kReactivateAgent:
           break;
       }

@@ -68,6 +68,33 @@ void Master::refuseDownAgent(const std::string& identity, const v1::AgentInfo& a
   metrics_.increment("master/agents_refused_machine_down");
 }
 
+void Master::refuseGoneAgent(const std::string& identity, const std::string& agentId) {
+  internal::AgentEvent event;
+  event.mutable_refused()->set_message("agent " + agentId +
+                                       " was marked gone by the operator; it shuts down");
+  event.mutable_refused()->set_gone(true);
+  v1::Envelope envelope;
+  *envelope.mutable_agent_event() = event;
+  router_.send(identity, envelope);
+  metrics_.increment("master/agents_refused_gone");
+}
+
+Status Master::markAgentGone(const std::string& agentId) {
+  auto it = agents_.find(agentId);
+  if (it == agents_.end()) {
+    return goneAgents_.count(agentId) ? Status::ok()  // Already gone: nothing to do.
+                                      : Status::notFound("unknown agent '" + agentId + "'");
+  }
+  internal::GoneAgents record;
+  for (const std::string& id : goneAgents_) record.add_agent_ids(id);
+  record.add_agent_ids(agentId);
+  // Durable first: a gone agent must stay gone across a master restart.
+  AGORA_RETURN_IF_ERROR(registrar_->saveGoneAgents(record));
+  goneAgents_.insert(agentId);
+  removeAgentByOperator(*it->second, "marked gone by the operator", /*gone=*/true);
+  return Status::ok();
+}
+
 Status Master::saveMaintenance() {
   if (Status s = registrar_->saveMaintenance(maintenance_); !s.isOk()) {
     return Status::unavailable("cannot persist the maintenance schedule: " + s.message());
@@ -193,7 +220,8 @@ Status Master::machinesDown(const std::vector<v1::MachineID>& machines) {
     }
   }
   for (const std::string& id : removed) {
-    removeAgentOnDownMachine(*agents_.at(id));
+    removeAgentByOperator(*agents_.at(id), "its machine is DOWN for maintenance",
+                          /*gone=*/false);
   }
   LOG(INFO) << machines.size() << " machines DOWN; removed " << removed.size() << " agents";
   return Status::ok();
@@ -239,9 +267,9 @@ Status Master::machinesUp(const std::vector<v1::MachineID>& machines) {
   return Status::ok();
 }
 
-void Master::removeAgentOnDownMachine(AgentEntry& agent) {
+void Master::removeAgentByOperator(AgentEntry& agent, const std::string& why, bool gone) {
   const std::string agentId = agent.id;
-  LOG(WARNING) << "Removing agent " << agentId << ": its machine is DOWN for maintenance";
+  LOG(WARNING) << "Removing agent " << agentId << ": " << why;
   rescindOffersOf(agent.offers);
   std::set<std::string> frameworksWithTasks;
   for (const TaskKey& key : std::set<TaskKey>(agent.tasks)) {
@@ -256,7 +284,7 @@ void Master::removeAgentOnDownMachine(AgentEntry& agent) {
         masterStatus(task->second.task.task_id(), agentId,
                      partitionAware ? v1::TASK_GONE_BY_OPERATOR : v1::TASK_LOST,
                      v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR,
-                     "Agent " + agentId + " was removed: its machine is DOWN for maintenance");
+                     "Agent " + agentId + " was removed: " + why);
     updateTask(key, status);
     if (framework != frameworks_.end()) {
       sendUpdate(*framework->second, status);
@@ -269,7 +297,11 @@ void Master::removeAgentOnDownMachine(AgentEntry& agent) {
       event.mutable_shutdown_framework()->mutable_framework_id()->set_value(frameworkId);
       sendToAgent(agent, event);
     }
-    refuseDownAgent(agent.identity, agent.info);
+    if (gone) {
+      refuseGoneAgent(agent.identity, agentId);
+    } else {
+      refuseDownAgent(agent.identity, agent.info);
+    }
   }
   if (Status s = registrar_->removeAgent(agentId); !s.isOk()) {
     LOG(ERROR) << "Cannot remove agent " << agentId << " from the registry: " << s.message();

@@ -287,11 +287,15 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
   }
   std::string type = (*json)["type"].get<std::string>();
   AgentOperatorCall call;
-  if (type == "REACTIVATE_AGENT" || type == "DEACTIVATE_AGENT") {
-    bool reactivate = type == "REACTIVATE_AGENT";
-    call.type = reactivate ? AgentOperatorCall::Type::kReactivateAgent
-                           : AgentOperatorCall::Type::kDeactivateAgent;
-    std::string field = reactivate ? "reactivate_agent" : "deactivate_agent";
+  static const std::map<std::string, std::pair<AgentOperatorCall::Type, std::string>>
+      kAgentCalls = {
+          {"REACTIVATE_AGENT", {AgentOperatorCall::Type::kReactivateAgent, "reactivate_agent"}},
+          {"DEACTIVATE_AGENT", {AgentOperatorCall::Type::kDeactivateAgent, "deactivate_agent"}},
+          {"MARK_AGENT_GONE", {AgentOperatorCall::Type::kMarkAgentGone, "mark_agent_gone"}},
+      };
+  if (auto simple = kAgentCalls.find(type); simple != kAgentCalls.end()) {
+    call.type = simple->second.first;
+    const std::string& field = simple->second.second;
     auto agentId = agentIdOf(json->value(field, nlohmann::json()), field);
     if (!agentId.isOk()) {
       return agentId.status();
@@ -302,6 +306,7 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
   if (type != "DRAIN_AGENT") {
     return Status::invalid("unsupported call type '" + type +
                            "' (supported: DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT, "
+                           "MARK_AGENT_GONE, "
                            "GET_MAINTENANCE_SCHEDULE, UPDATE_MAINTENANCE_SCHEDULE, "
                            "GET_MAINTENANCE_STATUS, START_MAINTENANCE, STOP_MAINTENANCE)");
   }
@@ -322,9 +327,7 @@ StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body) {
     if (!drain["mark_gone"].is_boolean()) {
       return Status::invalid("'drain_agent.mark_gone' must be a boolean");
     }
-    if (drain["mark_gone"].get<bool>()) {
-      return Status::invalid("'drain_agent.mark_gone': true is not supported");
-    }
+    call.config.set_mark_gone(drain["mark_gone"].get<bool>());
   }
   return call;
 }

@@ -55,7 +55,7 @@ StatusOr<std::optional<MaintenanceOperatorCall>> parseMaintenanceOperatorCall(
     const std::string& body);
 
 struct AgentOperatorCall {
-  enum class Type { kDrainAgent, kDeactivateAgent, kReactivateAgent };
+  enum class Type { kDrainAgent, kDeactivateAgent, kReactivateAgent, kMarkAgentGone };
   Type type = Type::kDrainAgent;
   std::string agentId;
   internal::DrainConfig config;  // DRAIN_AGENT only.
@@ -64,8 +64,8 @@ struct AgentOperatorCall {
 // The v1 operator calls `{"type": "DRAIN_AGENT", "drain_agent": {"agent_id": {"value"},
 // "max_grace_period": {"nanoseconds"}, "mark_gone": false}}` and `{"type":
 // "REACTIVATE_AGENT", "reactivate_agent": {"agent_id": {"value"}}}` (DEACTIVATE_AGENT
-// likewise, with "deactivate_agent"). Other types and
-// `mark_gone: true` are refused as unsupported.
+// likewise, with "deactivate_agent"; MARK_AGENT_GONE with "mark_agent_gone"). Other types
+// are refused as unsupported.
 StatusOr<AgentOperatorCall> parseAgentOperatorCall(const std::string& body);
 
 }  // namespace agora::master

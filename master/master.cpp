@@ -49,6 +49,9 @@ Status Master::recover() {
   if (recovered->maintenance) {
     maintenance_ = *recovered->maintenance;
   }
+  if (recovered->gone) {
+    goneAgents_.insert(recovered->gone->agent_ids().begin(), recovered->gone->agent_ids().end());
+  }
   TimePoint now = loop_.now();
   for (const auto& record : recovered->agents) {
     auto agent = std::make_unique<AgentEntry>();

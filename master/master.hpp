@@ -88,6 +88,9 @@ class Master {
   Status drainAgent(const std::string& agentId, const internal::DrainConfig& config);
   // No new offers from the agent (outstanding ones rescinded); its tasks keep running.
   Status deactivateAgent(const std::string& agentId);
+  // MARK_AGENT_GONE (also the end of a drain with mark_gone): persisted, then the agent is
+  // removed and its id refused from then on. Errors: unknown agent (kNotFound).
+  Status markAgentGone(const std::string& agentId);
   Status reactivateAgent(const std::string& agentId);
 
  private:
@@ -187,7 +190,10 @@ class Master {
   // Rescinds the outstanding inverse offers on the machines with these keys and forgets
   // the frameworks' answers there.
   void rescindInverseOffersOn(const std::set<std::string>& machineKeys);
-  void removeAgentOnDownMachine(AgentEntry& agent);
+  // Removes the agent for good (tasks LOST / GONE_BY_OPERATOR, executors shut down, out of
+  // the registry); a `gone` agent is told to shut down, a DOWN one to wait for /machine/up.
+  void removeAgentByOperator(AgentEntry& agent, const std::string& why, bool gone);
+  void refuseGoneAgent(const std::string& identity, const std::string& agentId);
 
   // drain.cpp
   // Kills every live task on the agent with the drain's capped grace period. Without
@@ -223,6 +229,7 @@ class Master {
   DrfAllocator allocator_;
   bool allocationPending_ = false;
   EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
+  std::set<std::string> goneAgents_;  // Marked gone by the operator (persisted).
   uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
   std::map<std::string, std::unique_ptr<AgentEntry>> pendingAdmissions_;

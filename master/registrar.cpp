@@ -8,6 +8,8 @@ const char kFrameworkPrefix[] = "frameworks/";
 const char kWeightsKey[] = "roles/weights";
 const char kQuotasKey[] = "roles/quota";
 const char kMaintenanceKey[] = "maintenance";
+// Outside "agents/": everything under that prefix is read back as AgentRecords.
+const char kGoneKey[] = "gone_agents";
 }  // namespace
 
 // Moves a read's value into `out`, or returns its error.
@@ -31,6 +33,7 @@ StatusOr<Registrar::Recovered> Registrar::recover() {
   AGORA_RETURN_IF_ERROR(take(getProto<internal::RoleQuotas>(*store_, kQuotasKey), &r.quotas));
   AGORA_RETURN_IF_ERROR(
       take(getProto<internal::MaintenanceRecord>(*store_, kMaintenanceKey), &r.maintenance));
+  AGORA_RETURN_IF_ERROR(take(getProto<internal::GoneAgents>(*store_, kGoneKey), &r.gone));
   return r;
 }
 
@@ -76,6 +79,10 @@ Status Registrar::saveQuotas(const internal::RoleQuotas& quotas) {
 
 Status Registrar::saveMaintenance(const internal::MaintenanceRecord& maintenance) {
   return put(kMaintenanceKey, maintenance);
+}
+
+Status Registrar::saveGoneAgents(const internal::GoneAgents& gone) {
+  return put(kGoneKey, gone);
 }
 
 Status Registrar::removeFramework(const std::string& frameworkId) {

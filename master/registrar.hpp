@@ -24,6 +24,7 @@ class Registrar {
     std::optional<internal::RoleWeights> weights;
     std::optional<internal::RoleQuotas> quotas;
     std::optional<internal::MaintenanceRecord> maintenance;
+    std::optional<internal::GoneAgents> gone;
   };
 
   explicit Registrar(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
@@ -40,6 +41,7 @@ class Registrar {
   Status saveWeights(const internal::RoleWeights& weights);
   Status saveQuotas(const internal::RoleQuotas& quotas);
   Status saveMaintenance(const internal::MaintenanceRecord& maintenance);
+  Status saveGoneAgents(const internal::GoneAgents& gone);
 
  private:
   // One record, in its own synced batch.

@@ -97,6 +97,9 @@ Status Agent::initialize() {
                                  bool reregistered) { return onRegistered(id, reregistered); },
           .onDisconnected = [this] { onMasterDisconnected(); },
           .onRefused = [this](const std::string&) { onRefused(); },
+          // Executors were shut down by the master's ShutdownFramework messages; the agent
+          // stops (a restart with the same work dir would be refused again).
+          .onGone = [this](const std::string&) { loop_.stop(); },
           .onEvent = [this](const internal::AgentEvent& event) { onMasterEvent(event); },
       });
   AGORA_RETURN_IF_ERROR(recover());

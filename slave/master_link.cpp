@@ -195,6 +195,12 @@ void MasterLink::handleEvent(const internal::AgentEvent& event) {
       startRegistering();
       return;
     case internal::AgentEvent::kRefused:
+      if (event.refused().gone()) {
+        LOG(ERROR) << "The master refused agent " << agentId_.value() << " for good: "
+                   << event.refused().message();
+        handlers_.onGone(event.refused().message());
+        return;
+      }
       if (event.refused().machine_down()) {
         // Kept out while the machine is DOWN: keep the id and the checkpoint, and keep
         // retrying (the registration timer) until the operator brings the machine up.

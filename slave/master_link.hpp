@@ -39,6 +39,8 @@ class MasterLink {
     std::function<void()> onDisconnected;
     // The master refused the agent id: the agent forgets it and registers anew.
     std::function<void(const std::string& message)> onRefused;
+    // The operator marked the agent gone: it must shut down (its id is refused for good).
+    std::function<void(const std::string& message)> onGone;
     // run_task, kill_task, status_update_ack, shutdown_framework.
     std::function<void(const internal::AgentEvent& event)> onEvent;
   };

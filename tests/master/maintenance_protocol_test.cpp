@@ -487,5 +487,49 @@ TEST_F(MaintenanceProtocolTest, V1MaintenanceCallsMatchTheEndpoints) {
   EXPECT_TRUE(get("/maintenance/schedule")["windows"].empty());
 }
 
+// MARK_AGENT_GONE removes the agent for good: its tasks are lost, it is told to shut down,
+// and its id is refused from then on, also by a restarted master. A drain with mark_gone
+// ends the same way once the agent is DRAINED.
+TEST_F(MaintenanceProtocolTest, GoneAgentsAreRemovedAndRefusedForGood) {
+  Peer agent(context_, endpoint_);
+  Peer framework(context_, endpoint_);
+  auto [agentId, frameworkId] = startTask(agent, framework, "g1");
+  report(agent, framework, agentId, frameworkId, "g1", v1::TASK_RUNNING, "u1", true);
+  auto isGone = [](const v1::Envelope& e) { return e.agent_event().refused().gone(); };
+
+  auto unknown = post("/api/v1", R"({"type": "MARK_AGENT_GONE", "mark_agent_gone":
+      {"agent_id": {"value": "Snope"}}})");
+  EXPECT_EQ(unknown->status, 404);
+  auto gone = post("/api/v1", R"({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id":
+      {"value": ")" + agentId + R"("}}})");
+  ASSERT_TRUE(gone);
+  ASSERT_EQ(gone->status, 200) << gone->body;
+  auto lost = framework.next([](const v1::Envelope& e) {
+    return e.event().has_update() && e.event().update().status().task_id().value() == "g1";
+  });
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_EQ(lost->event().update().status().state(), v1::TASK_LOST);
+  EXPECT_EQ(lost->event().update().status().reason(),
+            v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR);
+  EXPECT_TRUE(agent.next(isGone));
+  EXPECT_TRUE(agentJson(agentId).is_null());
+
+  // Drain with mark_gone: an idle agent is DRAINED at once, then gone.
+  Peer idle(context_, endpoint_);
+  std::string idleId = registerAgent(idle);
+  auto drain = post("/api/v1", R"({"type": "DRAIN_AGENT", "drain_agent": {"agent_id":
+      {"value": ")" + idleId + R"("}, "mark_gone": true}})");
+  ASSERT_EQ(drain->status, 200) << drain->body;
+  EXPECT_TRUE(idle.next(isGone));
+  EXPECT_TRUE(cluster_.waitFor([&] { return agentJson(idleId).is_null(); }, 10,
+                               "the drained agent is removed"));
+
+  // Still refused after a master restart.
+  cluster_.stopMaster(SIGKILL);
+  startMaster();
+  reregister(agent, agentId, frameworkId, {});
+  EXPECT_TRUE(agent.next(isGone, 15));
+}
+
 }  // namespace
 }  // namespace agora

@@ -126,6 +126,15 @@ TEST(MaintenanceRequestsTest, DrainAndReactivateCalls) {
   EXPECT_EQ(deactivate->agentId, "S3");
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DEACTIVATE_AGENT"})").status(),
                        "deactivate_agent.agent_id.value"));
+  auto goneAfterDrain = parseAgentOperatorCall(R"({"type": "DRAIN_AGENT", "drain_agent": {
+      "agent_id": {"value": "S1"}, "mark_gone": true}})");
+  ASSERT_TRUE(goneAfterDrain.isOk()) << goneAfterDrain.status().message();
+  EXPECT_TRUE(goneAfterDrain->config.mark_gone());
+  auto gone = parseAgentOperatorCall(
+      R"({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": "S4"}}})");
+  ASSERT_TRUE(gone.isOk()) << gone.status().message();
+  EXPECT_EQ(gone->type, AgentOperatorCall::Type::kMarkAgentGone);
+  EXPECT_EQ(gone->agentId, "S4");
 }
 
 TEST(MaintenanceRequestsTest, OperatorCallErrorsNameTheField) {
@@ -140,9 +149,11 @@ TEST(MaintenanceRequestsTest, OperatorCallErrorsNameTheField) {
                            .status(),
                        "drain_agent.max_grace_period.nanoseconds"));
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "DRAIN_AGENT", "drain_agent": {
-      "agent_id": {"value": "S1"}, "mark_gone": true}})")
+      "agent_id": {"value": "S1"}, "mark_gone": "yes"}})")
                            .status(),
                        "mark_gone"));
+  EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "MARK_AGENT_GONE"})").status(),
+                       "mark_agent_gone.agent_id.value"));
   EXPECT_TRUE(mentions(parseAgentOperatorCall(R"({"type": "REACTIVATE_AGENT",
       "reactivate_agent": {"agent_id": {}}})")
                            .status(),

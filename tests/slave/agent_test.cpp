@@ -215,6 +215,19 @@ class AgentProcess {
     posix_spawn_file_actions_destroy(&actions);
   }
 
+  // Polls for the process to exit by itself; false after `seconds`.
+  bool waitForExit(double seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return pid_ <= 0;
+  }
+
   void kill9() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
@@ -463,6 +476,22 @@ TEST(AgentTest, RefusedOnADownMachineKeepsItsIdAndRetries) {
   EXPECT_EQ(rereg->agent_id().value(), "A1");
   master.registered("A1", true, 1);
   ASSERT_TRUE(master.waitFor([](const auto& c) { return c.has_heartbeat(); }).has_value());
+}
+
+// Marked gone by the operator: the agent shuts down instead of registering anew.
+TEST(AgentTest, GoneAgentShutsDown) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A1", false, /*pingTimeoutSeconds=*/5);
+  internal::AgentEvent refused;
+  refused.mutable_refused()->set_message("agent A1 was marked gone");
+  refused.mutable_refused()->set_gone(true);
+  master.send(refused);
+  EXPECT_TRUE(agent.waitForExit(15)) << "the agent kept running after it was marked gone";
 }
 
 TEST(AgentTest, SurvivesGarbageRefusalAndMasterLoss) {
