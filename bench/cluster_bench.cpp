@@ -199,6 +199,10 @@ pid_t measureFailover(pid_t master, const std::string& binDir, const std::string
     }
   }
   std::printf("master_failover_reregistered%s_s %.2f s\n", suffix.c_str(), recovered);
+  // The restarted master holds the same agents and tasks without the placement burst's
+  // freed-but-kept memory: its steady-state size.
+  std::printf("master_rss_after_failover%s_%ld_tasks_mb %.1f MB\n", suffix.c_str(), tasks,
+              residentMegabytes(master));
   std::printf("master_failover_offers_again%s_s %.2f s\n", suffix.c_str(), offersAgain);
   if (issueNames) {
     std::printf("master_failover_10k_agents_100k_tasks_s %.2f s\n",

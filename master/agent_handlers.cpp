@@ -338,6 +338,10 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     TaskEntry entry;
     entry.task = reported;
     entry.task.mutable_agent_id()->set_value(agent.id);
+    entry.task.clear_statuses();
+    for (const v1::TaskStatus& status : reported.statuses()) {
+      recordStatus(entry.task, status);
+    }
     auto resources = Resources::fromProto(reported.resources());
     entry.resources = resources.isOk() ? *resources : Resources();
     // Agents report the role a task was launched for (RunTask carries it).
@@ -357,7 +361,7 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     status.set_reason(v1::TaskStatus::REASON_AGENT_REREGISTERED);
     status.set_timestamp(wallSeconds());
     existing->second.task.set_state(status.state());
-    *existing->second.task.add_statuses() = status;
+    recordStatus(existing->second.task, status);
     sendUpdate(*framework->second, status);
   }
 }
@@ -436,7 +440,7 @@ void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
     // Non-partition-aware frameworks see TASK_LOST, but the master keeps the task as
     // unreachable so it can be reconciled if the agent comes back.
     task->second.task.set_state(v1::TASK_UNREACHABLE);
-    *task->second.task.add_statuses() = status;
+    recordStatus(task->second.task, status);
     sendUpdate(*framework->second, status);
   }
   for (auto& [fid, framework] : frameworks_) {

@@ -48,6 +48,12 @@ void FrameworkEntry::transitionTo(FrameworkState next) {
   state = next;
 }
 
+void recordStatus(v1::Task& task, v1::TaskStatus status) {
+  status.clear_task_id();
+  status.clear_agent_id();
+  *task.add_statuses() = std::move(status);
+}
+
 bool FrameworkEntry::partitionAware() const {
   return hasCapability(v1::FrameworkInfo::Capability::PARTITION_AWARE);
 }

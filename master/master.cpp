@@ -1,5 +1,7 @@
 #include "master/master.hpp"
 
+#include <malloc.h>
+
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
@@ -144,6 +146,9 @@ Status Master::bind() {
   loop_.runEvery(options_.frameworkHeartbeatInterval, [this] { checkFrameworkHealth(); });
   loop_.runEvery(options_.allocationInterval,
                  [this] { runAllocation(DrfAllocator::Scope::kAll); });
+  // Bursts (thousands of registrations, offers, updates) leave freed memory in malloc's
+  // pools; hand it back to the system now and then (a few ms at 100k tasks).
+  loop_.runEvery(Seconds(10), [] { malloc_trim(0); });
   LOG(INFO) << "Master " << masterId_ << " listening for agents and frameworks on "
             << zmqEndpoint_;
   return Status::ok();

@@ -469,9 +469,10 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     }
     // The agent kills it; the framework is gone, so record it as killed here.
     task->second.task.set_state(v1::TASK_KILLED);
-    *task->second.task.add_statuses() =
-        masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
-                     v1::TaskStatus::REASON_FRAMEWORK_REMOVED, "Framework removed: " + why);
+    recordStatus(task->second.task,
+                 masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
+                              v1::TaskStatus::REASON_FRAMEWORK_REMOVED,
+                              "Framework removed: " + why));
     framework.completedTasks.push_back(std::move(task->second.task));
     eraseTaskEntry(task);
   }

@@ -19,11 +19,11 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
   task.set_state(v1::TASK_STAGING);
   *task.mutable_resources() = info.resources();
   *task.mutable_labels() = info.labels();
-  *task.mutable_command() = info.command();
+  // Not the command: the agent has it, and Mesos' Task does not carry it either.
   task.set_role(role);
   v1::TaskStatus staging = masterStatus(info.task_id(), agent.id, v1::TASK_STAGING,
                                         v1::TaskStatus::REASON_UNKNOWN, "");
-  *task.add_statuses() = staging;
+  recordStatus(task, staging);
   entry.resources = resources;
   // The task's own policy: a drain caps its grace period (drain.cpp).
   entry.killPolicy = info.kill_policy();
@@ -69,7 +69,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
                    std::any_of(statuses.begin(), statuses.end(),
                                [&](const v1::TaskStatus& s) { return s.uuid() == status.uuid(); });
   if (!duplicate) {
-    *task.add_statuses() = status;
+    recordStatus(task, status);
     // Keep the history bounded.
     if (task.statuses_size() > 20) {
       task.mutable_statuses()->DeleteSubrange(0, task.statuses_size() - 20);
