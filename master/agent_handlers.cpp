@@ -23,11 +23,7 @@ void Master::onAgentCall(const std::string& identity, const internal::AgentCall&
   AgentEntry* agent = agentByIdentity(identity, call.agent_id().value());
   if (agent == nullptr) {
     // The master restarted or marked the agent unreachable: ask it to re-register.
-    internal::AgentEvent event;
-    event.mutable_reregister_request();
-    v1::Envelope envelope;
-    *envelope.mutable_agent_event() = event;
-    router_.send(identity, envelope);
+    sendReregisterRequest(identity);
     return;
   }
   agent->lastHeard = loop_.now();
@@ -63,6 +59,12 @@ void Master::sendToAgent(const AgentEntry& agent, const internal::AgentEvent& ev
     metrics_.increment("master/dropped_messages");
     VLOG(1) << "Could not send to agent " << agent.id;
   }
+}
+
+bool Master::sendReregisterRequest(const std::string& identity) {
+  v1::Envelope envelope;
+  envelope.mutable_agent_event()->mutable_reregister_request();
+  return router_.send(identity, envelope);
 }
 
 void Master::onRegisterAgent(const std::string& identity,

@@ -2,7 +2,6 @@
 // `Master` (one map each, keyed by id); cross-references are ids.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -98,9 +97,6 @@ struct FrameworkEntry {
 
   bool partitionAware() const;
   bool hasCapability(v1::FrameworkInfo::Capability::Type type) const;
-  bool hasRole(const std::string& role) const {
-    return std::find(roles.begin(), roles.end(), role) != roles.end();
-  }
 };
 
 // Appends `status` to the task's history without the ids the task itself holds (task and

@@ -53,6 +53,20 @@ HttpApi::HttpApi(Master& master, nlohmann::json flags)
 
 HttpApi::~HttpApi() { stop(); }
 
+namespace {
+
+void replyDocument(httplib::Response& res, const nlohmann::json& document) {
+  replyJson(res, 200, document);
+}
+
+// Rendered here, on the HTTP thread: the loop only gathered the state.
+void replyDocument(httplib::Response& res, const SplicedJson& document) {
+  res.status = 200;
+  res.set_content(document.render(), "application/json");
+}
+
+}  // namespace
+
 template <typename F>
 void HttpApi::onLoop(httplib::Response& res, F fn) {
   auto result = master_.loop().runSync(fn);
@@ -60,7 +74,7 @@ void HttpApi::onLoop(httplib::Response& res, F fn) {
     replyError(res, 503, "the master's event loop did not answer in time");
     return;
   }
-  replyJson(res, 200, *result);
+  replyDocument(res, *result);
 }
 
 // 200 `{}` for OK; 400 for invalid requests (nothing changed); 503 otherwise.
@@ -83,14 +97,7 @@ void HttpApi::routes() {
     replyJson(res, 200, {{"zmq", master_.zmqEndpoint()}, {"id", master_.masterId()}});
   });
   server_.Get("/state", [this](const httplib::Request&, httplib::Response& res) {
-    auto document = master_.loop().runSync([this] { return master_.stateJson(); });
-    if (!document) {
-      replyError(res, 503, "the master's event loop did not answer in time");
-      return;
-    }
-    // Rendered here, on the HTTP thread: the loop only gathered the state.
-    res.status = 200;
-    res.set_content(document->render(), "application/json");
+    onLoop(res, [this] { return master_.stateJson(); });
   });
   server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
     std::map<std::string, std::string> query(req.params.begin(), req.params.end());

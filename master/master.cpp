@@ -1,7 +1,5 @@
 #include "master/master.hpp"
 
-#include <malloc.h>
-
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
@@ -105,10 +103,6 @@ Status Master::recover() {
 }
 
 void Master::askRecoveredAgentsToReregister() {
-  internal::AgentEvent event;
-  event.mutable_reregister_request();
-  v1::Envelope envelope;
-  *envelope.mutable_agent_event() = event;
   size_t waiting = 0;
   for (auto& [id, agent] : agents_) {
     if (agent->state != AgentState::kRecovered || agent->identity.empty() ||
@@ -117,7 +111,7 @@ void Master::askRecoveredAgentsToReregister() {
     }
     ++waiting;
     // Fails at once while the agent has not reconnected yet (ROUTER_MANDATORY).
-    agent->askedToReregister = router_.send(agent->identity, envelope);
+    agent->askedToReregister = sendReregisterRequest(agent->identity);
   }
   if (waiting == 0) {
     loop_.cancel(askRecoveredAgentsTimer_);
@@ -146,9 +140,6 @@ Status Master::bind() {
   loop_.runEvery(options_.frameworkHeartbeatInterval, [this] { checkFrameworkHealth(); });
   loop_.runEvery(options_.allocationInterval,
                  [this] { runAllocation(DrfAllocator::Scope::kAll); });
-  // Bursts (thousands of registrations, offers, updates) leave freed memory in malloc's
-  // pools; hand it back to the system now and then (a few ms at 100k tasks).
-  loop_.runEvery(Seconds(10), [] { malloc_trim(0); });
   LOG(INFO) << "Master " << masterId_ << " listening for agents and frameworks on "
             << zmqEndpoint_;
   return Status::ok();

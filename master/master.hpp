@@ -45,7 +45,7 @@ class Master {
   // The Mesos-shaped /state document; tasks are pre-rendered text (see SplicedJson) so the
   // loop does not build a tree of every task. Render it off the loop.
   SplicedJson stateJson() const;
-  nlohmann::json tasksJson(const std::map<std::string, std::string>& query) const;
+  SplicedJson tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
 
   // Roles, weights and quota (roles.cpp). REQUIRES: called on the loop.
@@ -127,6 +127,8 @@ class Master {
   void addToAllocator(const AgentEntry& agent);
   internal::AgentRecord agentRecord(const AgentEntry& agent, double unreachableSince = 0) const;
   void sendToAgent(const AgentEntry& agent, const internal::AgentEvent& event);
+  // False while nobody is connected with that identity (ROUTER_MANDATORY).
+  bool sendReregisterRequest(const std::string& identity);
   AgentEntry* agentByIdentity(const std::string& identity, const std::string& claimedId);
 
   // scheduler_handlers.cpp

@@ -94,21 +94,12 @@ Status Master::saveQuotas() {
 
 namespace {
 
-// The nearest ancestor of `role` that has a quota ("" when none).
-std::string quotaParent(const std::map<std::string, Master::RoleQuota>& quotas,
-                        const std::string& role) {
-  for (std::string up = RoleTree::parentOf(role); !up.empty(); up = RoleTree::parentOf(up)) {
-    if (quotas.count(up)) return up;
-  }
-  return "";
-}
-
 // Hierarchical quota must nest (as in Mesos): a parent's guarantee covers the sum of its
 // children's, and no child's limit exceeds its parent's.
 Status validateQuotaNesting(const std::map<std::string, Master::RoleQuota>& quotas) {
   std::map<std::string, Resources> childGuarantees;
   for (const auto& [role, quota] : quotas) {
-    std::string parent = quotaParent(quotas, role);
+    std::string parent = RoleTree::nearestAncestorIn(quotas, role);
     if (parent.empty()) continue;
     childGuarantees[parent] += quota.guarantees;
     for (const auto& [name, parentLimit] : quotas.at(parent).limits) {
@@ -148,7 +139,7 @@ Status Master::setQuota(const std::string& role, const RoleQuota& quota, bool fo
     // parents') must fit in what the cluster has.
     Resources guaranteed;
     for (const auto& [other, q] : proposed) {
-      if (quotaParent(proposed, other).empty()) {
+      if (RoleTree::nearestAncestorIn(proposed, other).empty()) {
         guaranteed += q.guarantees;
       }
     }

@@ -10,38 +10,6 @@
 namespace agora::master {
 namespace {
 
-nlohmann::json statusJson(const v1::TaskStatus& status) {
-  nlohmann::json out = {{"state", v1::TaskState_Name(status.state())},
-                        {"timestamp", status.timestamp()},
-                        {"source", v1::TaskStatus::Source_Name(status.source())},
-                        {"reason", v1::TaskStatus::Reason_Name(status.reason())},
-                        {"message", status.message()}};
-  if (status.has_exit_code()) {
-    out["exit_code"] = status.exit_code();
-  }
-  if (status.has_healthy()) {
-    out["healthy"] = status.healthy();
-  }
-  return out;
-}
-
-nlohmann::json taskJson(const v1::Task& task) {
-  auto resources = Resources::fromProto(task.resources());
-  nlohmann::json statuses = nlohmann::json::array();
-  for (const auto& status : task.statuses()) {
-    statuses.push_back(statusJson(status));
-  }
-  return {{"id", task.task_id().value()},
-          {"name", task.name()},
-          {"framework_id", task.framework_id().value()},
-          {"executor_id", ""},
-          {"slave_id", task.agent_id().value()},
-          {"state", v1::TaskState_Name(task.state())},
-          {"role", task.role()},
-          {"resources", resources.isOk() ? resources->toJson() : nlohmann::json::object()},
-          {"statuses", statuses}};
-}
-
 // Mesos' `reserved_resources_full`: role -> the reserved Resource objects, persistent
 // volumes with their `disk` info.
 nlohmann::json reservedResourcesFull(const Resources& total) {
@@ -199,7 +167,7 @@ SplicedJson Master::stateJson() const {
   return document;
 }
 
-nlohmann::json Master::tasksJson(const std::map<std::string, std::string>& query) const {
+SplicedJson Master::tasksJson(const std::map<std::string, std::string>& query) const {
   auto param = [&](const std::string& name) {
     auto it = query.find(name);
     return it == query.end() ? std::string() : it->second;
@@ -233,11 +201,15 @@ nlohmann::json Master::tasksJson(const std::map<std::string, std::string>& query
   if (param("order") == "des") {
     std::reverse(matched.begin(), matched.end());
   }
-  nlohmann::json tasks = nlohmann::json::array();
-  for (size_t i = offset; i < matched.size() && tasks.size() < limit; ++i) {
-    tasks.push_back(taskJson(*matched[i]));
+  std::string tasks = "[";
+  for (size_t i = offset, written = 0; i < matched.size() && written < limit; ++i, ++written) {
+    if (written > 0) tasks.push_back(',');
+    appendTaskJson(&tasks, *matched[i], nullptr);
   }
-  return {{"tasks", tasks}};
+  tasks.push_back(']');
+  SplicedJson document;
+  document.skeleton = {{"tasks", document.add(std::move(tasks))}};
+  return document;
 }
 
 void Master::refreshGauges() {

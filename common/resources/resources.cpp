@@ -569,29 +569,34 @@ std::string Resources::toString() const {
   return out;
 }
 
-nlohmann::json Resources::toJson() const {
-  nlohmann::json out = {{"cpus", 0.0}, {"mem", 0.0}, {"disk", 0.0}, {"gpus", 0.0}};
-  for (const auto& [key, v] : scalars_) {
-    out[key.first] = out.value(key.first, 0.0) + v;
-  }
-  for (const auto& [key, volume] : volumes_) {
-    out["disk"] = out.value("disk", 0.0) + volume.size;
-  }
+Resources::JsonFields Resources::jsonFields() const {
+  // The four shared scalars always (summed over roles, volumes in "disk"), then any other
+  // scalar; a range is shown as its text.
+  JsonFields fields;
+  fields.scalars = {{"cpus", 0}, {"mem", 0}, {"disk", 0}, {"gpus", 0}};
+  for (const auto& [key, v] : scalars_) fields.scalars[key.first] += v;
+  for (const auto& [key, volume] : volumes_) fields.scalars["disk"] += volume.size;
   for (const auto& [key, set] : ranges_) {
-    out[key.first] = ranges(key.first).toString();
+    fields.scalars.erase(key.first);
+    fields.ranges[key.first] = ranges(key.first).toString();
   }
+  return fields;
+}
+
+nlohmann::json Resources::toJson() const {
+  JsonFields fields = jsonFields();
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : fields.scalars) out[name] = value;
+  for (const auto& [name, text] : fields.ranges) out[name] = text;
   return out;
 }
 
 void Resources::appendJson(std::string* out) const {
-  // Same keys as toJson(): the four shared scalars always, then any other scalar or range.
-  std::map<std::string, double> totals = {{"cpus", 0}, {"mem", 0}, {"disk", 0}, {"gpus", 0}};
-  for (const auto& [key, v] : scalars_) totals[key.first] += v;
-  for (const auto& [key, volume] : volumes_) totals["disk"] += volume.size;
+  JsonFields fields = jsonFields();
   out->push_back('{');
   bool first = true;
   char buffer[32];
-  for (const auto& [name, value] : totals) {
+  for (const auto& [name, value] : fields.scalars) {
     if (!first) out->push_back(',');
     first = false;
     out->push_back('"');
@@ -604,10 +609,8 @@ void Resources::appendJson(std::string* out) const {
       out->append(".0");
     }
   }
-  std::set<std::string> rangeNames;
-  for (const auto& [key, set] : ranges_) rangeNames.insert(key.first);
-  for (const std::string& name : rangeNames) {
-    out->append(",\"" + name + "\":\"" + ranges(name).toString() + "\"");
+  for (const auto& [name, text] : fields.ranges) {
+    out->append(",\"" + name + "\":\"" + text + "\"");
   }
   out->push_back('}');
 }

@@ -118,6 +118,12 @@ class Resources {
 
  private:
   using Key = std::pair<std::string, std::string>;  // (name, role)
+  // What toJson() and appendJson() show, computed once for both.
+  struct JsonFields {
+    std::map<std::string, double> scalars;
+    std::map<std::string, std::string> ranges;
+  };
+  JsonFields jsonFields() const;
   using VolumeKey = std::pair<std::string, std::string>;  // (role, persistence id)
   void prune();
   // Adds one volume from a proto (already known to be a persistent `disk`).

@@ -32,13 +32,7 @@ void DrfAllocator::setQuota(const std::string& role, const ScalarLimits& limits,
   topQuotaRoles_.clear();
   quotaChildren_.clear();
   for (const auto& [name, quota] : quotas_) {
-    std::string nearest;
-    for (std::string up = RoleTree::parentOf(name); !up.empty(); up = RoleTree::parentOf(up)) {
-      if (quotas_.count(up)) {
-        nearest = up;
-        break;
-      }
-    }
+    std::string nearest = RoleTree::nearestAncestorIn(quotas_, name);
     (nearest.empty() ? topQuotaRoles_ : quotaChildren_[nearest]).push_back(name);
   }
   everythingChanged_ = true;

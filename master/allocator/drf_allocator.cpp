@@ -11,17 +11,16 @@ namespace agora::master {
 // every level of the tree), so one allocation pass costs O(agents · log clients) instead of
 // O(agents · clients). Only eligible clients are linked.
 
-void DrfAllocator::unlink(const std::string& frameworkId, const std::string& role, bool resort) {
-  Client& client = frameworks_.at(frameworkId).clients.at(role);
+void DrfAllocator::unlink(const std::string& frameworkId, const std::string& role, Client& client,
+                          bool resort) {
   if (client.linked) {
     tree_.unlinkClient(role, client.share, frameworkId, resort);
     client.linked = false;
   }
 }
 
-void DrfAllocator::link(const std::string& frameworkId, const std::string& role) {
-  Framework& framework = frameworks_.at(frameworkId);
-  Client& client = framework.clients.at(role);
+void DrfAllocator::link(const std::string& frameworkId, const std::string& role,
+                        const Framework& framework, Client& client) {
   client.share = share(client.allocated);
   if (eligible(framework, client)) {
     tree_.linkClient(role, client.share, frameworkId);
@@ -40,9 +39,9 @@ void DrfAllocator::relinkAll(const std::string& frameworkId, const std::vector<s
     if (!roles.empty() && std::find(roles.begin(), roles.end(), role) == roles.end()) {
       continue;
     }
-    unlink(frameworkId, role);
+    unlink(frameworkId, role, client);
     change(it->second, client);
-    link(frameworkId, role);
+    link(frameworkId, role, it->second, client);
   }
 }
 
@@ -52,7 +51,7 @@ void DrfAllocator::rebuildOrders() {
   for (auto& [id, framework] : frameworks_) {
     for (auto& [role, client] : framework.clients) {
       client.linked = false;
-      link(id, role);
+      link(id, role, framework, client);
     }
   }
   ordersStale_ = false;
@@ -125,7 +124,7 @@ void DrfAllocator::addFramework(const std::string& frameworkId,
   framework.active = true;
   framework.regionAware = regionAware;
   for (auto& [role, client] : framework.clients) {
-    unlink(frameworkId, role);
+    unlink(frameworkId, role, client);
     client.subscribed = false;
   }
   for (const std::string& requested : roles) {
@@ -141,7 +140,7 @@ void DrfAllocator::addFramework(const std::string& frameworkId,
     orphans_.erase(orphaned);
   }
   for (auto& [role, client] : framework.clients) {
-    link(frameworkId, role);
+    link(frameworkId, role, framework, client);
   }
   everythingChanged_ = true;
 }
@@ -152,7 +151,7 @@ void DrfAllocator::removeFramework(const std::string& frameworkId) {
     return;
   }
   for (auto& [role, client] : it->second.clients) {
-    unlink(frameworkId, role);
+    unlink(frameworkId, role, client);
     tree_.subtract(role, client.allocated);
   }
   for (auto& [agentId, agent] : agents_) {
@@ -250,16 +249,17 @@ void DrfAllocator::account(const std::string& frameworkId, const std::string& ro
     client->second.subscribed = false;
   }
   // One re-sort for the whole change (`link` does it).
-  unlink(frameworkId, role, false);
+  Client& entry = client->second;
+  unlink(frameworkId, role, entry, false);
   if (add) {
-    client->second.allocated += resources;
+    entry.allocated += resources;
     tree_.add(role, resources, false);
   } else {
-    client->second.allocated -= resources;
+    entry.allocated -= resources;
     tree_.subtract(role, resources, false);
   }
-  link(frameworkId, role);
-  if (!client->second.linked) {
+  link(frameworkId, role, framework->second, entry);
+  if (!entry.linked) {
     tree_.resort(role);  // Not eligible: `link` did not re-sort.
   }
 }

@@ -163,10 +163,13 @@ class DrfAllocator {
   bool eligible(const Framework& framework, const Client& client) const {
     return framework.active && client.subscribed && !client.suppressed;
   }
-  // Keep the role tree's client orders true around a change of a client.
+  // Keep the role tree's client orders true around a change of a client (the caller holds
+  // the entries: these run on every allocation change).
   // `resort` false: see RoleTree::add (a `link` follows at once).
-  void unlink(const std::string& frameworkId, const std::string& role, bool resort = true);
-  void link(const std::string& frameworkId, const std::string& role);
+  void unlink(const std::string& frameworkId, const std::string& role, Client& client,
+              bool resort = true);
+  void link(const std::string& frameworkId, const std::string& role, const Framework& framework,
+            Client& client);
   template <typename Change>
   void relinkAll(const std::string& frameworkId, const std::vector<std::string>& roles,
                  Change change);

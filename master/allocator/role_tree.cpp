@@ -35,11 +35,6 @@ void RoleTree::setWeight(const std::string& role, double weight) {
   node(role).weight = weight > 0 ? weight : 1.0;
 }
 
-double RoleTree::weightOf(const std::string& role) const {
-  auto it = nodes_.find(role);
-  return it == nodes_.end() ? 1.0 : it->second.weight;
-}
-
 const Resources& RoleTree::allocated(const std::string& role) const {
   static const Resources kNothing;
   auto it = nodes_.find(role);
@@ -129,14 +124,6 @@ void RoleTree::reset() {
     n.children.clear();
     n.placed = false;
   }
-}
-
-std::vector<std::string> RoleTree::roles() const {
-  std::vector<std::string> out;
-  for (const auto& [name, n] : nodes_) {
-    if (!name.empty()) out.push_back(name);
-  }
-  return out;
 }
 
 }  // namespace agora::master

@@ -29,13 +29,21 @@ class RoleTree {
   static std::string parentOf(const std::string& role);
   // The role and every ancestor, nearest first: "a/b" -> {"a/b", "a"}.
   static std::vector<std::string> chainOf(const std::string& role);
+  // The nearest proper ancestor of `role` that is a key of `map` ("" when none): e.g. the
+  // quota that a role's quota nests in.
+  template <typename Map>
+  static std::string nearestAncestorIn(const Map& map, const std::string& role) {
+    for (std::string up = parentOf(role); !up.empty(); up = parentOf(up)) {
+      if (map.count(up)) return up;
+    }
+    return "";
+  }
 
   // Dominant shares are taken against this total. Call `reset()` and re-link every client
   // afterwards: every cached share is stale.
   void setTotal(const Resources& total) { total_ = total; }
   double share(const Resources& allocated) const;
   void setWeight(const std::string& role, double weight);
-  double weightOf(const std::string& role) const;
 
   // Resources held by the role's whole subtree.
   const Resources& allocated(const std::string& role) const;
@@ -59,8 +67,6 @@ class RoleTree {
   bool walk(Visit&& visit) const {
     return walkNode(root(), visit);
   }
-
-  std::vector<std::string> roles() const;
 
  private:
   struct Node;
