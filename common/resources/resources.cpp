@@ -301,12 +301,9 @@ void Resources::toProto(google::protobuf::RepeatedPtrField<v1::Resource>* out) c
 }
 
 Resources& Resources::operator+=(const Resources& other) {
-  for (const auto& [key, v] : other.scalars_) {
-    scalars_[key] += v;
-  }
-  for (const auto& [key, set] : other.ranges_) {
-    ranges_[key].add(set);
-  }
+  scalars_.mergeFrom(other.scalars_, [](double& mine, double theirs) { mine += theirs; });
+  ranges_.mergeFrom(other.ranges_,
+                    [](IntervalSet& mine, const IntervalSet& theirs) { mine.add(theirs); });
   for (const auto& [key, items] : other.sets_) {
     sets_[key].insert(items.begin(), items.end());
   }
@@ -380,7 +377,7 @@ bool Resources::empty() const {
   return scalars_.empty() && ranges_.empty() && sets_.empty() && volumes_.empty();
 }
 
-double Resources::scalar(const std::string& name) const {
+double Resources::scalar(std::string_view name) const {
   double total = 0;
   for (const auto& [key, v] : scalars_) {
     if (key.first == name) {
@@ -537,8 +534,8 @@ bool Resources::hasVolume(const std::string& role, const std::string& id) const 
 }
 
 void Resources::prune() {
-  std::erase_if(scalars_, [](const auto& kv) { return kv.second <= kEpsilon; });
-  std::erase_if(ranges_, [](const auto& kv) { return kv.second.empty(); });
+  scalars_.eraseIf([](const auto& kv) { return kv.second <= kEpsilon; });
+  ranges_.eraseIf([](const auto& kv) { return kv.second.empty(); });
   std::erase_if(sets_, [](const auto& kv) { return kv.second.empty(); });
 }
 

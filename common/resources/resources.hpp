@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agora/v1/common.pb.h"
+#include "common/base/flat_map.hpp"
 #include "common/base/status.hpp"
 
 namespace agora {
@@ -85,7 +87,7 @@ class Resources {
   bool empty() const;
 
   // Total of a scalar across roles (0 when absent).
-  double scalar(const std::string& name) const;
+  double scalar(std::string_view name) const;
   // All `ports`-like ranges of `name` across roles.
   IntervalSet ranges(const std::string& name) const;
 
@@ -129,8 +131,9 @@ class Resources {
   // Adds one volume from a proto (already known to be a persistent `disk`).
   Status addVolume(const v1::Resource& r, const std::string& role);
 
-  std::map<Key, double> scalars_;
-  std::map<Key, IntervalSet> ranges_;
+  // Flat: copied and merged on every allocation change (see FlatMap).
+  FlatMap<Key, double> scalars_;
+  FlatMap<Key, IntervalSet> ranges_;
   std::map<Key, std::set<std::string>> sets_;
   std::map<VolumeKey, PersistentVolume> volumes_;
 };

@@ -4,7 +4,7 @@
 
 namespace agora::master {
 namespace {
-const char* kShareResources[] = {"cpus", "mem", "disk", "gpus"};
+constexpr std::array<const char*, 4> kShareResources = {"cpus", "mem", "disk", "gpus"};
 }
 
 std::string RoleTree::parentOf(const std::string& role) {
@@ -20,12 +20,17 @@ std::vector<std::string> RoleTree::chainOf(const std::string& role) {
   return chain;
 }
 
+void RoleTree::setTotal(const Resources& total) {
+  for (size_t i = 0; i < totals_.size(); ++i) {
+    totals_[i] = total.scalar(kShareResources[i]);
+  }
+}
+
 double RoleTree::share(const Resources& allocated) const {
   double dominant = 0;
-  for (const char* name : kShareResources) {
-    double total = total_.scalar(name);
-    if (total > 0) {
-      dominant = std::max(dominant, allocated.scalar(name) / total);
+  for (size_t i = 0; i < totals_.size(); ++i) {
+    if (totals_[i] > 0) {
+      dominant = std::max(dominant, allocated.scalar(kShareResources[i]) / totals_[i]);
     }
   }
   return dominant;

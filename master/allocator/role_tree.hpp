@@ -11,6 +11,7 @@
 // client's own share (its order within the role) and report allocation changes.
 #pragma once
 
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -41,7 +42,7 @@ class RoleTree {
 
   // Dominant shares are taken against this total. Call `reset()` and re-link every client
   // afterwards: every cached share is stale.
-  void setTotal(const Resources& total) { total_ = total; }
+  void setTotal(const Resources& total);
   double share(const Resources& allocated) const;
   void setWeight(const std::string& role, double weight);
 
@@ -117,7 +118,8 @@ class RoleTree {
   }
 
   std::map<std::string, Node> nodes_ = {{"", Node{}}};
-  Resources total_;
+  // The total of each of kShareResources (shares are computed on every allocation change).
+  std::array<double, 4> totals_{};
 };
 
 }  // namespace agora::master
