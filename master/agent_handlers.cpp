@@ -53,9 +53,8 @@ AgentEntry* Master::agentByIdentity(const std::string& identity, const std::stri
 }
 
 void Master::sendToAgent(const AgentEntry& agent, const internal::AgentEvent& event) {
-  v1::Envelope envelope;
-  *envelope.mutable_agent_event() = event;
-  if (!router_.send(agent.identity, envelope)) {
+  if (!router_.sendEncoded(agent.identity,
+                           encodeEnvelopeBody(v1::Envelope::kAgentEventFieldNumber, event))) {
     metrics_.increment("master/dropped_messages");
     VLOG(1) << "Could not send to agent " << agent.id;
   }

@@ -93,9 +93,8 @@ void Master::sendToFramework(const FrameworkEntry& framework, const Event& event
   if (framework.state != FrameworkState::kConnected) {
     return;
   }
-  v1::Envelope envelope;
-  *envelope.mutable_event() = event;
-  if (!router_.send(framework.identity, envelope)) {
+  if (!router_.sendEncoded(framework.identity,
+                           encodeEnvelopeBody(v1::Envelope::kEventFieldNumber, event))) {
     metrics_.increment("master/dropped_messages");
   }
 }

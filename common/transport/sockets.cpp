@@ -3,12 +3,36 @@
 #include <vector>
 
 #include <glog/logging.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 
 namespace agora {
 
-std::string encodeEnvelope(v1::Envelope envelope) {
-  envelope.set_version(kProtocolVersion);
-  return envelope.SerializeAsString();
+std::string encodeEnvelope(const v1::Envelope& envelope) {
+  if (envelope.version() == kProtocolVersion) {
+    return envelope.SerializeAsString();
+  }
+  v1::Envelope stamped = envelope;
+  stamped.set_version(kProtocolVersion);
+  return stamped.SerializeAsString();
+}
+
+std::string encodeEnvelopeBody(int bodyField, const google::protobuf::MessageLite& body) {
+  using google::protobuf::internal::WireFormatLite;
+  size_t size = body.ByteSizeLong();
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(WireFormatLite::MakeTag(v1::Envelope::kVersionFieldNumber,
+                                           WireFormatLite::WIRETYPE_VARINT));
+    coded.WriteVarint32(kProtocolVersion);
+    coded.WriteTag(WireFormatLite::MakeTag(bodyField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(size));
+    body.SerializeWithCachedSizes(&coded);
+  }
+  return out;
 }
 
 StatusOr<v1::Envelope> decodeEnvelope(const void* data, size_t size) {
@@ -95,8 +119,11 @@ std::optional<StatusOr<RoutedEnvelope>> RouterSocket::receive() {
 }
 
 bool RouterSocket::send(const std::string& identity, const v1::Envelope& envelope) {
+  return sendEncoded(identity, encodeEnvelope(envelope));
+}
+
+bool RouterSocket::sendEncoded(const std::string& identity, const std::string& body) {
   try {
-    std::string body = encodeEnvelope(envelope);
     if (!socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return false;
     }

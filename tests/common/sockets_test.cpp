@@ -23,6 +23,24 @@ auto receiveWithin(Socket& socket, std::chrono::milliseconds limit) {
   return decltype(socket.receive())();
 }
 
+TEST(SocketsTest, BodyEncodedAloneIsTheSameEnvelope) {
+  v1::Envelope whole;
+  auto* run = whole.mutable_agent_event()->mutable_run_task();
+  run->mutable_framework()->set_name("hello");
+  run->set_role("eng/web");
+  run->mutable_task()->set_name("web");
+  run->mutable_task()->mutable_task_id()->set_value("t-1");
+
+  std::string frame = encodeEnvelopeBody(v1::Envelope::kAgentEventFieldNumber,
+                                         whole.agent_event());
+  auto decoded = decodeEnvelope(frame.data(), frame.size());
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
+  EXPECT_EQ(decoded->version(), kProtocolVersion);
+  ASSERT_EQ(decoded->body_case(), v1::Envelope::kAgentEvent);
+  EXPECT_EQ(decoded->agent_event().SerializeAsString(), whole.agent_event().SerializeAsString());
+  EXPECT_EQ(frame, encodeEnvelope(whole));
+}
+
 TEST(SocketsTest, DealerAndRouterExchangeEnvelopes) {
   zmq::context_t context;
   RouterSocket router(context);
