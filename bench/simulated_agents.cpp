@@ -154,9 +154,14 @@ int SimulatedAgents::pump(int timeoutMillis) {
       running_.push_back(task);
     }
   }
-  if (now - lastHeartbeat_ > 2) {
-    lastHeartbeat_ = now;
-    for (size_t i = 0; i < agents_.size(); ++i) {
+  // Every agent heartbeats every kHeartbeatSeconds at its own phase (agent i at i/n of the
+  // period), as independent agents do: a synchronised wave of 10,000 heartbeats is not
+  // what a master sees from real agents.
+  constexpr double kHeartbeatSeconds = 2;
+  if (!agents_.empty()) {
+    auto due = static_cast<size_t>((now - heartbeatEpoch_) / kHeartbeatSeconds * agents_.size());
+    for (; heartbeatsSent_ < due; ++heartbeatsSent_) {
+      size_t i = heartbeatsSent_ % agents_.size();
       if (agents_[i].id.empty()) continue;
       v1::Envelope envelope;
       envelope.mutable_agent_call()->mutable_agent_id()->set_value(agents_[i].id);

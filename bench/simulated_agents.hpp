@@ -16,6 +16,8 @@
 
 namespace agora::bench {
 
+double nowSeconds();
+
 class SimulatedAgents {
  public:
   SimulatedAgents(zmq::context_t& context, const std::string& endpoint, int count,
@@ -60,9 +62,8 @@ class SimulatedAgents {
   int reregistered_ = 0;
   long tasksStarted_ = 0;
   std::vector<Running> running_;
-  double lastHeartbeat_ = 0;
+  double heartbeatEpoch_ = nowSeconds();
+  size_t heartbeatsSent_ = 0;  // Since the epoch, over all agents in turn.
 };
-
-double nowSeconds();
 
 }  // namespace agora::bench

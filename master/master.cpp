@@ -146,8 +146,13 @@ Status Master::bind() {
 }
 
 void Master::onReadable() {
-  // Bound the batch so timers and posted work are not starved under a flood.
-  for (int i = 0; i < 1000; ++i) {
+  // Bound the turn so timers, posted work and the next allocation pass wait for at most a
+  // few milliseconds under a flood (the socket stays readable: the next poll comes back).
+  // By time, not count: the longer the turn, the more one allocation pass and one offer
+  // message per framework cover.
+  constexpr auto kTurn = std::chrono::milliseconds(5);
+  auto deadline = std::chrono::steady_clock::now() + kTurn;
+  for (int i = 1; (i % 16 != 0) || std::chrono::steady_clock::now() < deadline; ++i) {
     auto received = router_.receive();
     if (!received) {
       return;

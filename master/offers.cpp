@@ -24,8 +24,15 @@ void Master::runAllocation(DrfAllocator::Scope scope) {
   if (scope == DrfAllocator::Scope::kChanged) {
     allocationPending_ = false;
   }
+  // A sweep of every agent goes this many agents per loop turn (a few milliseconds), so
+  // agents' and frameworks' messages are handled in between.
+  constexpr size_t kAgentsPerTurn = 500;
   auto start = std::chrono::steady_clock::now();
-  std::vector<DrfAllocator::Allocation> allocations = allocator_.allocate(loop_.now(), scope);
+  std::vector<DrfAllocator::Allocation> allocations =
+      allocator_.allocate(loop_.now(), scope, kAgentsPerTurn);
+  if (allocator_.sweeping()) {
+    scheduleAllocation();
+  }
   double millis =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   metrics_.set(scope == DrfAllocator::Scope::kAll ? "allocator/allocation_run_ms"
@@ -41,7 +48,7 @@ void Master::sendOffers(std::shared_ptr<const std::vector<DrfAllocator::Allocati
   // A pass over 10,000 agents can hand out 10,000 offers: send them a slice per loop turn
   // so agents' and frameworks' messages are handled in between (the resources are already
   // accounted for; an offer whose framework or agent left meanwhile goes back below).
-  constexpr size_t kOffersPerTurn = 500;
+  constexpr size_t kOffersPerTurn = 200;
   size_t end = std::min(allocations->size(), begin + kOffersPerTurn);
   if (end < allocations->size()) {
     loop_.post([this, allocations, end] { sendOffers(allocations, end); });

@@ -174,36 +174,45 @@ std::optional<DrfAllocator::Pick> DrfAllocator::pick(const std::string& agentId,
   return chosen;
 }
 
-std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scope scope) {
+std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scope scope,
+                                                             size_t maxAgents) {
   std::vector<Allocation> out;
-  bool everything = scope == Scope::kAll || everythingChanged_;
+  if (scope == Scope::kAll || everythingChanged_) {
+    startSweep();
+  }
   std::set<std::string> changed;
   changed.swap(changedAgents_);
   everythingChanged_ = false;
   if (agents_.empty() || frameworks_.empty()) {
+    sweep_.clear();
     return out;
   }
   if (ordersStale_) {
     rebuildOrders();
   }
   std::vector<const std::string*> order;
-  order.reserve(everything ? agents_.size() : changed.size());
-  if (everything) {
-    for (const auto& [id, agent] : agents_) {
-      order.push_back(&id);
+  for (const std::string& id : changed) {
+    auto it = agents_.find(id);
+    if (it != agents_.end()) {
+      order.push_back(&it->first);
     }
-  } else {
-    for (const std::string& id : changed) {
-      auto it = agents_.find(id);
-      if (it != agents_.end()) {
-        order.push_back(&it->first);
-      }
+  }
+  // The sweep's share of this call (an agent both changed and in the sweep may be
+  // visited twice: the second visit finds it handed out already, or offers what is left).
+  std::vector<std::string> swept;
+  for (size_t n = 0; n < maxAgents && !sweep_.empty(); ++n) {
+    swept.push_back(std::move(sweep_.back()));
+    sweep_.pop_back();
+  }
+  for (const std::string& id : swept) {
+    auto it = agents_.find(id);
+    if (it != agents_.end()) {
+      order.push_back(&it->first);
     }
   }
   if (order.empty()) {
     return out;
   }
-  std::rotate(order.begin(), order.begin() + (rotation_++ % order.size()), order.end());
   // Guarantees need a cluster-wide view of what is free; without quota, skip the work.
   std::optional<Headroom> headroom;
   if (!quotas_.empty()) {
@@ -232,6 +241,20 @@ std::vector<DrfAllocator::Allocation> DrfAllocator::allocate(TimePoint now, Scop
                              std::move(chosen->offer)});
   }
   return out;
+}
+
+void DrfAllocator::startSweep() {
+  // Start at a different agent each sweep so none is favoured; `sweep_` is taken from
+  // the back.
+  sweep_.clear();
+  sweep_.reserve(agents_.size());
+  for (const auto& [id, agent] : agents_) {
+    sweep_.push_back(id);
+  }
+  if (!sweep_.empty()) {
+    std::rotate(sweep_.begin(), sweep_.begin() + (rotation_++ % sweep_.size()), sweep_.end());
+    std::reverse(sweep_.begin(), sweep_.end());
+  }
 }
 
 // --- Why pending ---------------------------------------------------------------------

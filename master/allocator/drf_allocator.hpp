@@ -21,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -97,13 +98,18 @@ class DrfAllocator {
                const Resources& resources, std::optional<TimePoint> refuseUntil = {});
 
   enum class Scope {
-    kAll,      // Every agent (periodic passes: decline filters may have expired).
-    kChanged,  // Only agents whose free resources grew since the last pass, unless a
-               // framework-level change (new, revived, re-activated framework, weights)
-               // makes every agent worth a look.
+    kAll,      // Sweep every agent (periodic passes: decline filters may have expired).
+    kChanged,  // Agents whose free resources grew since the last pass, and the rest of a
+               // sweep in progress. A framework-level change (new, revived, re-activated
+               // framework, weights) starts a sweep of every agent.
   };
-  // One allocation pass.
-  std::vector<Allocation> allocate(TimePoint now, Scope scope = Scope::kAll);
+  // One allocation pass. A sweep visits at most `maxAgents` agents per call and goes on at
+  // the next call while `sweeping()`: the master bounds the time one pass holds its loop
+  // (a sweep of 10,000 agents is tens of milliseconds), at the price of visiting the last
+  // agents of a sweep a few calls later.
+  std::vector<Allocation> allocate(TimePoint now, Scope scope = Scope::kAll,
+                                   size_t maxAgents = SIZE_MAX);
+  bool sweeping() const { return !sweep_.empty(); }
 
   // Everything the agents in the allocator have (registered agents).
   const Resources& clusterTotal() const { return clusterTotal_; }
@@ -178,6 +184,8 @@ class DrfAllocator {
                const std::string& agentId, const Resources& resources, bool add);
   // Recomputes every cached share (the cluster total changed).
   void rebuildOrders();
+  // Queues every agent for a sweep (dropping the rest of one in progress).
+  void startSweep();
 
   // The client that should get this agent's free resources next, and what it may get.
   std::optional<Pick> pick(const std::string& agentId, const Agent& agent, const Resources& free,
@@ -221,6 +229,8 @@ class DrfAllocator {
   bool ordersStale_ = false;  // The cluster total changed since the last rebuild.
   std::set<std::string> changedAgents_;  // Free resources grew since the last pass.
   bool everythingChanged_ = false;
+  // The agents a sweep in progress has still to visit, next last (ids: agents may leave).
+  std::vector<std::string> sweep_;
   size_t rotation_ = 0;  // Start each pass at a different agent so none is favoured.
 };
 
