@@ -361,7 +361,7 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     status.set_source(v1::TaskStatus::SOURCE_MASTER);
     status.set_reason(v1::TaskStatus::REASON_AGENT_REREGISTERED);
     status.set_timestamp(wallSeconds());
-    existing->second.task.set_state(status.state());
+    setTaskState(existing->second, status.state());
     recordStatus(existing->second.task, status);
     sendUpdate(*framework->second, status);
   }
@@ -440,7 +440,7 @@ void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
         v1::TaskStatus::REASON_AGENT_DISCONNECTED, "Agent " + agent.id + " " + why);
     // Non-partition-aware frameworks see TASK_LOST, but the master keeps the task as
     // unreachable so it can be reconciled if the agent comes back.
-    task->second.task.set_state(v1::TASK_UNREACHABLE);
+    setTaskState(task->second, v1::TASK_UNREACHABLE);
     recordStatus(task->second.task, status);
     sendUpdate(*framework->second, status);
   }

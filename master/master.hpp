@@ -209,9 +209,11 @@ class Master {
   // `role`: the role the offers were allocated to.
   void launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
                   const v1::TaskInfo& task, const Resources& resources);
-  // The only ways in and out of `tasks_` (they keep `tasksUsed_` true).
+  // The only ways in and out of `tasks_`, and to change a task's state (they keep
+  // `tasksUsed_` and `tasksByState_` true).
   void addTaskEntry(const TaskKey& key, TaskEntry entry);
   void eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it);
+  void setTaskState(TaskEntry& entry, v1::TaskState state);
   // Applies a new status to a task; returns false when the task is unknown.
   bool updateTask(const TaskKey& key, const v1::TaskStatus& status);
   void completeTask(const TaskKey& key);
@@ -268,6 +270,7 @@ class Master {
   // Hash maps: these are looked up for every message, and their ids share long prefixes.
   std::unordered_map<TaskKey, TaskEntry, TaskKeyHash> tasks_;
   Resources tasksUsed_;  // Sum of the active tasks' resources (for the gauges).
+  std::map<v1::TaskState, long> tasksByState_;  // For the gauges (polled: no walk).
   std::unordered_map<std::string, OfferEntry> offers_;
   // ZeroMQ identity -> agent or framework id (never trusted as an id by itself).
   std::unordered_map<std::string, std::string> agentIdentities_;

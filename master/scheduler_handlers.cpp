@@ -467,7 +467,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
       agent->second->tasks.erase(key);
     }
     // The agent kills it; the framework is gone, so record it as killed here.
-    task->second.task.set_state(v1::TASK_KILLED);
+    setTaskState(task->second, v1::TASK_KILLED);
     recordStatus(task->second.task,
                  masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
                               v1::TaskStatus::REASON_FRAMEWORK_REMOVED,

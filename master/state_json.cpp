@@ -213,14 +213,14 @@ SplicedJson Master::tasksJson(const std::map<std::string, std::string>& query) c
 }
 
 void Master::refreshGauges() {
-  std::map<std::string, double> byState;
-  for (const auto& [key, entry] : tasks_) {
-    std::string name = v1::TaskState_Name(entry.task.state()).substr(5);
-    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-    byState[name] += 1;
-  }
-  for (const char* state : {"staging", "starting", "running", "killing", "unreachable"}) {
-    metrics_.set(std::string("master/tasks_") + state, byState[state]);
+  for (auto [state, name] : {std::pair{v1::TASK_STAGING, "staging"},
+                              {v1::TASK_STARTING, "starting"},
+                              {v1::TASK_RUNNING, "running"},
+                              {v1::TASK_KILLING, "killing"},
+                              {v1::TASK_UNREACHABLE, "unreachable"}}) {
+    auto count = tasksByState_.find(state);
+    metrics_.set(std::string("master/tasks_") + name,
+                 count == tasksByState_.end() ? 0 : count->second);
   }
   int active = 0;
   int unreachable = 0;

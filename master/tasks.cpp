@@ -44,13 +44,25 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
 }
 
 void Master::addTaskEntry(const TaskKey& key, TaskEntry entry) {
+  auto existing = tasks_.find(key);
+  if (existing != tasks_.end()) {
+    eraseTaskEntry(existing);  // Replaced: its counts go with it.
+  }
   tasksUsed_ += entry.resources;
-  tasks_[key] = std::move(entry);
+  ++tasksByState_[entry.task.state()];
+  tasks_.emplace(key, std::move(entry));
 }
 
 void Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it) {
   tasksUsed_ -= it->second.resources;
+  --tasksByState_[it->second.task.state()];
   tasks_.erase(it);
+}
+
+void Master::setTaskState(TaskEntry& entry, v1::TaskState state) {
+  --tasksByState_[entry.task.state()];
+  ++tasksByState_[state];
+  entry.task.set_state(state);
 }
 
 bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
@@ -62,7 +74,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
   bool wasTerminal = isTerminalState(task.state());
   // A retried update must not move a task backwards out of a terminal state.
   if (!wasTerminal || isTerminalState(status.state())) {
-    task.set_state(status.state());
+    setTaskState(it->second, status.state());
   }
   const auto& statuses = task.statuses();
   bool duplicate = !status.uuid().empty() &&

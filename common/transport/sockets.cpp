@@ -123,17 +123,21 @@ bool RouterSocket::send(const std::string& identity, const v1::Envelope& envelop
 }
 
 bool RouterSocket::sendEncoded(const std::string& identity, const std::string& body) {
-  try {
-    if (!socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-      return false;
-    }
-    socket_.send(zmq::message_t(), zmq::send_flags::sndmore);
-    socket_.send(zmq::buffer(body), zmq::send_flags::none);
-    return true;
-  } catch (const zmq::error_t& e) {
-    VLOG(1) << "cannot send to " << identity << ": " << e.what();
+  // The C API, not cppzmq's throwing send: an unroutable identity (a peer not connected
+  // yet, ROUTER_MANDATORY) is routine after a master restart, when thousands of agents
+  // are asked to re-register every 100 ms, and an exception per attempt is costly.
+  void* socket = socket_.handle();
+  if (zmq_send(socket, identity.data(), identity.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    VLOG(1) << "cannot send to " << identity << ": " << zmq_strerror(zmq_errno());
     return false;
   }
+  // Once the identity frame is accepted the rest of the message goes with it.
+  if (zmq_send(socket, "", 0, ZMQ_SNDMORE) < 0 ||
+      zmq_send(socket, body.data(), body.size(), 0) < 0) {
+    VLOG(1) << "cannot send to " << identity << ": " << zmq_strerror(zmq_errno());
+    return false;
+  }
+  return true;
 }
 
 DealerSocket::DealerSocket(zmq::context_t& context, const std::string& identity)
