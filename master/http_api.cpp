@@ -1,5 +1,7 @@
 #include "master/http_api.hpp"
 
+#include <future>
+
 #include <glog/logging.h>
 
 #include "common/http/http.hpp"
@@ -97,7 +99,17 @@ void HttpApi::routes() {
     replyJson(res, 200, {{"zmq", master_.zmqEndpoint()}, {"id", master_.masterId()}});
   });
   server_.Get("/state", [this](const httplib::Request&, httplib::Response& res) {
-    onLoop(res, [this] { return master_.stateJson(); });
+    // Written over many loop turns (about a second at 100,000 tasks): wait for it here.
+    auto promise = std::make_shared<std::promise<SplicedJson>>();
+    std::future<SplicedJson> document = promise->get_future();
+    master_.loop().post([this, promise] {
+      master_.assembleState([promise](SplicedJson done) { promise->set_value(std::move(done)); });
+    });
+    if (document.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      replyError(res, 503, "the master did not finish writing its state in time");
+      return;
+    }
+    replyDocument(res, document.get());
   });
   server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
     std::map<std::string, std::string> query(req.params.begin(), req.params.end());

@@ -25,6 +25,7 @@
 #include "master/entities.hpp"
 #include "master/options.hpp"
 #include "master/registrar.hpp"
+#include "master/state_assembly.hpp"
 #include "master/task_json_writer.hpp"
 
 namespace agora::master {
@@ -42,9 +43,10 @@ class Master {
   EventLoop& loop() { return loop_; }
 
   // Read-only views for the HTTP API. REQUIRES: called on the loop.
-  // The Mesos-shaped /state document; tasks are pre-rendered text (see SplicedJson) so the
-  // loop does not build a tree of every task. Render it off the loop.
-  SplicedJson stateJson() const;
+  // The Mesos-shaped /state document, written a few milliseconds per loop turn (see
+  // StateAssembly); `done` gets it, on the loop, once complete. Agents and tasks are text
+  // (see SplicedJson): render the document off the loop.
+  void assembleState(StateAssembly::Done done);
   SplicedJson tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
 
@@ -94,6 +96,14 @@ class Master {
   Status reactivateAgent(const std::string& agentId);
 
  private:
+  // /state in steps (state_json.cpp).
+  void stepStateAssembly(std::shared_ptr<StateAssembly> assembly);
+  void finishStateAssembly(StateAssembly& assembly);
+  nlohmann::json agentStateJson(const std::string& id, const AgentEntry& agent) const;
+  // Takes the framework's active-task text out of `active`.
+  nlohmann::json frameworkStateJson(const FrameworkEntry& framework,
+                                    StateAssembly::FrameworkTasks& active,
+                                    SplicedJson& document) const;
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
          std::unique_ptr<Registrar> registrar);
   Status recover();

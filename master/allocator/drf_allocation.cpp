@@ -286,8 +286,11 @@ std::string DrfAllocator::pendingReason(const std::string& frameworkId, const st
   size_t filteredCount = 0;
   size_t remoteCount = 0;
   for (const auto& [agentId, agent] : agents_) {
+    if (!agent.active || agent.allocated.contains(agent.total)) {
+      continue;  // Cheap first: no copies for a full agent.
+    }
     Resources offer = (agent.total - agent.allocated).allocatableTo(role);
-    if (!agent.active || !worthOffering(offer)) {
+    if (!worthOffering(offer)) {
       continue;
     }
     ++free;

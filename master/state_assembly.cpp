@@ -1,0 +1,230 @@
+// /state written in steps (see StateAssembly): the agents, then each framework's tasks,
+// a few milliseconds per loop turn; the frameworks' own fields at the end.
+#include <chrono>
+
+#include "common/http/http.hpp"
+#include "common/resources/domain.hpp"
+#include "master/master.hpp"
+#include "master/task_json_writer.hpp"
+
+namespace agora::master {
+namespace {
+
+// Mesos' `reserved_resources_full`: role -> the reserved Resource objects, persistent
+// volumes with their `disk` info.
+nlohmann::json reservedResourcesFull(const Resources& total) {
+  nlohmann::json byRole = nlohmann::json::object();
+  for (const std::string& role : total.roles()) {
+    if (role == Resources::kUnreservedRole) {
+      continue;
+    }
+    google::protobuf::RepeatedPtrField<v1::Resource> protos;
+    total.reservedTo(role).toProto(&protos);
+    nlohmann::json list = nlohmann::json::array();
+    for (const v1::Resource& resource : protos) {
+      list.push_back(protoToJson(resource));
+    }
+    byRole[role] = list;
+  }
+  return byRole;
+}
+
+}  // namespace
+
+nlohmann::json Master::agentStateJson(const std::string& id, const AgentEntry& agent) const {
+  Resources offered;
+  for (const std::string& offerId : agent.offers) {
+    offered += offers_.at(offerId).resources;
+  }
+  Resources used;
+  if (allocator_.hasAgent(id)) {
+    // What the allocator counts as taken there, less the offers: one subtraction instead
+    // of one addition per task (100,000 of them at scale).
+    used = agent.total - allocator_.available(id) - offered;
+  } else {
+    for (const TaskKey& key : agent.tasks) {
+      auto task = tasks_.find(key);
+      if (task != tasks_.end()) {
+        used += task->second.resources;
+      }
+    }
+  }
+  nlohmann::json reserved = nlohmann::json::object();
+  for (const std::string& role : agent.total.roles()) {
+    if (role != Resources::kUnreservedRole) {
+      reserved[role] = agent.total.reservedTo(role).toJson();
+    }
+  }
+  nlohmann::json out = {{"id", id},
+                        {"hostname", agent.info.hostname()},
+                        {"port", agent.info.port()},
+                        {"http_address", agent.httpAddress()},
+                        {"attributes", attributesToJson(agent.info.attributes())},
+                        {"domain", domainToJson(agent.info.domain())},
+                        {"resources", agent.total.toJson()},
+                        {"used_resources", used.toJson()},
+                        {"offered_resources", offered.toJson()},
+                        {"reserved_resources", reserved},
+                        {"reserved_resources_full", reservedResourcesFull(agent.total)},
+                        {"active", agent.state == AgentState::kRegistered},
+                        {"state", toString(agent.state)},
+                        {"registered_time", agent.registeredTime},
+                        {"deactivated", agent.deactivated}};
+  if (agent.draining()) {
+    nlohmann::json config = {{"mark_gone", agent.drain.config().mark_gone()}};
+    if (agent.drain.config().has_max_grace_period()) {
+      config["max_grace_period"] = {
+          {"nanoseconds", agent.drain.config().max_grace_period().nanoseconds()}};
+    }
+    out["drain_info"] = {{"state", internal::DrainInfo::State_Name(agent.drain.state())},
+                         {"config", config}};
+  }
+  return out;
+}
+
+namespace {
+nlohmann::json frameworkInfoJson(const v1::FrameworkInfo& info) {
+  return nlohmann::json{{"id", info.id().value()},
+                        {"name", info.name()},
+                        {"user", info.user()},
+                        {"failover_timeout", info.failover_timeout()}};
+}
+
+std::string completedTasksText(const std::deque<v1::Task>& tasks) {
+  std::string text = "[";
+  for (const v1::Task& task : tasks) {
+    if (text.size() > 1) text.push_back(',');
+    appendTaskJson(&text, task, nullptr);
+  }
+  text.push_back(']');
+  return text;
+}
+}  // namespace
+
+nlohmann::json Master::frameworkStateJson(const FrameworkEntry& framework,
+                                          StateAssembly::FrameworkTasks& active,
+                                          SplicedJson& document) const {
+  nlohmann::json out = frameworkInfoJson(framework.info);
+  Resources offered;
+  nlohmann::json offers = nlohmann::json::array();
+  for (const std::string& offerId : framework.offers) {
+    const OfferEntry& offer = offers_.at(offerId);
+    offered += offer.resources;
+    offers.push_back({{"id", offerId},
+                      {"slave_id", offer.agentId},
+                      {"resources", offer.resources.toJson()}});
+  }
+  out["role"] = framework.roles.front();
+  out["roles"] = framework.roles;
+  out["active"] = framework.state == FrameworkState::kConnected;
+  out["connected"] = framework.state == FrameworkState::kConnected;
+  out["registered_time"] = framework.registeredTime;
+  out["used_resources"] = active.used.toJson();
+  out["offered_resources"] = offered.toJson();
+  active.text.push_back(']');
+  out["tasks"] = document.add(std::move(active.text));
+  out["completed_tasks"] = document.add(completedTasksText(framework.completedTasks));
+  out["offers"] = offers;
+  out["suppressed"] = allocator_.isSuppressed(framework.id);
+  // Only a framework holding no offers is waiting for something; the reason costs a pass
+  // over the agents, so it is not computed for the others.
+  out["pending_reason"] = framework.offers.empty()
+                              ? allocator_.pendingReason(framework.id, loop_.now())
+                              : "holds " + std::to_string(framework.offers.size()) + " offers";
+  return out;
+}
+
+void Master::assembleState(StateAssembly::Done done) {
+  auto assembly = std::make_shared<StateAssembly>();
+  assembly->done = std::move(done);
+  assembly->agentIds.reserve(agents_.size());
+  assembly->agentsText.reserve(agents_.size() * 1536);
+  for (const auto& [id, agent] : agents_) {
+    assembly->agentIds.push_back(id);
+  }
+  for (const auto& [id, framework] : frameworks_) {
+    StateAssembly::FrameworkTasks part;
+    part.frameworkId = id;
+    // Roughly what a task takes as text: growing tens of MB by doubling would copy it all
+    // in one step (reserved pages are only touched as they are written).
+    part.text.reserve(framework->tasks.size() * 640);
+    assembly->frameworks.push_back(std::move(part));
+  }
+  stepStateAssembly(std::move(assembly));
+}
+
+void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
+  // A few milliseconds of writing per loop turn (the clock is read every 32 items).
+  constexpr auto kStep = std::chrono::milliseconds(4);
+  auto deadline = std::chrono::steady_clock::now() + kStep;
+  size_t written = 0;
+  auto yield = [&] {
+    if (++written % 32 != 0 || std::chrono::steady_clock::now() < deadline) {
+      return false;
+    }
+    loop_.post([this, assembly] { stepStateAssembly(assembly); });
+    return true;
+  };
+  StateAssembly& state = *assembly;
+  while (state.nextAgent < state.agentIds.size()) {
+    if (yield()) return;
+    const std::string& id = state.agentIds[state.nextAgent++];
+    auto agent = agents_.find(id);
+    if (agent == agents_.end()) {
+      continue;  // Left since the assembly began.
+    }
+    state.activeAgents += agent->second->state == AgentState::kRegistered;
+    state.unreachableAgents += agent->second->state == AgentState::kUnreachable;
+    if (state.agentsText.size() > 1) state.agentsText.push_back(',');
+    state.agentsText += agentStateJson(id, *agent->second).dump();
+  }
+  for (; state.nextFramework < state.frameworks.size(); ++state.nextFramework) {
+    StateAssembly::FrameworkTasks& part = state.frameworks[state.nextFramework];
+    auto framework = frameworks_.find(part.frameworkId);
+    if (framework == frameworks_.end()) {
+      continue;  // Left since the assembly began: not in the document.
+    }
+    const std::set<TaskKey>& keys = framework->second->tasks;
+    auto next = part.lastWritten ? keys.upper_bound(*part.lastWritten) : keys.begin();
+    for (; next != keys.end(); ++next) {
+      if (yield()) return;
+      part.lastWritten = *next;
+      const TaskEntry& task = tasks_.at(*next);
+      part.used += task.resources;
+      if (part.text.size() > 1) part.text.push_back(',');
+      appendTaskJson(&part.text, task.task, &task.resources);
+    }
+  }
+  finishStateAssembly(state);
+}
+
+void Master::finishStateAssembly(StateAssembly& state) {
+  SplicedJson& document = state.document;
+  nlohmann::json frameworks = nlohmann::json::array();
+  for (StateAssembly::FrameworkTasks& part : state.frameworks) {
+    auto framework = frameworks_.find(part.frameworkId);
+    if (framework != frameworks_.end()) {
+      frameworks.push_back(frameworkStateJson(*framework->second, part, document));
+    }
+  }
+  nlohmann::json completedFrameworks = nlohmann::json::array();
+  for (const auto& done : completedFrameworks_) {
+    nlohmann::json out = frameworkInfoJson(done.info);
+    out["completed_tasks"] = document.add(completedTasksText(done.tasks));
+    completedFrameworks.push_back(out);
+  }
+  state.agentsText.push_back(']');
+  document.skeleton = {{"id", masterId_},
+                       {"version", "0.1.0"},
+                       {"hostname", options_.hostname.empty() ? options_.ip : options_.hostname},
+                       {"start_time", startTime_},
+                       {"zmq_endpoint", zmqEndpoint_},
+                       {"activated_slaves", state.activeAgents},
+                       {"unreachable_slaves", state.unreachableAgents},
+                       {"slaves", document.add(std::move(state.agentsText))},
+                       {"frameworks", frameworks},
+                       {"completed_frameworks", completedFrameworks}};
+  state.done(std::move(document));
+}
+
+}  // namespace agora::master
