@@ -24,6 +24,9 @@ DEFINE_string(allocation_interval, "1secs",
               "Periodic allocation pass (events also trigger passes at once)");
 DEFINE_int32(max_completed_tasks_per_framework, 1000, "Completed tasks kept per framework");
 DEFINE_int32(max_completed_frameworks, 50, "Completed frameworks kept");
+DEFINE_string(state_step, "4ms",
+              "Time /state may be written per event-loop turn before other work runs "
+              "(0ms: a few entities per turn)");
 DEFINE_string(weights, "", "Role weights, e.g. 'eng=2,batch=1' (hierarchical: 'eng/web=3')");
 DEFINE_string(domain, "",
               "The master's fault domain as JSON: "
@@ -95,6 +98,10 @@ StatusOr<MasterOptions> optionsFromFlags() {
   AGORA_RETURN_IF_ERROR(readDuration("offer_timeout", FLAGS_offer_timeout, &options.offerTimeout));
   AGORA_RETURN_IF_ERROR(
       readDuration("allocation_interval", FLAGS_allocation_interval, &options.allocationInterval));
+  AGORA_RETURN_IF_ERROR(readDuration("state_step", FLAGS_state_step, &options.stateStep));
+  if (options.stateStep.count() < 0) {
+    return Status::invalid("--state_step must not be negative");
+  }
   if (options.port <= 0 || options.port > 65535) {
     return Status::invalid("--port must be between 1 and 65535");
   }

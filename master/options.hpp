@@ -27,6 +27,8 @@ struct MasterOptions {
   Seconds offerTimeout{0};
   // Periodic allocation pass (events trigger passes as well, at once).
   Seconds allocationInterval{1};
+  // How long /state is written per loop turn (see StateAssembly).
+  Seconds stateStep{0.004};
   int maxCompletedTasksPerFramework = 1000;
   int maxCompletedFrameworks = 50;
   // Role weights (from "role1=2,role2=3").

@@ -155,8 +155,9 @@ void Master::assembleState(StateAssembly::Done done) {
 
 void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
   // A few milliseconds of writing per loop turn (the clock is read every 32 items).
-  constexpr auto kStep = std::chrono::milliseconds(4);
-  auto deadline = std::chrono::steady_clock::now() + kStep;
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      options_.stateStep);
   size_t written = 0;
   auto yield = [&] {
     if (++written % 32 != 0 || std::chrono::steady_clock::now() < deadline) {
