@@ -379,13 +379,17 @@ int main(int argc, char** argv) {
   std::printf("master_rss%s_%ld_tasks_mb %.1f MB\n", suffix.c_str(), scheduler.running(), rssMb);
   bool issueScale = agents == 10000 && tasks >= 100000 && taskSeconds <= 0;
   if (agents == 10000 && !issueScale) {
-    // The names issue #3 tracks (its targets are at 10k agents).
-    std::printf("placement_tasks_per_s %.0f tasks/s\n", scheduler.running() / elapsed);
+    // The names issue #3 tracks (its targets are at 10k agents). Placement is counted on
+    // long-running tasks (below, as Nomad's C1M places containers that keep running); with
+    // 50 ms tasks every placement also costs a FINISHED update, its acknowledgement and a
+    // re-offer.
+    std::printf("placement_short_tasks_per_s %.0f tasks/s\n", scheduler.running() / elapsed);
     // Every task of the burst waits for the whole burst: see SteadyScheduler for latency.
     std::printf("offer_to_running_p99_burst_ms %.2f ms\n", scheduler.percentile(0.99));
     std::printf("master_loop_max_stall_ms %.2f ms\n", stallMillis);
   }
   if (issueScale) {
+    std::printf("placement_tasks_per_s %.0f tasks/s\n", scheduler.running() / elapsed);
     std::printf("master_rss_10k_agents_100k_tasks_mb %.1f MB\n", rssMb);
   }
   if (flag(argc, argv, "state", "false") == "true") {
