@@ -54,7 +54,6 @@ struct AgentEntry {
   // The identity the registry holds for the agent (rewritten when the agent reconnects
   // with another one, e.g. after an agent restart).
   std::string recordedIdentity;
-  bool askedToReregister = false;  // After a master restart (see Master::recover).
   TimePoint lastHeard;
   double registeredTime = 0;
   std::set<TaskKey> tasks;

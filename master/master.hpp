@@ -243,6 +243,8 @@ class Master {
   DrfAllocator allocator_;
   bool allocationPending_ = false;
   EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
+  // Recovered agents not yet asked to re-register (by id), after a master restart.
+  std::vector<std::string> agentsToAsk_;
   std::set<std::string> goneAgents_;  // Marked gone by the operator (persisted).
   uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
