@@ -2,6 +2,8 @@
 // role weight, decline filters, suppress/revive, recovery and agent removal.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "master/allocator/drf_allocator.hpp"
 
 namespace agora::master {
@@ -210,6 +212,36 @@ TEST(DrfAllocatorTest, InactiveAgentIsOfferedToNobodyUntilActivated) {
   auto allocations = allocator.allocate(now, DrfAllocator::Scope::kChanged);
   ASSERT_EQ(allocations.size(), 1u);
   EXPECT_EQ(allocations[0].agentId, "a1");
+}
+
+}  // namespace
+}  // namespace agora::master
+
+namespace agora::master {
+namespace {
+
+// A sweep bounded per call (the master's loop turns) visits every agent exactly once over
+// the calls that continue it; a framework-level change starts one.
+TEST(DrfAllocatorTest, BoundedSweepVisitsEveryAgentOnceAcrossCalls) {
+  DrfAllocator allocator;
+  for (int i = 0; i < 5; ++i) {
+    allocator.addAgent("a" + std::to_string(i), res("cpus:1;mem:100"));
+  }
+  auto now = Clock::now();
+  EXPECT_TRUE(allocator.allocate(now).empty());  // Nobody to offer to; the agents are seen.
+  allocator.addFramework("f1", {"*"});  // A new framework: every agent is worth a look.
+  std::set<std::string> offered;
+  int calls = 0;
+  do {
+    auto pass = allocator.allocate(now, DrfAllocator::Scope::kChanged, 2);
+    ++calls;
+    EXPECT_LE(pass.size(), 2u);
+    for (const auto& a : pass) {
+      EXPECT_TRUE(offered.insert(a.agentId).second) << a.agentId << " offered twice";
+    }
+  } while (allocator.sweeping() && calls < 10);
+  EXPECT_EQ(offered.size(), 5u);
+  EXPECT_EQ(calls, 3);
 }
 
 }  // namespace
