@@ -1,0 +1,171 @@
+#include "slave/images/image_store.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/base/ids.hpp"
+#include "slave/images/digest.hpp"
+#include "slave/images/layer_unpack.hpp"
+
+namespace agora::slave::images {
+namespace {
+
+namespace fs = std::filesystem;
+
+StatusOr<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::notFound("cannot read " + path);
+  }
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// The digest part of "name@sha256:..." or a bare digest; empty otherwise.
+std::string digestOf(const std::string& reference) {
+  size_t at = reference.rfind('@');
+  std::string digest = at == std::string::npos ? reference : reference.substr(at + 1);
+  return validateDigest(digest).isOk() ? digest : "";
+}
+
+}  // namespace
+
+Status ImageStore::init() {
+  std::error_code error;
+  for (const char* sub : {"blobs/sha256", "refs", "tmp"}) {
+    fs::create_directories(fs::path(dir_) / sub, error);
+    if (error) {
+      return Status::io("cannot create image store " + dir_ + "/" + sub + ": " + error.message());
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "tmp", error)) {
+    fs::remove_all(entry.path(), error);  // Partial blobs of an earlier run.
+  }
+  return Status::ok();
+}
+
+std::string ImageStore::blobPath(const std::string& digest) const {
+  return dir_ + "/blobs/sha256/" + digest.substr(digest.find(':') + 1);
+}
+
+bool ImageStore::hasBlob(const std::string& digest) const {
+  return validateDigest(digest).isOk() && fs::exists(blobPath(digest));
+}
+
+StatusOr<std::string> ImageStore::readBlob(const std::string& digest) const {
+  if (Status s = validateDigest(digest); !s.isOk()) return s;
+  auto bytes = readFile(blobPath(digest));
+  if (!bytes.isOk()) {
+    return Status::notFound("blob " + digest + " is not in the image store");
+  }
+  return bytes;
+}
+
+std::string ImageStore::newTempPath() const { return dir_ + "/tmp/" + newUuid(); }
+
+Status ImageStore::commitBlob(const std::string& tempPath, const std::string& digest) {
+  auto actual = sha256DigestOfFile(tempPath);
+  std::error_code error;
+  if (!actual.isOk() || *actual != digest) {
+    fs::remove(tempPath, error);
+    return Status::invalid("blob " + digest + " does not match its digest (its bytes hash to " +
+                           (actual.isOk() ? *actual : actual.status().message()) + ")");
+  }
+  fs::rename(tempPath, blobPath(digest), error);
+  if (error) {
+    fs::remove(tempPath, error);
+    return Status::io("cannot store blob " + digest + ": " + error.message());
+  }
+  return Status::ok();
+}
+
+Status ImageStore::addBlobFile(const std::string& path, const std::string& digest) {
+  if (Status s = validateDigest(digest); !s.isOk()) return s;
+  if (hasBlob(digest)) return Status::ok();
+  std::string temp = newTempPath();
+  std::error_code error;
+  fs::copy_file(path, temp, error);
+  if (error) {
+    return Status::io("cannot copy blob " + digest + " from " + path + ": " + error.message());
+  }
+  return commitBlob(temp, digest);
+}
+
+Status ImageStore::addBlob(const std::string& bytes, const std::string& digest) {
+  if (Status s = validateDigest(digest); !s.isOk()) return s;
+  if (hasBlob(digest)) return Status::ok();
+  std::string temp = newTempPath();
+  std::ofstream(temp, std::ios::binary) << bytes;
+  return commitBlob(temp, digest);
+}
+
+std::string ImageStore::refPath(const std::string& reference) const {
+  std::string name;
+  for (char c : reference) {
+    name += c == '/' ? std::string("%2F") : c == '%' ? std::string("%25") : std::string(1, c);
+  }
+  return dir_ + "/refs/" + name;
+}
+
+Status ImageStore::tag(const std::string& reference, const std::string& manifestDigest) {
+  if (reference.empty()) return Status::invalid("image reference is empty");
+  if (Status s = validateDigest(manifestDigest); !s.isOk()) return s;
+  std::string temp = newTempPath();
+  std::ofstream(temp) << manifestDigest;
+  std::error_code error;
+  fs::rename(temp, refPath(reference), error);
+  if (error) return Status::io("cannot record image " + reference + ": " + error.message());
+  return Status::ok();
+}
+
+StatusOr<std::string> ImageStore::resolve(const std::string& reference) const {
+  std::string digest = digestOf(reference);
+  if (!digest.empty()) {
+    if (hasBlob(digest)) return digest;
+    return Status::notFound("image " + reference + " is not in the image store");
+  }
+  auto recorded = readFile(refPath(reference));
+  if (!recorded.isOk()) {
+    return Status::notFound("image " + reference + " is not in the image store");
+  }
+  return *recorded;
+}
+
+StatusOr<ImageManifest> ImageStore::manifest(const std::string& manifestDigest) const {
+  auto bytes = readBlob(manifestDigest);
+  if (!bytes.isOk()) return bytes.status();
+  auto parsed = parseManifest(*bytes);
+  if (!parsed.isOk()) return parsed.status().withContext("manifest " + manifestDigest);
+  return parsed;
+}
+
+StatusOr<ImageConfig> ImageStore::config(const std::string& manifestDigest) const {
+  auto parsed = manifest(manifestDigest);
+  if (!parsed.isOk()) return parsed.status();
+  auto bytes = readBlob(parsed->config.digest);
+  if (!bytes.isOk()) return bytes.status();
+  return parseImageConfig(*bytes);
+}
+
+Status ImageStore::makeRootfs(const std::string& manifestDigest, const std::string& target) const {
+  auto parsed = manifest(manifestDigest);
+  if (!parsed.isOk()) return parsed.status();
+  std::error_code error;
+  if (fs::exists(target, error)) return Status::invalid("rootfs " + target + " already exists");
+  fs::create_directories(target, error);
+  if (error) return Status::io("cannot create rootfs " + target + ": " + error.message());
+  for (const Descriptor& layer : parsed->layers) {
+    Status applied = hasBlob(layer.digest)
+                         ? applyLayer(blobPath(layer.digest), target)
+                         : Status::notFound("layer " + layer.digest + " is not in the image store");
+    if (!applied.isOk()) {
+      fs::remove_all(target, error);
+      return applied.withContext("image " + manifestDigest);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace agora::slave::images

@@ -1,0 +1,55 @@
+// The agent's image cache, content-addressed like an OCI layout:
+//   <dir>/blobs/sha256/<hex>   manifests, configs and layers, by digest;
+//   <dir>/refs/<reference>     the manifest digest an image reference resolves to
+//                              ('/' in the reference written as "%2F").
+// A blob is written to <dir>/tmp, hashed while it is copied, and renamed under its digest
+// only if the bytes match: the cache never holds a partial or wrong blob, whatever dies
+// or lies meanwhile. Shared by every task on the agent (one owner: the agent's loop, or a
+// puller it hands the store to).
+#pragma once
+
+#include <string>
+
+#include "common/base/status.hpp"
+#include "slave/images/manifest.hpp"
+
+namespace agora::slave::images {
+
+class ImageStore {
+ public:
+  explicit ImageStore(std::string dir) : dir_(std::move(dir)) {}
+
+  // Creates the directories (and empties tmp/ of what an earlier run left).
+  Status init();
+
+  bool hasBlob(const std::string& digest) const;
+  std::string blobPath(const std::string& digest) const;
+  StatusOr<std::string> readBlob(const std::string& digest) const;
+  // Adds the bytes of the file at `path` (or `bytes`) as blob `digest`, verified. A blob
+  // already there is kept as it is.
+  Status addBlobFile(const std::string& path, const std::string& digest);
+  Status addBlob(const std::string& bytes, const std::string& digest);
+
+  Status tag(const std::string& reference, const std::string& manifestDigest);
+  // The manifest digest of `reference`; a digest reference ("...@sha256:...") or a bare
+  // digest resolves to itself when the store has it.
+  StatusOr<std::string> resolve(const std::string& reference) const;
+
+  StatusOr<ImageManifest> manifest(const std::string& manifestDigest) const;
+  StatusOr<ImageConfig> config(const std::string& manifestDigest) const;
+  // Unpacks the image's layers, lowest first, into `target` (created; must not exist).
+  // Every blob must be in the store. On error `target` is removed.
+  Status makeRootfs(const std::string& manifestDigest, const std::string& target) const;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string refPath(const std::string& reference) const;
+  // Moves a verified temp file under its digest (or drops it if the blob is there).
+  Status commitBlob(const std::string& tempPath, const std::string& digest);
+  std::string newTempPath() const;
+
+  std::string dir_;
+};
+
+}  // namespace agora::slave::images
