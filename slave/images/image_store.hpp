@@ -30,6 +30,11 @@ class ImageStore {
   Status addBlobFile(const std::string& path, const std::string& digest);
   Status addBlob(const std::string& bytes, const std::string& digest);
 
+  // For blobs that arrive in pieces (downloads): write them to a path from
+  // `newTempPath()`, then `commitBlob` verifies and files them (or removes them).
+  std::string newTempPath() const;
+  Status commitBlob(const std::string& tempPath, const std::string& digest);
+
   Status tag(const std::string& reference, const std::string& manifestDigest);
   // The manifest digest of `reference`; a digest reference ("...@sha256:...") or a bare
   // digest resolves to itself when the store has it.
@@ -45,9 +50,6 @@ class ImageStore {
 
  private:
   std::string refPath(const std::string& reference) const;
-  // Moves a verified temp file under its digest (or drops it if the blob is there).
-  Status commitBlob(const std::string& tempPath, const std::string& digest);
-  std::string newTempPath() const;
 
   std::string dir_;
 };

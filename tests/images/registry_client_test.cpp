@@ -1,0 +1,154 @@
+// Pulling from a real registry (Debian's docker-registry, the CNCF distribution server) on
+// loopback, with the busybox image built offline and pushed by skopeo: the pulled image
+// unpacks like the original; a second pull fetches nothing; a missing image, an unreachable
+// registry and a corrupt layer are errors that name their cause, and nothing bad is kept.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/http/http.hpp"
+#include "slave/images/registry_client.hpp"
+#include "tests/images/test_image.hpp"
+#include "tests/support/process.hpp"
+
+namespace agora::slave::images {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RegistryClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why = testing::whyNoTestImage();
+    if (why.empty() && (access("/usr/bin/docker-registry", X_OK) != 0 ||
+                        std::system("command -v skopeo >/dev/null 2>&1") != 0)) {
+      why = "docker-registry or skopeo is not installed (scripts/install-deps installs them)";
+    }
+    if (!why.empty()) GTEST_SKIP() << why;
+    dir_ = fs::path(::testing::TempDir()) / ("registry-" + std::to_string(getpid()) + "-" +
+                                           ::testing::UnitTest::GetInstance()
+                                               ->current_test_info()
+                                               ->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    port_ = agora::testing::freePort();
+    registry_ = "127.0.0.1:" + std::to_string(port_);
+    std::ofstream(dir_ / "config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
+                                       << "  filesystem:\n    rootdirectory: "
+                                       << (dir_ / "data").string() << "\nhttp:\n  addr: "
+                                       << registry_ << "\n";
+    server_ = agora::testing::Process::spawn(
+        {"/usr/bin/docker-registry", "serve", (dir_ / "config.yml").string()},
+        dir_ / "registry.log");
+    bool up = false;
+    for (int i = 0; i < 200 && !up; ++i) {
+      up = httpGet(HostPort{"127.0.0.1", port_}, "/v2/").isOk();
+      if (!up) usleep(50000);
+    }
+    ASSERT_TRUE(up) << "registry did not start: " << server_->log();
+    std::string error = testing::buildBusyboxLayout(dir_ / "layout");
+    ASSERT_TRUE(error.empty()) << error;
+    std::string push = "skopeo copy --dest-tls-verify=false oci:" + (dir_ / "layout").string() +
+                       ":busybox docker://" + registry_ + "/tests/busybox:1.0 >" +
+                       (dir_ / "skopeo.log").string() + " 2>&1";
+    ASSERT_EQ(std::system(push.c_str()), 0) << "skopeo push failed";
+    ASSERT_TRUE(store_.init().isOk());
+  }
+  void TearDown() override {
+    server_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+    fs::remove_all(store_.dir());
+  }
+
+  RegistryClient client() {
+    RegistryOptions options;
+    options.insecureRegistries = {registry_};
+    options.progress = [this](const std::string& line) { progress_.push_back(line); };
+    return RegistryClient(options);
+  }
+  ImageReference ref(const std::string& text) { return *parseImageReference(text); }
+
+  fs::path dir_;
+  int port_ = 0;
+  std::string registry_;
+  std::unique_ptr<agora::testing::Process> server_;
+  ImageStore store_{(fs::path(::testing::TempDir()) /
+                     ("registry-store-" + std::to_string(getpid()) + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+                        .string()};
+  std::vector<std::string> progress_;
+};
+
+TEST_F(RegistryClientTest, PullsAnImageThatUnpacksAndPullsItOnlyOnce) {
+  RegistryClient puller = client();
+  auto digest = puller.pull(store_, ref(registry_ + "/tests/busybox:1.0"));
+  ASSERT_TRUE(digest.isOk()) << digest.status().message();
+  EXPECT_EQ(*store_.resolve(registry_ + "/tests/busybox:1.0"), *digest);
+  Status made = store_.makeRootfs(*digest, dir_ / "rootfs");
+  ASSERT_TRUE(made.isOk()) << made.message();
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "rootfs/bin/busybox"));
+  EXPECT_TRUE(fs::exists(dir_ / "rootfs/etc/agora-test"));
+  size_t fetches = std::count_if(progress_.begin(), progress_.end(), [](const std::string& l) {
+    return l.rfind("fetching", 0) == 0;
+  });
+  EXPECT_EQ(fetches, 3u);  // Config and two layers.
+
+  progress_.clear();
+  auto again = puller.pull(store_, ref(registry_ + "/tests/busybox@" + *digest));
+  ASSERT_TRUE(again.isOk()) << again.status().message();
+  EXPECT_EQ(*again, *digest);
+  for (const std::string& line : progress_) {
+    EXPECT_NE(line.rfind("fetching", 0), 0u) << "fetched again: " << line;
+  }
+}
+
+TEST_F(RegistryClientTest, MissingImagesAndUnreachableRegistriesAreNamedErrors) {
+  RegistryClient puller = client();
+  auto missing = puller.pull(store_, ref(registry_ + "/tests/nothing:1.0"));
+  ASSERT_FALSE(missing.isOk());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("tests/nothing:1.0"), std::string::npos)
+      << missing.status().message();
+
+  int closed = agora::testing::freePort();
+  RegistryOptions options;
+  options.insecureRegistries = {"127.0.0.1:" + std::to_string(closed)};
+  auto unreachable = RegistryClient(options).pull(
+      store_, ref("127.0.0.1:" + std::to_string(closed) + "/tests/busybox:1.0"));
+  ASSERT_FALSE(unreachable.isOk());
+  EXPECT_EQ(unreachable.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(unreachable.status().message().find("cannot reach"), std::string::npos)
+      << unreachable.status().message();
+}
+
+TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
+  // Flip a byte of the biggest blob in the registry's own storage: it serves it as is.
+  fs::path biggest;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "data")) {
+    if (entry.is_regular_file() && entry.path().filename() == "data" &&
+        (biggest.empty() || entry.file_size() > fs::file_size(biggest))) {
+      biggest = entry.path();
+    }
+  }
+  ASSERT_FALSE(biggest.empty());
+  {
+    std::fstream file(biggest, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(1000);
+    file.put('\x5a');
+  }
+  std::string layer = "sha256:" + biggest.parent_path().filename().string();
+  auto pulled = client().pull(store_, ref(registry_ + "/tests/busybox:1.0"));
+  ASSERT_FALSE(pulled.isOk());
+  EXPECT_NE(pulled.status().message().find(layer), std::string::npos)
+      << pulled.status().message();
+  EXPECT_NE(pulled.status().message().find("does not match"), std::string::npos);
+  EXPECT_FALSE(store_.hasBlob(layer));
+  EXPECT_FALSE(store_.resolve(registry_ + "/tests/busybox:1.0").isOk());
+  EXPECT_TRUE(fs::is_empty(fs::path(store_.dir()) / "tmp"));
+}
+
+}  // namespace
+}  // namespace agora::slave::images
