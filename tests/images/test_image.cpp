@@ -1,10 +1,11 @@
 #include "tests/images/test_image.hpp"
 
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "tests/support/busybox_rootfs.hpp"
 
 namespace agora::slave::images::testing {
 namespace {
@@ -22,8 +23,8 @@ std::string whyNoTestImage() {
   if (std::system("command -v umoci >/dev/null 2>&1") != 0) {
     return "umoci is not installed (scripts/install-deps installs it)";
   }
-  if (access("/bin/busybox", X_OK) != 0) {
-    return "/bin/busybox is missing (package busybox-static)";
+  if (!agora::testing::haveStaticBusybox()) {
+    return "no static /bin/busybox (package busybox-static)";
   }
   return "";
 }
@@ -37,16 +38,8 @@ std::string buildBusyboxLayout(const std::string& layoutDir) {
         "umoci unpack --image " + image + " " + work + "/one"}) {
     if (std::string error = run(step); !error.empty()) return error;
   }
-  fs::path rootfs = fs::path(work) / "one/rootfs";
-  for (const char* dir : {"bin", "etc", "proc", "sys", "dev", "tmp"}) {
-    fs::create_directories(rootfs / dir);
-  }
-  fs::copy_file("/bin/busybox", rootfs / "bin/busybox");
-  for (const char* tool : {"sh", "ls", "cat", "echo", "sleep", "hostname", "id"}) {
-    fs::create_symlink("busybox", rootfs / "bin" / tool);
-  }
-  std::ofstream(rootfs / "etc/passwd") << "root:x:0:0:root:/:/bin/sh\n";
-  std::ofstream(rootfs / "etc/group") << "root:x:0:\n";
+  Status filled = agora::testing::makeBusyboxRootfs(work + "/one/rootfs");
+  if (!filled.isOk()) return filled.message();
   for (const std::string& step :
        {"umoci repack --image " + image + " " + work + "/one",
         "umoci config --image " + image + " --config.cmd=/bin/sh --config.env=AGORA_IMAGE=busybox",

@@ -1,0 +1,367 @@
+#include "slave/containerizer/runc.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+extern char** environ;
+
+namespace agora::slave::oci {
+
+namespace {
+
+std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// An owned file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  Fd& operator=(Fd&&) = delete;
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// Looks `name` up on PATH the way execvp would, so that `open()` fails early and clearly.
+// (Reading PATH here is deliberate: "runc on PATH" is the documented default.)
+std::optional<std::string> findOnPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    return ::access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(
+      path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+// Starts `argv` with fds 0, 1 and 2 taken from `stdio`, default signal dispositions and an
+// empty signal mask (a caller that blocks SIGCHLD must not pass that on to containers).
+StatusOr<pid_t> spawn(const std::vector<std::string>& argv, const std::array<int, 3>& stdio) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  for (int target = 0; target < 3; ++target) {
+    posix_spawn_file_actions_adddup2(&actions, stdio[target], target);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigset_t all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return Status::io("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  return pid;
+}
+
+// Reaps `pid` and returns its exit code (128 + signal if it was killed).
+int reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Reads `out` and `err` until both reach end of file, without letting either pipe fill up.
+void drain(int out, int err, std::string& outText, std::string& errText) {
+  std::array<pollfd, 2> fds{{{out, POLLIN, 0}, {err, POLLIN, 0}}};
+  std::array<std::string*, 2> sinks{&outText, &errText};
+  int open = 2;
+  while (open > 0) {
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return;
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) {
+        continue;
+      }
+      char buffer[4096];
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        sinks[i]->append(buffer, n);
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;  // poll() ignores negative fds.
+        --open;
+      }
+    }
+  }
+}
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+// The last non-empty line of `path`: where runc puts the reason a command failed.
+std::string lastLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::string last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) {
+      last = line;
+    }
+  }
+  return last;
+}
+
+Status checkId(const std::string& id) {
+  bool valid =
+      !id.empty() && id[0] != '-' &&
+      id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.") ==
+          std::string::npos;
+  return valid ? Status::ok() : Status::invalid("container id '" + id + "' must match [\\w+.-]+");
+}
+
+}  // namespace
+
+StatusOr<Runc> Runc::open(const RuncOptions& options) {
+  if (options.stateDir.empty()) {
+    return Status::invalid("stateDir: must not be empty");
+  }
+  std::optional<std::string> binary = findOnPath(options.binary);
+  if (!binary) {
+    return Status::notFound("runc binary '" + options.binary + "' not found or not executable");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.stateDir, error);
+  if (error) {
+    return Status::io("cannot create runc state dir " + options.stateDir + ": " + error.message());
+  }
+  return Runc(*binary, options.stateDir);
+}
+
+std::vector<std::string> Runc::command(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {binary_, "--root", stateDir_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+StatusOr<Runc::Output> Runc::run(std::vector<std::string> args) const {
+  int outPipe[2];
+  int errPipe[2];
+  if (::pipe2(outPipe, O_CLOEXEC) != 0) {
+    return Status::io(errnoText("pipe"));
+  }
+  Fd outRead(outPipe[0]);
+  Fd outWrite(outPipe[1]);
+  if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+    return Status::io(errnoText("pipe"));
+  }
+  Fd errRead(errPipe[0]);
+  Fd errWrite(errPipe[1]);
+  Fd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+  StatusOr<pid_t> pid =
+      spawn(command(std::move(args)), {devNull.get(), outWrite.get(), errWrite.get()});
+  if (!pid.isOk()) {
+    return pid.status();
+  }
+  outWrite.reset();  // Only the child writes; our copies would keep the pipes open forever.
+  errWrite.reset();
+  Output output;
+  drain(outRead.get(), errRead.get(), output.out, output.err);
+  output.exitCode = reap(*pid);
+  return output;
+}
+
+Status Runc::runChecked(const std::string& what, std::vector<std::string> args) const {
+  StatusOr<Output> output = run(std::move(args));
+  if (!output.isOk()) {
+    return output.status().withContext(what);
+  }
+  if (output->exitCode != 0) {
+    return Status::error(StatusCode::kInternal, what + ": runc exited with " +
+                                                    std::to_string(output->exitCode) + ": " +
+                                                    trimmed(output->err));
+  }
+  return Status::ok();
+}
+
+StatusOr<pid_t> Runc::create(const std::string& id, const std::string& bundleDir,
+                             const std::string& stdoutPath, const std::string& stderrPath) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  const int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  Fd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  Fd out(::open(stdoutPath.c_str(), flags, 0644));
+  Fd err(::open(stderrPath.c_str(), flags, 0644));
+  if (devNull.get() < 0 || out.get() < 0 || err.get() < 0) {
+    return Status::io(errnoText("cannot open stdio for container " + id));
+  }
+  // The container inherits runc's stdio, so runc's own errors go to a log file instead.
+  const std::string logPath = bundleDir + "/runc.log";
+  const std::string pidPath = bundleDir + "/init.pid";
+  StatusOr<pid_t> runc =
+      spawn(command({"--log", logPath, "create", "--bundle", bundleDir, "--pid-file", pidPath, id}),
+            {devNull.get(), out.get(), err.get()});
+  if (!runc.isOk()) {
+    return runc.status();
+  }
+  int exitCode = reap(*runc);
+  if (exitCode != 0) {
+    return Status::error(StatusCode::kInternal, "runc create " + id + " exited with " +
+                                                    std::to_string(exitCode) + ": " +
+                                                    lastLine(logPath));
+  }
+  std::ifstream pidFile(pidPath);
+  pid_t pid = 0;
+  if (!(pidFile >> pid) || pid <= 0) {
+    return Status::io("runc create " + id + " wrote no pid to " + pidPath);
+  }
+  return pid;
+}
+
+Status Runc::start(const std::string& id) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  return runChecked("runc start " + id, {"start", id});
+}
+
+StatusOr<ContainerState> Runc::state(const std::string& id) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  StatusOr<Output> output = run({"state", id});
+  if (!output.isOk()) {
+    return output.status().withContext("runc state " + id);
+  }
+  if (output->exitCode != 0) {
+    return Status::notFound("runc state " + id + ": " + trimmed(output->err));
+  }
+  auto json = nlohmann::json::parse(output->out, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || !json.contains("status") || !json["status"].is_string() ||
+      !json.contains("pid") || !json["pid"].is_number_integer()) {
+    return Status::error(StatusCode::kInternal,
+                         "runc state " + id + ": unexpected output: " + output->out);
+  }
+  return ContainerState{.status = json["status"].get<std::string>(),
+                        .pid = json["pid"].get<pid_t>()};
+}
+
+Status Runc::kill(const std::string& id, int signal) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  return runChecked("runc kill " + id, {"kill", id, std::to_string(signal)});
+}
+
+Status Runc::remove(const std::string& id, RemoveMode mode) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  std::vector<std::string> args = {"delete"};
+  if (mode == RemoveMode::kForce) {
+    args.push_back("--force");
+  }
+  args.push_back(id);
+  return runChecked("runc delete " + id, std::move(args));
+}
+
+Status becomeSubreaper() {
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    return Status::error(StatusCode::kInternal, errnoText("prctl(PR_SET_CHILD_SUBREAPER)"));
+  }
+  return Status::ok();
+}
+
+namespace {
+
+// Waits until `pidfd` is readable (its process exited); false on timeout.
+bool pollExit(int pidfd, std::optional<std::chrono::milliseconds> timeout) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + timeout.value_or(std::chrono::milliseconds(0));
+  while (true) {
+    int waitMs = -1;
+    if (timeout) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      waitMs = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    pollfd fd{pidfd, POLLIN, 0};
+    int rc = ::poll(&fd, 1, waitMs);
+    if (rc > 0) {
+      return true;
+    }
+    if (rc == 0) {
+      return false;
+    }
+    if (errno != EINTR) {
+      return true;  // Let waitpid() below report what is wrong.
+    }
+  }
+}
+
+}  // namespace
+
+StatusOr<ExitStatus> waitContainer(pid_t pid, std::optional<std::chrono::milliseconds> timeout) {
+  siginfo_t info{};
+  // Checks parenthood first: blocking on a process we can never reap would hang forever.
+  if (::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return Status::error(StatusCode::kFailedPrecondition,
+                         errnoText("cannot wait for pid " + std::to_string(pid) +
+                                   " (is this process its subreaper?)"));
+  }
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.get() < 0) {
+    return Status::error(StatusCode::kInternal, errnoText("pidfd_open " + std::to_string(pid)));
+  }
+  if (!pollExit(pidfd.get(), timeout)) {
+    return Status::unavailable("pid " + std::to_string(pid) + " still running after " +
+                               std::to_string(timeout->count()) + " ms");
+  }
+  int status = 0;
+  pid_t reaped;
+  while ((reaped = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (reaped != pid) {
+    return Status::error(StatusCode::kInternal, errnoText("waitpid " + std::to_string(pid)));
+  }
+  if (WIFSIGNALED(status)) {
+    return ExitStatus{.code = 0, .signal = WTERMSIG(status)};
+  }
+  return ExitStatus{.code = WEXITSTATUS(status), .signal = 0};
+}
+
+}  // namespace agora::slave::oci
