@@ -113,6 +113,8 @@ class Agent {
   // Tasks (agent_tasks.cpp).
   void onRunTask(const internal::AgentEvent::RunTask& run);
   void launchExecutor(TaskRecord& task);
+  // The containerizer the task needs (oci for an image, posix otherwise) is enabled.
+  Status checkContainerizer(const v1::TaskInfo& task) const;
   void onKillTask(const internal::AgentEvent::KillTask& kill);
   void killTask(TaskRecord& task, const v1::KillPolicy& policy);
   void onShutdownFramework(const v1::FrameworkID& frameworkId);

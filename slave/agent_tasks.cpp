@@ -92,6 +92,18 @@ void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
   launchExecutor(task);
 }
 
+Status Agent::checkContainerizer(const v1::TaskInfo& task) const {
+  bool image = !task.container().image().reference().empty();
+  const char* needed = image ? "oci" : "posix";
+  if (options_.containerizers.count(needed) == 0) {
+    return Status::error(StatusCode::kFailedPrecondition,
+                         std::string("task ") + (image ? "names an image" : "has no image") +
+                             " but this agent has no '" + needed +
+                             "' containerizer (--containerizers)");
+  }
+  return Status::ok();
+}
+
 void Agent::launchExecutor(TaskRecord& task) {
   const auto& cp = task.checkpoint;
   ExecutorLaunch launch{
@@ -102,12 +114,18 @@ void Agent::launchExecutor(TaskRecord& task) {
       .sandbox = cp.sandbox(),
       .taskPath = cp.sandbox() + "/task.pb",
       .hostname = options_.hostname,
+      .imageStore = imageStorePath(options_.workDir),
+      .runcRoot = runcRootPath(options_.workDir),
+      .insecureRegistries = options_.insecureRegistries,
   };
   std::error_code error;
   std::filesystem::create_directories(launch.sandbox, error);
   Status prepared =
       error ? Status::io("cannot create sandbox " + launch.sandbox + ": " + error.message())
             : writeTaskInfo(launch.taskPath, cp.task());
+  if (prepared.isOk()) {
+    prepared = checkContainerizer(cp.task());
+  }
   if (prepared.isOk()) {
     prepared = linkVolumes(cp.task(), launch.sandbox);
   }

@@ -45,6 +45,9 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--sandbox=" + launch.sandbox,
       "--task_path=" + launch.taskPath,
       "--hostname=" + launch.hostname,
+      "--image_store=" + launch.imageStore,
+      "--runc_root=" + launch.runcRoot,
+      "--insecure_registries=" + launch.insecureRegistries,
       "--logtostderr=1",
   };
   std::vector<char*> argv;

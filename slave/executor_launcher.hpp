@@ -25,6 +25,10 @@ struct ExecutorLaunch {
   // The serialized `TaskInfo` the executor reads (`<sandbox>/task.pb`).
   std::string taskPath;
   std::string hostname;
+  // For tasks with an image (the `oci` containerizer).
+  std::string imageStore;
+  std::string runcRoot;
+  std::string insecureRegistries;  // Comma-separated.
 };
 
 // Writes nothing; spawns the executor. The error names the cause (missing binary, ...).

@@ -28,6 +28,11 @@ DEFINE_string(domain, "",
 DEFINE_string(executor_path, "", "Path of agora-executor (default: next to this binary)");
 DEFINE_string(executor_reregister_timeout, "5secs",
               "How long recovered executors get to reconnect after an agent restart");
+DEFINE_string(containerizers, "oci,posix",
+              "Comma-separated: 'oci' runs tasks with an image in runc containers, 'posix' "
+              "runs tasks without one as plain processes");
+DEFINE_string(insecure_registries, "",
+              "Comma-separated registries (host:port) pulled from over plain HTTP");
 
 namespace agora::slave {
 
@@ -87,6 +92,12 @@ StatusOr<AgentOptions> optionsFromFlags() {
     return timeout.status().withContext("--executor_reregister_timeout");
   }
   options.executorReregisterTimeout = *timeout;
+  auto containerizers = parseContainerizers(FLAGS_containerizers);
+  if (!containerizers.isOk()) {
+    return containerizers.status().withContext("--containerizers");
+  }
+  options.containerizers = *containerizers;
+  options.insecureRegistries = FLAGS_insecure_registries;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

@@ -1,5 +1,7 @@
 #include "slave/options.hpp"
 
+#include "common/base/strings.hpp"
+
 #include <cstdint>
 #include <cstdio>
 
@@ -69,5 +71,20 @@ bool isSafePathComponent(const std::string& id) {
   return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
          id.find('\0') == std::string::npos;
 }
+
+StatusOr<std::set<std::string>> parseContainerizers(const std::string& text) {
+  std::set<std::string> out;
+  for (const std::string& name : splitAll(text, ',')) {
+    if (name != "oci" && name != "posix") {
+      return Status::invalid("unknown containerizer '" + name + "' (known: oci, posix)");
+    }
+    out.insert(name);
+  }
+  return out;
+}
+
+std::string imageStorePath(const std::string& workDir) { return workDir + "/images"; }
+
+std::string runcRootPath(const std::string& workDir) { return workDir + "/runc"; }
 
 }  // namespace agora::slave

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include "common/http/http.hpp"
@@ -31,9 +32,19 @@ struct AgentOptions {
   std::chrono::duration<double> executorReregisterTimeout{5.0};
   // How long a registering agent waits for an answer before it rediscovers the master.
   std::chrono::duration<double> registrationRetry{1.0};
+  // "oci" and/or "posix" (see --containerizers).
+  std::set<std::string> containerizers{"oci", "posix"};
+  // Comma-separated host:port list, handed to executors (pulls over plain HTTP).
+  std::string insecureRegistries;
   // Every flag as text, for `GET /flags`.
   std::map<std::string, std::string> flagValues;
 };
+
+// "oci,posix" -> {"oci", "posix"}; unknown names and an empty list are errors.
+StatusOr<std::set<std::string>> parseContainerizers(const std::string& text);
+// The agent's image store and runc state directories under its work dir.
+std::string imageStorePath(const std::string& workDir);
+std::string runcRootPath(const std::string& workDir);
 
 // `ipc://<work_dir>/executors.sock`, or, when that path would not fit in a unix socket
 // address (about 107 bytes), `ipc:///tmp/agora-executors-<fnv1a64(work_dir) hex>.sock`.

@@ -2,9 +2,11 @@
 
 #include <glog/logging.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "common/base/ids.hpp"
@@ -24,6 +26,9 @@ Executor::Executor(EventLoop& loop, zmq::context_t& context, ExecutorOptions opt
       socket_(context, options_.frameworkId + "/" + options_.taskId) {}
 
 Executor::~Executor() {
+  if (preparer_.joinable()) {
+    preparer_.join();
+  }
   loop_.unwatchSocket(socket_.socket());
   if (pidfd_ >= 0) {
     loop_.unwatchFd(pidfd_);
@@ -85,6 +90,10 @@ void Executor::start() {
 
 void Executor::launch() {
   report(v1::TASK_STARTING, v1::TaskStatus::REASON_UNKNOWN, "");
+  if (!task_.container().image().reference().empty()) {
+    launchContainer();
+    return;
+  }
   TaskEnvironmentInput input{
       .inherited = options_.inheritedEnvironment,
       .task = task_,
@@ -103,12 +112,76 @@ void Executor::launch() {
            launched.status().message());
     return;
   }
-  child_ = launched->pid;
-  pidfd_ = launched->pidfd;
+  LOG(INFO) << "Started the command of task " << options_.taskId << " as pid " << launched->pid;
+  watchChild(launched->pid, launched->pidfd);
+}
+
+void Executor::watchChild(pid_t pid, int pidfd) {
+  child_ = pid;
+  pidfd_ = pidfd;
   loop_.watchFd(pidfd_, [this] { onChildExited(); });
-  LOG(INFO) << "Started the command of task " << options_.taskId << " as pid " << child_;
   transitionTo(State::kRunning);
   report(v1::TASK_RUNNING, v1::TaskStatus::REASON_UNKNOWN, "");
+}
+
+void Executor::launchContainer() {
+  // Before `runc create`: the container's init must be re-parented to us when runc exits.
+  if (Status s = oci::becomeSubreaper(); !s.isOk()) {
+    transitionTo(State::kExited);
+    report(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, s.message());
+    return;
+  }
+  container_ = std::make_unique<ContainerRunner>(
+      ContainerRunnerOptions{.imageStore = options_.imageStore,
+                             .runcRoot = options_.runcRoot,
+                             .insecureRegistries = options_.insecureRegistries,
+                             .sandbox = options_.sandbox,
+                             .frameworkId = options_.frameworkId,
+                             .hostname = options_.hostname},
+      task_);
+  LOG(INFO) << "Preparing container " << container_->containerId() << " for image "
+            << task_.container().image().reference();
+  preparer_ = std::thread([this] {
+    Status prepared = container_->prepare([](const std::string& line) { LOG(INFO) << line; });
+    loop_.post([this, prepared] { onContainerPrepared(prepared); });
+  });
+}
+
+void Executor::onContainerPrepared(const Status& prepared) {
+  preparer_.join();
+  if (killRequested_) {
+    container_->cleanUp();
+    transitionTo(State::kExited);
+    report(v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+           "Task killed while its container was being prepared");
+    return;
+  }
+  StatusOr<pid_t> pid = prepared.isOk() ? container_->start() : StatusOr<pid_t>(prepared);
+  int pidfd = pid.isOk() ? static_cast<int>(syscall(SYS_pidfd_open, *pid, 0)) : -1;
+  if (!pid.isOk() || pidfd < 0) {
+    std::string why = pid.isOk() ? "cannot watch the container's init" : pid.status().message();
+    LOG(WARNING) << "Cannot start the container: " << why;
+    if (pid.isOk()) container_->kill(SIGKILL).ignoreError();
+    container_->cleanUp();
+    transitionTo(State::kExited);
+    report(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+           "Cannot start the container: " + why);
+    return;
+  }
+  LOG(INFO) << "Started container " << container_->containerId() << " of task "
+            << options_.taskId << "; its init is pid " << *pid;
+  watchChild(*pid, pidfd);
+}
+
+void Executor::signalTask(int signal) {
+  if (container_) {
+    // The init is pid 1 of its namespace: it ignores SIGTERM unless it handles it, so the
+    // grace period's SIGKILL also goes straight to it (we are its parent).
+    container_->kill(signal).ignoreError();
+    if (signal == SIGKILL && child_ > 0) ::kill(child_, SIGKILL);
+    return;
+  }
+  ::kill(-child_, signal);
 }
 
 void Executor::onChildExited() {
@@ -117,8 +190,10 @@ void Executor::onChildExited() {
     return;  // Not exited yet (spurious wakeup).
   }
   // The whole process group goes with the command. The unreaped zombie keeps the pgid
-  // from being reused until `waitpid` below.
-  kill(-child_, SIGKILL);
+  // from being reused until `waitpid` below. (A container's processes go with its init.)
+  if (!container_) {
+    kill(-child_, SIGKILL);
+  }
   int status = 0;
   waitpid(child_, &status, 0);
   loop_.unwatchFd(pidfd_);
@@ -128,6 +203,19 @@ void Executor::onChildExited() {
   ExitDescription exit = describeWaitStatus(status);
   LOG(INFO) << "Task " << options_.taskId << ": " << exit.message;
   transitionTo(State::kExited);
+  if (container_) {
+    bool oom = container_->oomKilled();
+    container_->cleanUp();
+    if (oom && !killRequested_) {
+      char limit[32];
+      std::snprintf(limit, sizeof(limit), "%g", container_->memoryLimitMb());
+      report(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY,
+             std::string("Memory limit exceeded: the container used more than its ") + limit +
+                 " MB and was OOM-killed (" + exit.message + ")",
+             exit.exitCode);
+      return;
+    }
+  }
   if (killRequested_) {
     report(v1::TASK_KILLED, v1::TaskStatus::REASON_UNKNOWN, "Task killed: " + exit.message,
            exit.exitCode);
@@ -193,6 +281,11 @@ void Executor::onAcknowledged(const std::string& uuid) {
 }
 
 void Executor::onKill(const v1::KillPolicy& policy) {
+  if (state_ == State::kStarting && container_ && !killRequested_) {
+    killRequested_ = true;  // Reported once the preparation ends (it cannot be cut short).
+    report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");
+    return;
+  }
   if (state_ != State::kRunning || child_ <= 0) {
     LOG(INFO) << "Ignoring a kill request in state " << stateName(state_);
     return;
@@ -206,11 +299,11 @@ void Executor::onKill(const v1::KillPolicy& policy) {
   LOG(INFO) << "Killing task " << options_.taskId << " (SIGTERM, SIGKILL after " << grace << "s)";
   transitionTo(State::kKilling);
   report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");
-  kill(-child_, SIGTERM);
+  signalTask(SIGTERM);
   graceTimer_ = loop_.runAfter(std::chrono::duration<double>(grace), [this] {
     if (pidfd_ >= 0) {
       LOG(INFO) << "Grace period over; sending SIGKILL";
-      kill(-child_, SIGKILL);
+      signalTask(SIGKILL);
     }
   });
 }
@@ -221,7 +314,7 @@ void Executor::onTick() {
     LOG(ERROR) << "No word from the agent for " << options_.agentTimeout.count()
                << "s; killing the task and exiting";
     if (pidfd_ >= 0) {
-      kill(-child_, SIGKILL);
+      signalTask(SIGKILL);
     }
     finish(1);
     return;

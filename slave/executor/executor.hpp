@@ -1,6 +1,11 @@
 // `Executor`: the `agora-executor` process's actor. Runs one task's command and reports
 // its states to the agent over the executor protocol (proto/agora/internal/executor.proto).
 //
+// A task with an image runs as an OCI container (ContainerRunner): the executor is a child
+// subreaper, so the container's init is its child and is supervised the same way; kills go
+// through runc; an OOM kill is reported as TASK_FAILED with
+// REASON_CONTAINER_LIMITATION_MEMORY.
+//
 // It connects a DEALER (identity "<framework id>/<task id>") to the agent's ipc endpoint,
 // subscribes (again whenever the agent has been silent for 2 s: the agent may have
 // restarted), heartbeats every 500 ms, and retries every update each second until the
@@ -17,12 +22,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <zmq.hpp>
 
 #include "agora/internal/executor.pb.h"
 #include "common/event/event_loop.hpp"
 #include "common/transport/sockets.hpp"
+#include "slave/executor/container_runner.hpp"
 
 namespace agora::slave {
 
@@ -41,6 +49,11 @@ struct ExecutorOptions {
   std::chrono::duration<double> retryInterval{1.0};
   // The executor's own environment, from which the task inherits the basics.
   std::map<std::string, std::string> inheritedEnvironment;
+  // For tasks with an image (see ContainerRunner): the agent's image store and runc state
+  // directories, and the registries spoken to over plain HTTP.
+  std::string imageStore;
+  std::string runcRoot;
+  std::set<std::string> insecureRegistries;
 };
 
 class Executor {
@@ -77,6 +90,11 @@ class Executor {
   void transitionTo(State next);
 
   void launch();
+  // Tasks with an image: prepared on a worker thread (pull, unpack), then started.
+  void launchContainer();
+  void onContainerPrepared(const Status& prepared);
+  void watchChild(pid_t pid, int pidfd);
+  void signalTask(int signal);
   void onChildExited();
   void onReadable();
   void onEvent(const internal::ExecutorEvent& event);
@@ -98,6 +116,8 @@ class Executor {
   bool killRequested_ = false;
   pid_t child_ = -1;
   int pidfd_ = -1;
+  std::unique_ptr<ContainerRunner> container_;
+  std::thread preparer_;
   EventLoop::Clock::time_point lastHeard_;
   EventLoop::Clock::time_point lastSubscribe_;
   EventLoop::TimerId tickTimer_ = 0;

@@ -6,9 +6,11 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 
 #include "common/base/duration.hpp"
+#include "common/base/strings.hpp"
 #include "slave/executor/executor.hpp"
 
 DEFINE_string(agent_endpoint, "", "The agent's executor endpoint (ipc://...)");
@@ -17,6 +19,10 @@ DEFINE_string(task_id, "", "The task to run");
 DEFINE_string(sandbox, "", "The task's sandbox directory");
 DEFINE_string(task_path, "", "Path of the serialized TaskInfo");
 DEFINE_string(hostname, "", "Value of $HOST for the task");
+DEFINE_string(image_store, "", "The agent's image store (tasks with an image)");
+DEFINE_string(runc_root, "", "runc's state directory for the agent's containers");
+DEFINE_string(insecure_registries, "",
+              "Comma-separated registries (host:port) pulled from over plain HTTP");
 DEFINE_string(agent_timeout, "1hrs",
               "Kill the task and exit after hearing nothing from any agent for this long");
 
@@ -34,6 +40,14 @@ std::map<std::string, std::string> environment() {
     }
   }
   return env;
+}
+
+std::set<std::string> splitList(const std::string& text) {
+  std::set<std::string> out;
+  for (const std::string& item : agora::splitAll(text, ',')) {
+    if (!item.empty()) out.insert(item);
+  }
+  return out;
 }
 
 }  // namespace
@@ -73,6 +87,10 @@ int main(int argc, char** argv) {
                                                      .hostname = FLAGS_hostname,
                                                      .agentTimeout = *timeout,
                                                      .inheritedEnvironment = environment(),
+                                                     .imageStore = FLAGS_image_store,
+                                                     .runcRoot = FLAGS_runc_root,
+                                                     .insecureRegistries =
+                                                         splitList(FLAGS_insecure_registries),
                                                  });
   if (!executor.isOk()) {
     LOG(ERROR) << executor.status().message();

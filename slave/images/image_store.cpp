@@ -1,5 +1,6 @@
 #include "slave/images/image_store.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -40,8 +41,11 @@ Status ImageStore::init() {
       return Status::io("cannot create image store " + dir_ + "/" + sub + ": " + error.message());
     }
   }
+  // Partial blobs of a run that died. Only old ones: executors of the agent share the store
+  // and each opens it, so a young file may be another pull in progress.
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "tmp", error)) {
-    fs::remove_all(entry.path(), error);  // Partial blobs of an earlier run.
+    if (entry.last_write_time(error) < cutoff) fs::remove_all(entry.path(), error);
   }
   return Status::ok();
 }

@@ -19,7 +19,8 @@ class ImageStore {
  public:
   explicit ImageStore(std::string dir) : dir_(std::move(dir)) {}
 
-  // Creates the directories (and empties tmp/ of what an earlier run left).
+  // Creates the directories, and removes from tmp/ what is over an hour old (left by a
+  // process that died mid-download; younger files may be pulls in progress elsewhere).
   Status init();
 
   bool hasBlob(const std::string& digest) const;

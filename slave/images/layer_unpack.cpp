@@ -10,6 +10,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "common/base/strings.hpp"
+
 namespace agora::slave::images {
 namespace {
 
@@ -35,19 +37,13 @@ StatusOr<Reader> openLayer(const std::string& path) {
 // Components of an entry's path; "." and empty ones dropped, ".." refused.
 StatusOr<std::vector<std::string>> components(const std::string& path) {
   std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    std::string part = path.substr(start, slash == std::string::npos ? std::string::npos
-                                                                     : slash - start);
+  for (const std::string& part : splitAll(path, '/')) {
     if (part == "..") {
       return Status::invalid("entry '" + path + "' has a '..' component");
     }
     if (!part.empty() && part != ".") {
       parts.push_back(part);
     }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
   }
   return parts;
 }
@@ -191,15 +187,7 @@ StatusOr<std::string> resolveInRoot(const std::string& root, const std::string& 
     std::string link(target.data(), static_cast<size_t>(length));
     if (!link.empty() && link.front() == '/') resolved.clear();
     // The target's components go in front of what is left (no '..' check: it is clamped).
-    std::vector<std::string> linkParts;
-    size_t start = 0;
-    while (start <= link.size()) {
-      size_t slash = link.find('/', start);
-      linkParts.push_back(link.substr(start, slash == std::string::npos ? std::string::npos
-                                                                        : slash - start));
-      if (slash == std::string::npos) break;
-      start = slash + 1;
-    }
+    std::vector<std::string> linkParts = splitAll(link, '/');
     pending.insert(pending.end(), linkParts.rbegin(), linkParts.rend());
   }
   std::string out = root;

@@ -11,7 +11,7 @@
 #include "slave/images/digest.hpp"
 #include "slave/images/image_store.hpp"
 #include "slave/images/oci_layout.hpp"
-#include "tests/images/test_image.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace agora::slave::images {
 namespace {
@@ -34,9 +34,9 @@ class ImageStoreTest : public ::testing::Test {
   }
 
   void buildLayout() {
-    std::string why = testing::whyNoTestImage();
+    std::string why = agora::testing::whyNoTestImage();
     if (!why.empty()) GTEST_SKIP() << why;
-    std::string error = testing::buildBusyboxLayout(dir_ / "layout");
+    std::string error = agora::testing::buildBusyboxLayout(dir_ / "layout");
     ASSERT_TRUE(error.empty()) << error;
   }
 

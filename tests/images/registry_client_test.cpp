@@ -9,10 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/http/http.hpp"
 #include "slave/images/registry_client.hpp"
-#include "tests/images/test_image.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace agora::slave::images {
 namespace {
@@ -22,39 +21,18 @@ namespace fs = std::filesystem;
 class RegistryClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string why = testing::whyNoTestImage();
-    if (why.empty() && (access("/usr/bin/docker-registry", X_OK) != 0 ||
-                        std::system("command -v skopeo >/dev/null 2>&1") != 0)) {
-      why = "docker-registry or skopeo is not installed (scripts/install-deps installs them)";
-    }
+    std::string why = agora::testing::TestRegistry::whyUnavailable();
     if (!why.empty()) GTEST_SKIP() << why;
     dir_ = fs::path(::testing::TempDir()) / ("registry-" + std::to_string(getpid()) + "-" +
                                            ::testing::UnitTest::GetInstance()
                                                ->current_test_info()
                                                ->name());
     fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    port_ = agora::testing::freePort();
-    registry_ = "127.0.0.1:" + std::to_string(port_);
-    std::ofstream(dir_ / "config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
-                                       << "  filesystem:\n    rootdirectory: "
-                                       << (dir_ / "data").string() << "\nhttp:\n  addr: "
-                                       << registry_ << "\n";
-    server_ = agora::testing::Process::spawn(
-        {"/usr/bin/docker-registry", "serve", (dir_ / "config.yml").string()},
-        dir_ / "registry.log");
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {
-      up = httpGet(HostPort{"127.0.0.1", port_}, "/v2/").isOk();
-      if (!up) usleep(50000);
-    }
-    ASSERT_TRUE(up) << "registry did not start: " << server_->log();
-    std::string error = testing::buildBusyboxLayout(dir_ / "layout");
-    ASSERT_TRUE(error.empty()) << error;
-    std::string push = "skopeo copy --dest-tls-verify=false oci:" + (dir_ / "layout").string() +
-                       ":busybox docker://" + registry_ + "/tests/busybox:1.0 >" +
-                       (dir_ / "skopeo.log").string() + " 2>&1";
-    ASSERT_EQ(std::system(push.c_str()), 0) << "skopeo push failed";
+    server_ = std::make_unique<agora::testing::TestRegistry>(dir_);
+    ASSERT_TRUE(server_->error().empty()) << server_->error();
+    registry_ = server_->address();
+    std::string pushed = server_->pushBusybox("tests/busybox:1.0");
+    ASSERT_TRUE(pushed.empty()) << pushed;
     ASSERT_TRUE(store_.init().isOk());
   }
   void TearDown() override {
@@ -72,9 +50,8 @@ class RegistryClientTest : public ::testing::Test {
   ImageReference ref(const std::string& text) { return *parseImageReference(text); }
 
   fs::path dir_;
-  int port_ = 0;
   std::string registry_;
-  std::unique_ptr<agora::testing::Process> server_;
+  std::unique_ptr<agora::testing::TestRegistry> server_;
   ImageStore store_{(fs::path(::testing::TempDir()) /
                      ("registry-store-" + std::to_string(getpid()) + "-" +
                       ::testing::UnitTest::GetInstance()->current_test_info()->name()))
@@ -127,7 +104,7 @@ TEST_F(RegistryClientTest, MissingImagesAndUnreachableRegistriesAreNamedErrors) 
 TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
   // Flip a byte of the biggest blob in the registry's own storage: it serves it as is.
   fs::path biggest;
-  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "data")) {
+  for (const auto& entry : fs::recursive_directory_iterator(server_->dataDir())) {
     if (entry.is_regular_file() && entry.path().filename() == "data" &&
         (biggest.empty() || entry.file_size() > fs::file_size(biggest))) {
       biggest = entry.path();

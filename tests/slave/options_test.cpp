@@ -42,3 +42,19 @@ TEST(OptionsTest, VolumePathsStayUnderTheVolumesRoot) {
 
 }  // namespace
 }  // namespace agora::slave
+
+namespace agora::slave {
+namespace {
+
+TEST(ContainerizersTest, OciAndPosixAreKnownAnythingElseIsAnError) {
+  EXPECT_EQ(*parseContainerizers("oci,posix"), (std::set<std::string>{"oci", "posix"}));
+  EXPECT_EQ(*parseContainerizers("posix"), (std::set<std::string>{"posix"}));
+  auto unknown = parseContainerizers("oci,docker");
+  ASSERT_FALSE(unknown.isOk());
+  EXPECT_NE(unknown.status().message().find("'docker'"), std::string::npos);
+  EXPECT_FALSE(parseContainerizers("").isOk());
+  EXPECT_FALSE(parseContainerizers("oci,").isOk());
+}
+
+}  // namespace
+}  // namespace agora::slave

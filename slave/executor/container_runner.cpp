@@ -1,0 +1,197 @@
+#include "slave/executor/container_runner.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/base/ids.hpp"
+#include "common/resources/resources.hpp"
+#include "slave/containerizer/bundle.hpp"
+#include "slave/executor/task_environment.hpp"
+#include "slave/images/digest.hpp"
+#include "slave/images/image_store.hpp"
+#include "slave/images/registry_client.hpp"
+
+namespace agora::slave {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Holds an exclusive flock on a file for its lifetime.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : fd_(open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) close(fd_);  // Releases the lock.
+  }
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+// "uid[:gid]" with numbers only (names need the image's /etc/passwd: not yet).
+Status parseUser(const std::string& user, uint32_t* uid, uint32_t* gid) {
+  if (user.empty()) return Status::ok();
+  size_t colon = user.find(':');
+  std::string u = user.substr(0, colon);
+  std::string g = colon == std::string::npos ? u : user.substr(colon + 1);
+  auto number = [](const std::string& text, uint32_t* out) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+    *out = static_cast<uint32_t>(std::stoul(text));
+    return true;
+  };
+  if (!number(u, uid) || !number(g, gid)) {
+    return Status::invalid("user '" + user + "' must be numeric (uid[:gid]) in a container");
+  }
+  return Status::ok();
+}
+
+// What the container runs: the task's command if it has one (a shell command through the
+// image's /bin/sh), else the image's entrypoint and cmd.
+StatusOr<std::vector<std::string>> containerArgs(const v1::CommandInfo& command,
+                                                 const images::ImageConfig& image) {
+  if (!command.value().empty()) {
+    if (!command.has_shell() || command.shell()) {
+      return std::vector<std::string>{"/bin/sh", "-c", command.value()};
+    }
+    std::vector<std::string> args{command.value()};
+    for (int i = 1; i < command.arguments_size(); ++i) args.push_back(command.arguments(i));
+    return args;
+  }
+  std::vector<std::string> args = image.entrypoint;
+  if (command.arguments_size() > 0) {
+    args.insert(args.end(), command.arguments().begin(), command.arguments().end());
+  } else {
+    args.insert(args.end(), image.cmd.begin(), image.cmd.end());
+  }
+  if (args.empty()) {
+    return Status::invalid("the task has no command and the image no entrypoint or cmd");
+  }
+  return args;
+}
+
+}  // namespace
+
+ContainerRunner::ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo task)
+    : options_(std::move(options)), task_(std::move(task)), containerId_("agora-" + newUuid()) {}
+
+StatusOr<std::string> ContainerRunner::pullImage(
+    const std::string& text, const std::function<void(const std::string&)>& progress) {
+  auto reference = images::parseImageReference(text);
+  if (!reference.isOk()) return reference.status();
+  images::ImageStore store(options_.imageStore);
+  if (Status s = store.init(); !s.isOk()) return s;
+  std::string canonical = reference->toString();
+  // One pull per image at a time on this agent: a second executor waits here and then
+  // finds the image in the store.
+  fs::create_directories(options_.imageStore + "/locks");
+  FileLock lock(options_.imageStore + "/locks/" +
+                images::sha256Digest(canonical).substr(7) + ".lock");
+  if (!lock.held()) return Status::io("cannot lock the image store for " + canonical);
+  auto cached = store.resolve(canonical);
+  if (cached.isOk()) {
+    progress("image " + canonical + " is in the store (" + *cached + ")");
+    return cached;
+  }
+  images::RegistryOptions registry;
+  registry.insecureRegistries = options_.insecureRegistries;
+  registry.progress = progress;
+  return images::RegistryClient(registry).pull(store, *reference);
+}
+
+Status ContainerRunner::prepare(const std::function<void(const std::string&)>& progress) {
+  auto resources = Resources::fromProto(task_.resources());
+  if (!resources.isOk()) return resources.status();
+  double cpus = resources->scalar("cpus");
+  memMb_ = resources->scalar("mem");
+  if (cpus <= 0 || memMb_ <= 0) {
+    return Status::invalid("a container task needs cpus and mem resources");
+  }
+  const v1::ContainerInfo& container = task_.container();
+  auto digest = pullImage(container.image().reference(), progress);
+  if (!digest.isOk()) return digest.status();
+  images::ImageStore store(options_.imageStore);
+  auto image = store.config(*digest);
+  if (!image.isOk()) return image.status();
+  std::error_code ignored;
+  fs::remove_all(bundleDir(), ignored);  // A previous run of the same sandbox.
+  progress("unpacking " + *digest + " into " + bundleDir() + "/rootfs");
+  if (Status s = store.makeRootfs(*digest, bundleDir() + "/rootfs"); !s.isOk()) return s;
+
+  oci::ContainerConfig config;
+  config.rootfs = bundleDir() + "/rootfs";
+  config.readOnlyRootfs = container.read_only_rootfs();
+  auto args = containerArgs(task_.command(), *image);
+  if (!args.isOk()) return args.status();
+  config.args = *args;
+  std::map<std::string, std::string> env;
+  for (const std::string& entry : image->env) {
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  // The image's variables, then the task's and Agora's (the sandbox as seen inside).
+  for (auto& [name, value] : taskEnvironment(TaskEnvironmentInput{
+           .inherited = env,
+           .task = task_,
+           .frameworkId = options_.frameworkId,
+           .sandbox = kContainerSandbox,
+           .hostname = options_.hostname,
+       })) {
+    env[name] = value;
+  }
+  config.env = toEnvStrings(env);
+  config.cwd = kContainerSandbox;
+  std::string user = task_.command().user().empty() ? image->user : task_.command().user();
+  if (Status s = parseUser(user, &config.uid, &config.gid); !s.isOk()) return s;
+  config.hostname = container.hostname().empty() ? task_.task_id().value().substr(0, 63)
+                                                 : container.hostname();
+  config.cpus = cpus;
+  config.memBytes = static_cast<uint64_t>(memMb_ * 1024 * 1024);
+  config.pidsLimit = 4096;
+  config.hostNetwork = container.network() == v1::ContainerInfo::HOST;
+  config.sandboxHostPath = options_.sandbox;
+  config.sandboxContainerPath = kContainerSandbox;
+  config.cgroupsPath = cgroupsPath();
+  return oci::writeBundle(bundleDir(), config);
+}
+
+StatusOr<pid_t> ContainerRunner::start() {
+  auto runc = oci::Runc::open(oci::RuncOptions{.binary = "runc", .stateDir = options_.runcRoot});
+  if (!runc.isOk()) return runc.status();
+  runc_ = *runc;
+  auto layout = oci::detectCgroupLayout();
+  if (layout.isOk()) layout_ = *layout;
+  auto pid = runc_->create(containerId_, bundleDir(), options_.sandbox + "/stdout",
+                           options_.sandbox + "/stderr");
+  if (!pid.isOk()) return pid.status();
+  if (Status s = runc_->start(containerId_); !s.isOk()) return s;
+  return pid;
+}
+
+Status ContainerRunner::kill(int signal) const {
+  if (!runc_) return Status::unavailable("the container has not started");
+  return runc_->kill(containerId_, signal);
+}
+
+bool ContainerRunner::oomKilled() const {
+  if (!layout_) return false;
+  auto count = oci::oomKillCount(*layout_, cgroupsPath());
+  return count.isOk() && *count > 0;
+}
+
+void ContainerRunner::cleanUp() {
+  if (runc_) {
+    runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+  }
+  std::error_code ignored;
+  fs::remove_all(bundleDir(), ignored);
+}
+
+}  // namespace agora::slave

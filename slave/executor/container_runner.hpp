@@ -1,0 +1,74 @@
+// Runs a task that names an image as an OCI container (the agent's `oci` containerizer):
+//   prepare(): pull the image into the agent's image store unless it is there (one pull
+//              per image at a time across all executors of the agent: a file lock per
+//              reference), unpack a rootfs next to the sandbox, write the OCI bundle;
+//   start():   `runc create` + `runc start`; the container's init becomes the executor's
+//              child (the executor is a subreaper), so it is watched like a command;
+//   after the init exits: oomKilled() reads the memory cgroup, cleanUp() removes the
+//              container, its cgroup and the bundle.
+// The sandbox is mounted at /mnt/mesos/sandbox and is the working directory (as Mesos).
+//
+// Thread-safety: prepare() runs on a worker thread (it blocks on the registry and on
+// unpacking), everything else on the executor's loop, never at the same time.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "agora/v1/common.pb.h"
+#include "common/base/status.hpp"
+#include "slave/containerizer/cgroups.hpp"
+#include "slave/containerizer/runc.hpp"
+
+namespace agora::slave {
+
+struct ContainerRunnerOptions {
+  std::string imageStore;  // The agent's image store directory.
+  std::string runcRoot;    // runc's state directory for the agent's containers.
+  std::set<std::string> insecureRegistries;
+  std::string sandbox;     // The task's sandbox on the host.
+  std::string frameworkId;
+  std::string hostname;    // The agent's (for $HOST).
+};
+
+inline constexpr char kContainerSandbox[] = "/mnt/mesos/sandbox";
+
+class ContainerRunner {
+ public:
+  ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo task);
+
+  // Blocking. `progress` gets lines for the executor log. Errors name the cause (bad
+  // reference, registry, corrupt image, bad resources, bundle).
+  Status prepare(const std::function<void(const std::string&)>& progress);
+  // Creates and starts the container; returns its init's pid (a child of this process).
+  StatusOr<pid_t> start();
+  Status kill(int signal) const;
+  // After the init exited, before cleanUp(): whether the kernel OOM-killed in it, and the
+  // memory limit it had (MB).
+  bool oomKilled() const;
+  double memoryLimitMb() const { return memMb_; }
+  // Removes the container's runtime state, cgroup and bundle (rootfs included).
+  void cleanUp();
+
+  const std::string& containerId() const { return containerId_; }
+
+ private:
+  StatusOr<std::string> pullImage(const std::string& reference,
+                                  const std::function<void(const std::string&)>& progress);
+  std::string bundleDir() const { return options_.sandbox + ".container"; }
+  std::string cgroupsPath() const { return "/agora/" + containerId_; }
+
+  ContainerRunnerOptions options_;
+  v1::TaskInfo task_;
+  std::string containerId_;
+  double memMb_ = 0;
+  std::optional<oci::Runc> runc_;
+  std::optional<oci::CgroupLayout> layout_;
+};
+
+}  // namespace agora::slave

@@ -1,0 +1,124 @@
+// Tasks with an image, end to end: a real master and agent, the image built offline and
+// pushed to a real registry on loopback, pulled by the executor and run under runc.
+// Skipped (with the reason) where containers cannot run: not root, no runc, no registry.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/framework_fixture.hpp"
+#include "tests/support/cluster.hpp"
+#include "tests/support/test_image.hpp"
+
+namespace agora::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ContainersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why = TestRegistry::whyUnavailable();
+    if (why.empty() && geteuid() != 0) why = "containers need root";
+    if (why.empty() && std::system("command -v runc >/dev/null 2>&1") != 0) {
+      why = "runc is not installed (scripts/install-deps installs it)";
+    }
+    if (!why.empty()) GTEST_SKIP() << why;
+    registry_ = std::make_unique<TestRegistry>(cluster_.dir() + "/registry");
+    ASSERT_TRUE(registry_->error().empty()) << registry_->error();
+    std::string pushed = registry_->pushBusybox("tests/busybox:1.0");
+    ASSERT_TRUE(pushed.empty()) << pushed;
+    cluster_.startMaster();
+    cluster_.startAgent(0, "cpus:2;mem:1024;disk:1024;ports:[31000-31100]",
+                        {"--insecure_registries=" + registry_->address()});
+    ASSERT_TRUE(cluster_.waitForAgents(1));
+  }
+
+  v1::TaskInfo imageTask(const std::string& id, const std::string& command,
+                         const std::string& resources = "cpus:0.5;mem:64") {
+    v1::TaskInfo task = shellTask(id, command, resources);
+    task.mutable_container()->mutable_image()->set_reference(registry_->address() +
+                                                             "/tests/busybox:1.0");
+    return task;
+  }
+
+  // The task's sandbox output (the agent's /state names its directory).
+  std::string sandboxFile(const std::string& taskId, const std::string& file) {
+    auto agent = cluster_.agentState(0);
+    for (const char* list : {"frameworks", "completed_frameworks"}) {
+      for (const auto& fw : agent[list]) {
+        for (const char* executors : {"executors", "completed_executors"}) {
+          if (!fw.contains(executors)) continue;
+          for (const auto& ex : fw[executors]) {
+            if (ex["id"] == taskId) {
+              std::ifstream in(ex["directory"].get<std::string>() + "/" + file);
+              return std::string((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
+            }
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  TestCluster cluster_;
+  std::unique_ptr<TestRegistry> registry_;
+};
+
+TEST_F(ContainersTest, TaskRunsInItsImageWithItsOwnPidOneAndHostname) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(imageTask(
+      "boxed", "echo pid=$$; hostname; cat /etc/agora-test; echo sandbox=$MESOS_SANDBOX; pwd"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("boxed", v1::TASK_FINISHED, 60))
+      << (framework.scheduler.lastStatus("boxed") ? framework.scheduler.lastStatus("boxed")->message()
+                                                  : "no status");
+  std::string out = sandboxFile("boxed", "stdout");
+  EXPECT_NE(out.find("pid=1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nboxed\n"), std::string::npos) << out;  // Hostname: the task id.
+  EXPECT_NE(out.find("second layer"), std::string::npos) << out;  // The image's files.
+  EXPECT_NE(out.find("sandbox=/mnt/mesos/sandbox\n/mnt/mesos/sandbox"), std::string::npos)
+      << out;
+}
+
+TEST_F(ContainersTest, OverItsMemoryLimitATaskIsOomKilledAndItsNeighbourRunsOn) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(imageTask("neighbour", "sleep 1000"));
+  framework.scheduler.queueTask(
+      imageTask("hog", "x=$(head -c 200000000 /dev/zero | tr '\\0' x); echo survived",
+                "cpus:0.5;mem:32"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("hog", v1::TASK_FAILED, 60));
+  auto hog = framework.scheduler.lastStatus("hog");
+  EXPECT_EQ(hog->reason(), v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY)
+      << v1::TaskStatus::Reason_Name(hog->reason()) << ": " << hog->message();
+  EXPECT_NE(hog->message().find("Memory limit exceeded"), std::string::npos) << hog->message();
+  ASSERT_TRUE(framework.scheduler.waitForState("neighbour", v1::TASK_RUNNING, 60))
+      << "neighbour: " << framework.scheduler.statesOf("neighbour").size() << " updates; "
+      << sandboxFile("neighbour", "executor.log");
+  EXPECT_EQ(framework.scheduler.lastStatus("neighbour")->state(), v1::TASK_RUNNING);
+  // A bare `sleep` as pid 1 ignores SIGTERM: the grace period's SIGKILL ends it.
+  framework.driver->killTask(framework.scheduler.lastStatus("neighbour")->task_id(),
+                             framework.scheduler.lastStatus("neighbour")->agent_id(), 0.5);
+  ASSERT_TRUE(framework.scheduler.waitForState("neighbour", v1::TASK_KILLED, 30));
+}
+
+TEST_F(ContainersTest, AnImageThatDoesNotExistFailsTheTaskNamingIt) {
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo task = imageTask("ghost", "true");
+  task.mutable_container()->mutable_image()->set_reference(registry_->address() +
+                                                           "/tests/nothing:1.0");
+  framework.scheduler.queueTask(task);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("ghost", v1::TASK_FAILED, 60));
+  auto status = framework.scheduler.lastStatus("ghost");
+  EXPECT_EQ(status->reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(status->message().find("tests/nothing:1.0 not found"), std::string::npos)
+      << status->message();
+}
+
+}  // namespace
+}  // namespace agora::testing

@@ -1,0 +1,94 @@
+#include "tests/support/test_image.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/busybox_rootfs.hpp"
+
+namespace agora::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string run(const std::string& command) {
+  int rc = std::system((command + " >/dev/null 2>&1").c_str());
+  return rc == 0 ? "" : "'" + command + "' failed";
+}
+
+}  // namespace
+
+std::string whyNoTestImage() {
+  if (std::system("command -v umoci >/dev/null 2>&1") != 0) {
+    return "umoci is not installed (scripts/install-deps installs it)";
+  }
+  if (!haveStaticBusybox()) {
+    return "no static /bin/busybox (package busybox-static)";
+  }
+  return "";
+}
+
+std::string buildBusyboxLayout(const std::string& layoutDir) {
+  std::string work = layoutDir + ".work";
+  fs::remove_all(work);
+  std::string image = layoutDir + ":busybox";
+  for (const std::string& step :
+       {"umoci init --layout " + layoutDir, "umoci new --image " + image,
+        "umoci unpack --image " + image + " " + work + "/one"}) {
+    if (std::string error = run(step); !error.empty()) return error;
+  }
+  Status filled = makeBusyboxRootfs(work + "/one/rootfs");
+  if (!filled.isOk()) return filled.message();
+  for (const std::string& step :
+       {"umoci repack --image " + image + " " + work + "/one",
+        "umoci config --image " + image + " --config.cmd=/bin/sh --config.env=AGORA_IMAGE=busybox",
+        "umoci unpack --image " + image + " " + work + "/two"}) {
+    if (std::string error = run(step); !error.empty()) return error;
+  }
+  fs::remove(fs::path(work) / "two/rootfs/bin/ls");
+  std::ofstream(fs::path(work) / "two/rootfs/etc/agora-test") << "second layer\n";
+  std::string error = run("umoci repack --image " + image + " " + work + "/two");
+  fs::remove_all(work);
+  return error;
+}
+
+std::string TestRegistry::whyUnavailable() {
+  if (std::string why = whyNoTestImage(); !why.empty()) return why;
+  if (access("/usr/bin/docker-registry", X_OK) != 0 ||
+      std::system("command -v skopeo >/dev/null 2>&1") != 0) {
+    return "docker-registry or skopeo is not installed (scripts/install-deps installs them)";
+  }
+  return "";
+}
+
+TestRegistry::TestRegistry(const std::string& dir) : dir_(dir) {
+  fs::create_directories(dir_);
+  int port = freePort();
+  address_ = "127.0.0.1:" + std::to_string(port);
+  std::ofstream(dir_ + "/config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
+                                      << "  filesystem:\n    rootdirectory: " << dataDir()
+                                      << "\nhttp:\n  addr: " << address_ << "\n";
+  server_ = Process::spawn({"/usr/bin/docker-registry", "serve", dir_ + "/config.yml"},
+                           dir_ + "/registry.log");
+  for (int i = 0; i < 200; ++i) {
+    std::string probe = "curl -sf -o /dev/null http://" + address_ + "/v2/";
+    if (std::system(probe.c_str()) == 0) return;
+    usleep(50000);
+  }
+  error_ = "registry did not answer on " + address_ + ": " + server_->log();
+}
+
+TestRegistry::~TestRegistry() = default;
+
+std::string TestRegistry::pushBusybox(const std::string& repositoryAndTag) {
+  std::string layout = dir_ + "/layout";
+  if (!fs::exists(layout)) {
+    if (std::string error = buildBusyboxLayout(layout); !error.empty()) return error;
+  }
+  return run("skopeo copy --dest-tls-verify=false oci:" + layout + ":busybox docker://" +
+             address_ + "/" + repositoryAndTag);
+}
+
+}  // namespace agora::testing
