@@ -20,7 +20,8 @@ bool takesValue(const std::string& command, const std::string& name) {
     return true;
   }
   if (command == "run") {
-    return name == "name" || name == "cpus" || name == "mem" || name == "env" || name == "role";
+    return name == "name" || name == "cpus" || name == "mem" || name == "env" || name == "role" ||
+           name == "image" || name == "network";
   }
   return false;
 }
@@ -63,6 +64,14 @@ Status apply(CliArgs& out, const Option& option) {
     out.run.name = option.value;
   } else if (name == "role") {
     out.run.role = option.value;
+  } else if (name == "image") {
+    if (option.value.empty()) return Status::invalid("--image needs an image reference");
+    out.run.image = option.value;
+  } else if (name == "network") {
+    if (option.value != "host" && option.value != "bridge") {
+      return Status::invalid("--network must be 'host' or 'bridge', not '" + option.value + "'");
+    }
+    out.run.network = option.value;
   } else if (name == "cpus" || name == "mem") {
     auto value = positiveNumber(name, option.value);
     if (!value.isOk()) {
@@ -170,8 +179,10 @@ std::string usage() {
   return "usage: agora [--master=HOST:PORT] COMMAND\n"
          "\n"
          "commands:\n"
-         "  run [--name N] [--cpus 0.1] [--mem 32] [--env K=V]... [--role R] -- CMD ARGS...\n"
-         "      run one task, stream its output, exit with its exit status\n"
+         "  run [--name N] [--cpus 0.1] [--mem 32] [--env K=V]... [--role R]\n"
+         "      [--image REF [--network host|bridge]] -- CMD ARGS...\n"
+         "      run one task (in a container of image REF if given), stream its output,\n"
+         "      exit with its exit status\n"
          "  agents [--json]        list agents\n"
          "  frameworks [--json]    list frameworks\n"
          "  tasks [--json]         list tasks\n"

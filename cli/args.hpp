@@ -23,6 +23,8 @@ struct RunArgs {
   double mem = 32;
   std::vector<std::pair<std::string, std::string>> env;
   std::string role = "*";
+  std::string image;             // Empty: a plain process; else runs in this image.
+  std::string network = "host";  // "host" or "bridge" (with an image).
   std::vector<std::string> command;  // Program and arguments, as given after `--`.
 };
 

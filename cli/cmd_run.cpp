@@ -45,6 +45,11 @@ v1::TaskInfo makeTask(const RunArgs& run) {
     variable->set_name(key);
     variable->set_value(value);
   }
+  if (!run.image.empty()) {
+    task.mutable_container()->mutable_image()->set_reference(run.image);
+    task.mutable_container()->set_network(run.network == "bridge" ? v1::ContainerInfo::BRIDGE
+                                                                  : v1::ContainerInfo::HOST);
+  }
   return task;
 }
 

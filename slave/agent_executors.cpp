@@ -108,6 +108,13 @@ void Agent::onExecutorCall(const std::string& identity, const internal::Executor
       onExecutorUpdate(identity, *task, call.update().status());
       return;
     case internal::ExecutorCall::kHeartbeat: {
+      // Not answered before the executor (re)subscribes to this agent: an executor that
+      // hears nothing for a while subscribes again, and a restarted agent needs that.
+      // (Answering made an agent that restarted within the executor's silence window wait
+      // for a subscription forever.)
+      if (task->state == TaskRecord::State::kRecovering) {
+        return;
+      }
       internal::ExecutorEvent event;
       event.mutable_heartbeat();
       sendToExecutor(identity, std::move(event));

@@ -24,6 +24,18 @@ TEST(CliArgsTest, RunTakesOptionsAndTheCommandAfterDashes) {
   EXPECT_EQ(args->run.command, (std::vector<std::string>{"echo", "--name", "a b"}));
 }
 
+TEST(CliArgsTest, RunInAnImage) {
+  auto args = parse({"run", "--image", "127.0.0.1:5000/busybox:1.0", "--network=bridge", "--",
+                     "echo", "hi"});
+  ASSERT_TRUE(args.isOk()) << args.status().message();
+  EXPECT_EQ(args->run.image, "127.0.0.1:5000/busybox:1.0");
+  EXPECT_EQ(args->run.network, "bridge");
+  auto bad = parse({"run", "--image", "x", "--network", "overlay", "--", "true"});
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_NE(bad.status().message().find("--network"), std::string::npos);
+  EXPECT_EQ(parse({"run", "--", "true"})->run.image, "");
+}
+
 TEST(CliArgsTest, RunDefaults) {
   auto args = parse({"run", "--", "true"});
   ASSERT_TRUE(args.isOk());

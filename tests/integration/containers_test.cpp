@@ -3,6 +3,7 @@
 // Skipped (with the reason) where containers cannot run: not root, no runc, no registry.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -118,6 +119,44 @@ TEST_F(ContainersTest, AnImageThatDoesNotExistFailsTheTaskNamingIt) {
   EXPECT_EQ(status->reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
   EXPECT_NE(status->message().find("tests/nothing:1.0 not found"), std::string::npos)
       << status->message();
+}
+
+TEST_F(ContainersTest, AgoraRunRunsACommandInAnImage) {
+  std::string out;
+  int status = cluster_.runTool(
+      {binDir() + "/agora", "--master=" + cluster_.masterAddress(), "run", "--image",
+       registry_->address() + "/tests/busybox:1.0", "--", "sh", "-c",
+       "echo in-container; cat /etc/agora-test; exit 7"},
+      &out, 120);
+  EXPECT_EQ(status, 7) << out;
+  EXPECT_NE(out.find("in-container"), std::string::npos) << out;
+  EXPECT_NE(out.find("second layer"), std::string::npos) << out;
+}
+
+// The executor, not the agent, supervises the container: an agent killed with -9 and
+// restarted finds the task still running and can still kill it.
+TEST_F(ContainersTest, AContainerOutlivesAnAgentKill9AndIsRecovered) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(
+      imageTask("durable", "trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("durable", v1::TASK_RUNNING, 60));
+  size_t updates = framework.scheduler.statesOf("durable").size();
+  cluster_.stopAgent(0, SIGKILL);
+  cluster_.startAgent(0, "cpus:2;mem:1024;disk:1024;ports:[31000-31100]",
+                      {"--insecure_registries=" + registry_->address()});
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        auto agent = cluster_.agentState(0);
+        return !agent.is_null() && cluster_.state()["activated_slaves"] == 1;
+      },
+      30, "the restarted agent is registered"));
+  EXPECT_EQ(cluster_.findTask("durable")["state"], "TASK_RUNNING");
+  EXPECT_EQ(framework.scheduler.statesOf("durable").size(), updates);  // Nothing lost.
+  framework.driver->killTask(framework.scheduler.lastStatus("durable")->task_id(),
+                             framework.scheduler.lastStatus("durable")->agent_id(), 5.0);
+  ASSERT_TRUE(framework.scheduler.waitForState("durable", v1::TASK_KILLED, 30));
+  EXPECT_NE(sandboxFile("durable", "stdout").find("bye"), std::string::npos);
 }
 
 }  // namespace
