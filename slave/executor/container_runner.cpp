@@ -106,6 +106,30 @@ StatusOr<std::string> ContainerRunner::pullImage(
   return images::RegistryClient(registry).pull(store, *reference);
 }
 
+StatusOr<std::vector<oci::Mount>> ContainerRunner::volumeMounts(const Resources& resources) {
+  // The agent links each persistent volume into the sandbox (a symlink to its directory,
+  // which a container cannot follow): mount the directory there instead, read-only when
+  // the volume is.
+  std::vector<oci::Mount> mounts;
+  for (const PersistentVolume& volume : resources.volumeList()) {
+    fs::path link = fs::path(options_.sandbox) / volume.containerPath;
+    std::error_code error;
+    fs::path target = fs::read_symlink(link, error);
+    if (error) {
+      return Status::error(StatusCode::kFailedPrecondition,
+                           "persistent volume '" + volume.id + "' is not linked at " +
+                               link.string() + ": " + error.message());
+    }
+    fs::remove(link, error);
+    fs::create_directories(link, error);
+    mounts.push_back(oci::Mount{.source = target.string(),
+                                .destination = std::string(kContainerSandbox) + "/" +
+                                               volume.containerPath,
+                                .readOnly = volume.readOnly});
+  }
+  return mounts;
+}
+
 Status ContainerRunner::prepare(const std::function<void(const std::string&)>& progress) {
   auto resources = Resources::fromProto(task_.resources());
   if (!resources.isOk()) return resources.status();
@@ -158,6 +182,9 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   config.hostNetwork = container.network() == v1::ContainerInfo::HOST;
   config.sandboxHostPath = options_.sandbox;
   config.sandboxContainerPath = kContainerSandbox;
+  auto volumes = volumeMounts(*resources);
+  if (!volumes.isOk()) return volumes.status();
+  config.extraMounts = *volumes;
   config.cgroupsPath = cgroupsPath();
   return oci::writeBundle(bundleDir(), config);
 }

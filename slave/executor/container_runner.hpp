@@ -22,6 +22,8 @@
 
 #include "agora/v1/common.pb.h"
 #include "common/base/status.hpp"
+#include "common/resources/resources.hpp"
+#include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/cgroups.hpp"
 #include "slave/containerizer/runc.hpp"
 
@@ -60,6 +62,7 @@ class ContainerRunner {
  private:
   StatusOr<std::string> pullImage(const std::string& reference,
                                   const std::function<void(const std::string&)>& progress);
+  StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
   std::string bundleDir() const { return options_.sandbox + ".container"; }
   std::string cgroupsPath() const { return "/agora/" + containerId_; }
 

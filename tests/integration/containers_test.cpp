@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agora/sdk/operations.hpp"
 #include "tests/integration/framework_fixture.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/test_image.hpp"
@@ -157,6 +158,41 @@ TEST_F(ContainersTest, AContainerOutlivesAnAgentKill9AndIsRecovered) {
                              framework.scheduler.lastStatus("durable")->agent_id(), 5.0);
   ASSERT_TRUE(framework.scheduler.waitForState("durable", v1::TASK_KILLED, 30));
   EXPECT_NE(sandboxFile("durable", "stdout").find("bye"), std::string::npos);
+}
+
+// Persistent volumes are bind-mounted into the container (the sandbox's symlink would
+// point nowhere inside it), and a read-only volume cannot be written.
+TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) {
+  cluster_.stopAgent(0, SIGTERM);
+  cluster_.startAgent(1, "cpus:2;mem:1024;disk:1024;disk(eng):256",
+                      {"--insecure_registries=" + registry_->address()});
+  TestFramework framework(cluster_.masterAddress(), {.name = "volumes", .role = "eng"});
+  framework.scheduler.setDeclineUnused(false);
+  ASSERT_TRUE(framework.start());
+  const v1::Resource rw = sdk::persistentVolume("eng", "rw-1", "data", 32);
+  const v1::Resource ro = sdk::persistentVolume("eng", "ro-1", "config", 32, v1::Volume::RO);
+  v1::TaskInfo task = imageTask(
+      "mounted",
+      "echo kept > data/file && ! touch config/nope 2>/dev/null && echo ro-enforced");
+  *task.add_resources() = rw;
+  *task.add_resources() = ro;
+  size_t seen = 0;
+  auto offer = nextOfferWith(framework, seen, [](const Resources& r) {
+    return r.reservedTo("eng").scalar("disk") >= 64 && r.scalar("mem") >= 64;
+  });
+  ASSERT_TRUE(offer.has_value());
+  v1::Filters now;
+  now.set_refuse_seconds(0);
+  framework.driver->acceptOffers(
+      {offer->id()}, {sdk::createVolumes({rw, ro}), sdk::launch({task})}, now);
+  ASSERT_TRUE(framework.scheduler.waitForState("mounted", v1::TASK_FINISHED, 60))
+      << (framework.scheduler.lastStatus("mounted")
+              ? framework.scheduler.lastStatus("mounted")->message()
+              : "no status");
+  std::ifstream kept(cluster_.dir() + "/agent1/volumes/roles/eng/rw-1/file");
+  std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "kept\n");
+  EXPECT_FALSE(fs::exists(cluster_.dir() + "/agent1/volumes/roles/eng/ro-1/nope"));
 }
 
 }  // namespace

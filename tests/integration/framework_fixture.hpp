@@ -1,11 +1,15 @@
 // A framework for integration tests: a `RecordingScheduler` behind a real SDK driver.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agora/sdk/scheduler_driver.hpp"
+#include "common/resources/resources.hpp"
 #include "tests/support/recording_scheduler.hpp"
 
 namespace agora::testing {
@@ -67,5 +71,27 @@ class TestFramework {
   RecordingScheduler scheduler;
   std::unique_ptr<sdk::SchedulerDriver> driver;
 };
+
+// The next offer (after the `seen` already looked at) whose resources satisfy `wanted`.
+// Others are declined at once so the agent's resources come back in one offer.
+inline std::optional<v1::Offer> nextOfferWith(TestFramework& framework, size_t& seen,
+                                              const std::function<bool(const Resources&)>& wanted) {
+  v1::Filters now;
+  now.set_refuse_seconds(0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    framework.scheduler.waitUntil([&] { return framework.scheduler.offersLocked().size() > seen; },
+                                  5);
+    std::vector<v1::Offer> offers = framework.scheduler.offers();
+    while (seen < offers.size()) {
+      const v1::Offer& offer = offers[seen++];
+      if (wanted(*Resources::fromProto(offer.resources()))) {
+        return offer;
+      }
+      framework.driver->declineOffer(offer.id(), now);
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace agora::testing

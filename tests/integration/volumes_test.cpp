@@ -16,27 +16,11 @@ namespace {
 
 class VolumesTest : public ::testing::Test {
  protected:
-  // The next offer (after the `seen_` already looked at) whose resources satisfy `wanted`.
-  // Others are declined at once so the agent's resources come back in one offer.
   std::optional<v1::Offer> nextOffer(TestFramework& framework,
                                      const std::function<bool(const Resources&)>& wanted) {
-    v1::Filters now;
-    now.set_refuse_seconds(0);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      framework.scheduler.waitUntil(
-          [&] { return framework.scheduler.offersLocked().size() > seen_; }, 5);
-      std::vector<v1::Offer> offers = framework.scheduler.offers();
-      while (seen_ < offers.size()) {
-        const v1::Offer& offer = offers[seen_++];
-        if (wanted(*Resources::fromProto(offer.resources()))) {
-          return offer;
-        }
-        framework.driver->declineOffer(offer.id(), now);
-      }
-    }
-    ADD_FAILURE() << "no offer with the wanted resources";
-    return std::nullopt;
+    auto offer = nextOfferWith(framework, seen_, wanted);
+    if (!offer) ADD_FAILURE() << "no offer with the wanted resources";
+    return offer;
   }
 
   TestCluster cluster_;
