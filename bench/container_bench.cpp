@@ -1,0 +1,181 @@
+// Launch latency of a trivial container (`true` in a busybox image): through Agora (a real
+// master and agent, the SDK, the executor pulling from a real registry and running runc)
+// against `runc run` of a prepared bundle by hand. Prints `NAME VALUE UNIT` lines:
+//   container_launch_bare_runc_ms        runc run, bundle ready, to exit (median of N)
+//   container_launch_agora_running_ms    launchTasks -> TASK_RUNNING, image cached (median)
+//   container_launch_agora_finished_ms   launchTasks -> TASK_FINISHED, image cached (median)
+//   container_launch_agora_cold_ms       the first launch, pull included: -> TASK_RUNNING
+// Needs root, runc, docker-registry, skopeo, umoci and busybox-static; otherwise it says
+// why and prints nothing else.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "agora/sdk/scheduler_driver.hpp"
+#include "common/base/ids.hpp"
+#include "common/resources/resources.hpp"
+#include "slave/containerizer/bundle.hpp"
+#include "tests/support/busybox_rootfs.hpp"
+#include "tests/support/cluster.hpp"
+#include "tests/support/test_image.hpp"
+
+namespace agora::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double millisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
+// Keeps the newest offer; launches one task on it when asked, and records when each task
+// reached each state.
+class OneAtATime : public sdk::Scheduler {
+ public:
+  void resourceOffers(sdk::SchedulerDriver*, const std::vector<v1::Offer>& offers) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const v1::Offer& offer : offers) held_ = offer;
+    changed_.notify_all();
+  }
+  void statusUpdate(sdk::SchedulerDriver*, const v1::TaskStatus& status) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reached_[status.task_id().value()][status.state()] = Clock::now();
+    changed_.notify_all();
+  }
+  // Launches `task` on the held offer (waiting for one); returns when it was sent.
+  std::optional<Clock::time_point> launch(sdk::SchedulerDriver* driver, const v1::TaskInfo& task) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!changed_.wait_for(lock, std::chrono::seconds(30), [&] { return held_.has_value(); })) {
+      return std::nullopt;
+    }
+    v1::OfferID offer = held_->id();
+    held_.reset();
+    lock.unlock();
+    auto sent = Clock::now();
+    v1::Filters filters;
+    filters.set_refuse_seconds(0);
+    driver->launchTasks({offer}, {task}, filters);
+    return sent;
+  }
+  std::optional<Clock::time_point> waitFor(const std::string& taskId, v1::TaskState state) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    bool reached = changed_.wait_for(lock, std::chrono::seconds(60), [&] {
+      return reached_[taskId].count(state) > 0 || reached_[taskId].count(v1::TASK_FAILED) > 0;
+    });
+    if (!reached || !reached_[taskId].count(state)) return std::nullopt;
+    return reached_[taskId][state];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<v1::Offer> held_;
+  std::map<std::string, std::map<v1::TaskState, Clock::time_point>> reached_;
+};
+
+// `runc run` of a ready bundle running `true`, N times.
+std::vector<double> bareRunc(const std::string& dir, int runs) {
+  std::string bundle = dir + "/bare";
+  if (!testing::makeBusyboxRootfs(bundle + "/rootfs").isOk()) return {};
+  slave::oci::ContainerConfig config;
+  config.rootfs = bundle + "/rootfs";
+  config.args = {"/bin/true"};
+  config.cpus = 0.1;
+  config.memBytes = 64 << 20;
+  config.sandboxHostPath = dir;
+  config.sandboxContainerPath = "/mnt/mesos/sandbox";
+  config.cgroupsPath = "/agora-bench/bare";
+  if (!slave::oci::writeBundle(bundle, config).isOk()) return {};
+  std::vector<double> out;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    std::string command = "runc --root " + dir + "/runc-state run --bundle " + bundle +
+                          " bare-" + std::to_string(i) + " >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) return {};
+    out.push_back(millisSince(start));
+  }
+  return out;
+}
+
+int run(int runs) {
+  std::string why = testing::TestRegistry::whyUnavailable();
+  if (why.empty() && geteuid() != 0) why = "containers need root";
+  if (why.empty() && std::system("command -v runc >/dev/null 2>&1") != 0) why = "no runc";
+  if (!why.empty()) {
+    std::fprintf(stderr, "container_bench: skipped: %s\n", why.c_str());
+    return 0;
+  }
+  testing::TestCluster cluster;
+  testing::TestRegistry registry(cluster.dir() + "/registry");
+  if (!registry.error().empty() || !registry.pushBusybox("bench/busybox:1").empty()) {
+    std::fprintf(stderr, "container_bench: no registry: %s\n", registry.error().c_str());
+    return 1;
+  }
+  std::vector<double> bare = bareRunc(cluster.dir() + "/bare-runc", runs);
+  cluster.startMaster();
+  cluster.startAgent(0, "cpus:2;mem:1024;disk:1024",
+                     {"--insecure_registries=" + registry.address()});
+  if (!cluster.waitForAgents(1)) return 1;
+  OneAtATime scheduler;
+  sdk::DriverOptions options;
+  options.master = cluster.masterAddress();
+  options.framework.set_name("container-bench");
+  sdk::SchedulerDriver driver(&scheduler, options);
+  driver.start().ignoreError();
+  std::vector<double> running;
+  std::vector<double> finished;
+  double cold = -1;
+  for (int i = 0; i <= runs; ++i) {
+    v1::TaskInfo task;
+    std::string id = "c" + std::to_string(i);
+    task.set_name(id);
+    task.mutable_task_id()->set_value(id);
+    task.mutable_command()->set_value("true");
+    Resources::parse("cpus:0.1;mem:32")->toProto(task.mutable_resources());
+    task.mutable_container()->mutable_image()->set_reference(registry.address() +
+                                                             "/bench/busybox:1");
+    auto sent = scheduler.launch(&driver, task);
+    auto up = sent ? scheduler.waitFor(id, v1::TASK_RUNNING) : std::nullopt;
+    auto done = up ? scheduler.waitFor(id, v1::TASK_FINISHED) : std::nullopt;
+    if (!done) {
+      std::fprintf(stderr, "container_bench: task %s did not finish\n", id.c_str());
+      return 1;
+    }
+    double toRunning = std::chrono::duration<double, std::milli>(*up - *sent).count();
+    double toFinished = std::chrono::duration<double, std::milli>(*done - *sent).count();
+    if (i == 0) {
+      cold = toRunning;  // The pull happens here.
+    } else {
+      running.push_back(toRunning);
+      finished.push_back(toFinished);
+    }
+  }
+  driver.stop(sdk::FailoverMode::kTeardown);
+  driver.join().ignoreError();
+  std::printf("container_launch_bare_runc_ms %.1f ms\n", median(bare));
+  std::printf("container_launch_agora_running_ms %.1f ms\n", median(running));
+  std::printf("container_launch_agora_finished_ms %.1f ms\n", median(finished));
+  std::printf("container_launch_agora_cold_ms %.1f ms\n", cold);
+  return 0;
+}
+
+}  // namespace
+}  // namespace agora::bench
+
+int main(int argc, char** argv) {
+  int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
+  return agora::bench::run(runs);
+}
