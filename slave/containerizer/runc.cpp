@@ -18,121 +18,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-extern char** environ;
+#include "slave/containerizer/subprocess.hpp"
 
 namespace agora::slave::oci {
 
 namespace {
 
 std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-// An owned file descriptor, closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  Fd& operator=(Fd&&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-// Looks `name` up on PATH the way execvp would, so that `open()` fails early and clearly.
-// (Reading PATH here is deliberate: "runc on PATH" is the documented default.)
-std::optional<std::string> findOnPath(const std::string& name) {
-  if (name.find('/') != std::string::npos) {
-    return ::access(name.c_str(), X_OK) == 0 ? std::optional(name) : std::nullopt;
-  }
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(
-      path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return std::nullopt;
-}
-
-// Starts `argv` with fds 0, 1 and 2 taken from `stdio`, default signal dispositions and an
-// empty signal mask (a caller that blocks SIGCHLD must not pass that on to containers).
-StatusOr<pid_t> spawn(const std::vector<std::string>& argv, const std::array<int, 3>& stdio) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  for (int target = 0; target < 3; ++target) {
-    posix_spawn_file_actions_adddup2(&actions, stdio[target], target);
-  }
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
-  }
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    return Status::io("cannot start " + argv[0] + ": " + std::strerror(rc));
-  }
-  return pid;
-}
-
-// Reaps `pid` and returns its exit code (128 + signal if it was killed).
-int reap(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Reads `out` and `err` until both reach end of file, without letting either pipe fill up.
-void drain(int out, int err, std::string& outText, std::string& errText) {
-  std::array<pollfd, 2> fds{{{out, POLLIN, 0}, {err, POLLIN, 0}}};
-  std::array<std::string*, 2> sinks{&outText, &errText};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return;
-    }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) {
-        continue;
-      }
-      char buffer[4096];
-      ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
-      if (n > 0) {
-        sinks[i]->append(buffer, n);
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;  // poll() ignores negative fds.
-        --open;
-      }
-    }
-  }
-}
 
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
@@ -187,31 +79,11 @@ std::vector<std::string> Runc::command(std::vector<std::string> args) const {
 }
 
 StatusOr<Runc::Output> Runc::run(std::vector<std::string> args) const {
-  int outPipe[2];
-  int errPipe[2];
-  if (::pipe2(outPipe, O_CLOEXEC) != 0) {
-    return Status::io(errnoText("pipe"));
+  auto ran = runProcess(command(std::move(args)));
+  if (!ran.isOk()) {
+    return ran.status();
   }
-  Fd outRead(outPipe[0]);
-  Fd outWrite(outPipe[1]);
-  if (::pipe2(errPipe, O_CLOEXEC) != 0) {
-    return Status::io(errnoText("pipe"));
-  }
-  Fd errRead(errPipe[0]);
-  Fd errWrite(errPipe[1]);
-  Fd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-
-  StatusOr<pid_t> pid =
-      spawn(command(std::move(args)), {devNull.get(), outWrite.get(), errWrite.get()});
-  if (!pid.isOk()) {
-    return pid.status();
-  }
-  outWrite.reset();  // Only the child writes; our copies would keep the pipes open forever.
-  errWrite.reset();
-  Output output;
-  drain(outRead.get(), errRead.get(), output.out, output.err);
-  output.exitCode = reap(*pid);
-  return output;
+  return Output{ran->exitCode, std::move(ran->out), std::move(ran->err)};
 }
 
 Status Runc::runChecked(const std::string& what, std::vector<std::string> args) const {
