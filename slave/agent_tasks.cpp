@@ -116,6 +116,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .hostname = options_.hostname,
       .imageStore = imageStorePath(options_.workDir),
       .runcRoot = runcRootPath(options_.workDir),
+      .cniDir = options_.workDir + "/cni",
       .insecureRegistries = options_.insecureRegistries,
   };
   std::error_code error;

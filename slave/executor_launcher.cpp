@@ -47,6 +47,7 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--hostname=" + launch.hostname,
       "--image_store=" + launch.imageStore,
       "--runc_root=" + launch.runcRoot,
+      "--cni_dir=" + launch.cniDir,
       "--insecure_registries=" + launch.insecureRegistries,
       "--logtostderr=1",
   };

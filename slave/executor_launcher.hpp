@@ -28,6 +28,7 @@ struct ExecutorLaunch {
   // For tasks with an image (the `oci` containerizer).
   std::string imageStore;
   std::string runcRoot;
+  std::string cniDir;
   std::string insecureRegistries;  // Comma-separated.
 };
 

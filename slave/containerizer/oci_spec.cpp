@@ -176,7 +176,11 @@ json namespacesJson(const ContainerConfig& config) {
     namespaces.push_back({{"type", type}});
   }
   if (!config.hostNetwork) {
-    namespaces.push_back({{"type", "network"}});  // runc brings up loopback in it.
+    if (config.networkNamespacePath.empty()) {
+      namespaces.push_back({{"type", "network"}});  // runc brings up loopback in it.
+    } else {
+      namespaces.push_back({{"type", "network"}, {"path", config.networkNamespacePath}});
+    }
   }
   return namespaces;
 }

@@ -40,7 +40,10 @@ struct ContainerConfig {
   double cpus = 0;          // > 0; becomes cpu shares and a CFS quota.
   uint64_t memBytes = 0;    // > 0; the memory cgroup limit.
   int64_t pidsLimit = -1;   // > 0, or -1 for no limit.
-  bool hostNetwork = true;  // false: a new network namespace with only loopback.
+  bool hostNetwork = true;  // false: a network namespace of its own (see below).
+  // With `hostNetwork` false: join this existing namespace (e.g. /var/run/netns/<id>, set
+  // up by CNI) instead of a new one with only loopback.
+  std::string networkNamespacePath = {};
 
   std::string sandboxHostPath = {};       // Absolute; mounted read-write at the path below.
   std::string sandboxContainerPath = {};  // Absolute path inside the container.

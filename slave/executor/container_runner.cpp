@@ -106,6 +106,45 @@ StatusOr<std::string> ContainerRunner::pullImage(
   return images::RegistryClient(registry).pull(store, *reference);
 }
 
+Status ContainerRunner::attachNetwork(const Resources& resources, oci::ContainerConfig& config,
+                                      std::map<std::string, std::string>& env) {
+  const v1::ContainerInfo& container = task_.container();
+  if (container.network() != v1::ContainerInfo::BRIDGE) {
+    if (container.port_mappings_size() > 0) {
+      return Status::invalid("port mappings need BRIDGE networking");
+    }
+    return Status::ok();
+  }
+  IntervalSet offered = resources.ranges("ports");
+  std::vector<oci::PortMapping> ports;
+  for (const auto& mapping : container.port_mappings()) {
+    IntervalSet wanted;
+    wanted.add(mapping.host_port(), mapping.host_port());
+    if (mapping.host_port() == 0 || !offered.contains(wanted)) {
+      return Status::invalid("host port " + std::to_string(mapping.host_port()) +
+                             " is not among the task's ports resources");
+    }
+    if (mapping.container_port() == 0 || mapping.container_port() > 65535) {
+      return Status::invalid("container port " + std::to_string(mapping.container_port()) +
+                             " is not a port");
+    }
+    std::string protocol = mapping.protocol().empty() ? "tcp" : mapping.protocol();
+    if (protocol != "tcp" && protocol != "udp") {
+      return Status::invalid("port mapping protocol '" + protocol + "' is not tcp or udp");
+    }
+    ports.push_back(oci::PortMapping{static_cast<int>(mapping.host_port()),
+                                     static_cast<int>(mapping.container_port()), protocol});
+  }
+  oci::CniNetwork network(oci::CniOptions{.stateDir = options_.cniDir});
+  auto address = network.attach(containerId_, ports);
+  if (!address.isOk()) return address.status();
+  attachedPorts_ = ports;
+  config.hostNetwork = false;
+  config.networkNamespacePath = oci::CniNetwork::netnsPath(containerId_);
+  env["AGORA_CONTAINER_IP"] = *address;
+  return Status::ok();
+}
+
 StatusOr<std::vector<oci::Mount>> ContainerRunner::volumeMounts(const Resources& resources) {
   // The agent links each persistent volume into the sandbox (a symlink to its directory,
   // which a container cannot follow): mount the directory there instead, read-only when
@@ -170,6 +209,8 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
        })) {
     env[name] = value;
   }
+  config.hostNetwork = container.network() == v1::ContainerInfo::HOST;
+  if (Status s = attachNetwork(*resources, config, env); !s.isOk()) return s;
   config.env = toEnvStrings(env);
   config.cwd = kContainerSandbox;
   std::string user = task_.command().user().empty() ? image->user : task_.command().user();
@@ -179,7 +220,6 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   config.cpus = cpus;
   config.memBytes = static_cast<uint64_t>(memMb_ * 1024 * 1024);
   config.pidsLimit = 4096;
-  config.hostNetwork = container.network() == v1::ContainerInfo::HOST;
   config.sandboxHostPath = options_.sandbox;
   config.sandboxContainerPath = kContainerSandbox;
   auto volumes = volumeMounts(*resources);
@@ -216,6 +256,12 @@ bool ContainerRunner::oomKilled() const {
 void ContainerRunner::cleanUp() {
   if (runc_) {
     runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+  }
+  if (attachedPorts_) {
+    oci::CniNetwork(oci::CniOptions{.stateDir = options_.cniDir})
+        .detach(containerId_, *attachedPorts_)
+        .ignoreError();
+    attachedPorts_.reset();
   }
   std::error_code ignored;
   fs::remove_all(bundleDir(), ignored);

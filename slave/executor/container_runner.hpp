@@ -7,6 +7,8 @@
 //   after the init exits: oomKilled() reads the memory cgroup, cleanUp() removes the
 //              container, its cgroup and the bundle.
 // The sandbox is mounted at /mnt/mesos/sandbox and is the working directory (as Mesos).
+// BRIDGE networking attaches the container to the agent's bridge through CNI (see
+// cni.hpp), publishing its port mappings on host ports taken from the task's `ports`.
 //
 // Thread-safety: prepare() runs on a worker thread (it blocks on the registry and on
 // unpacking), everything else on the executor's loop, never at the same time.
@@ -25,6 +27,7 @@
 #include "common/resources/resources.hpp"
 #include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/cgroups.hpp"
+#include "slave/containerizer/cni.hpp"
 #include "slave/containerizer/runc.hpp"
 
 namespace agora::slave {
@@ -32,6 +35,7 @@ namespace agora::slave {
 struct ContainerRunnerOptions {
   std::string imageStore;  // The agent's image store directory.
   std::string runcRoot;    // runc's state directory for the agent's containers.
+  std::string cniDir;      // CNI's address leases (bridge networking).
   std::set<std::string> insecureRegistries;
   std::string sandbox;     // The task's sandbox on the host.
   std::string frameworkId;
@@ -63,6 +67,9 @@ class ContainerRunner {
   StatusOr<std::string> pullImage(const std::string& reference,
                                   const std::function<void(const std::string&)>& progress);
   StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
+  // BRIDGE: the port mappings, checked against the task's `ports`; attaches the network.
+  Status attachNetwork(const Resources& resources, oci::ContainerConfig& config,
+                       std::map<std::string, std::string>& env);
   std::string bundleDir() const { return options_.sandbox + ".container"; }
   std::string cgroupsPath() const { return "/agora/" + containerId_; }
 
@@ -72,6 +79,7 @@ class ContainerRunner {
   double memMb_ = 0;
   std::optional<oci::Runc> runc_;
   std::optional<oci::CgroupLayout> layout_;
+  std::optional<std::vector<oci::PortMapping>> attachedPorts_;  // Set while attached.
 };
 
 }  // namespace agora::slave

@@ -134,6 +134,7 @@ void Executor::launchContainer() {
   container_ = std::make_unique<ContainerRunner>(
       ContainerRunnerOptions{.imageStore = options_.imageStore,
                              .runcRoot = options_.runcRoot,
+                             .cniDir = options_.cniDir,
                              .insecureRegistries = options_.insecureRegistries,
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,

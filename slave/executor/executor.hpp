@@ -53,6 +53,7 @@ struct ExecutorOptions {
   // directories, and the registries spoken to over plain HTTP.
   std::string imageStore;
   std::string runcRoot;
+  std::string cniDir;
   std::set<std::string> insecureRegistries;
 };
 

@@ -21,6 +21,7 @@ DEFINE_string(task_path, "", "Path of the serialized TaskInfo");
 DEFINE_string(hostname, "", "Value of $HOST for the task");
 DEFINE_string(image_store, "", "The agent's image store (tasks with an image)");
 DEFINE_string(runc_root, "", "runc's state directory for the agent's containers");
+DEFINE_string(cni_dir, "", "CNI's state directory (bridge networking)");
 DEFINE_string(insecure_registries, "",
               "Comma-separated registries (host:port) pulled from over plain HTTP");
 DEFINE_string(agent_timeout, "1hrs",
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
                                                      .inheritedEnvironment = environment(),
                                                      .imageStore = FLAGS_image_store,
                                                      .runcRoot = FLAGS_runc_root,
+                                                     .cniDir = FLAGS_cni_dir,
                                                      .insecureRegistries =
                                                          splitList(FLAGS_insecure_registries),
                                                  });

@@ -3,7 +3,10 @@
 // Skipped (with the reason) where containers cannot run: not root, no runc, no registry.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -193,6 +196,65 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "kept\n");
   EXPECT_FALSE(fs::exists(cluster_.dir() + "/agent1/volumes/roles/eng/ro-1/nope"));
+}
+
+// Reads what a TCP server at 127.0.0.1:`port` sends before closing ("" if none answers).
+std::string readFromPort(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string text;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    char buffer[256];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof(buffer))) > 0) text.append(buffer, n);
+  }
+  close(fd);
+  return text;
+}
+
+TEST_F(ContainersTest, BridgeNetworkingPublishesAContainerPortOnAHostPort) {
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo task = imageTask(
+      "bridged",
+      "echo ip=$AGORA_CONTAINER_IP; /bin/busybox nc -l -p 8080 -e /bin/echo hello-bridge",
+      "cpus:0.5;mem:64;ports:[31050-31050]");
+  task.mutable_container()->set_network(v1::ContainerInfo::BRIDGE);
+  auto* mapping = task.mutable_container()->add_port_mappings();
+  mapping->set_host_port(31050);
+  mapping->set_container_port(8080);
+  framework.scheduler.queueTask(task);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("bridged", v1::TASK_RUNNING, 60));
+  std::string answer;
+  EXPECT_TRUE(cluster_.waitFor(
+      [&] {
+        answer = readFromPort(31050);
+        return answer.find("hello-bridge") != std::string::npos;
+      },
+      20, "the container answers on host port 31050"))
+      << answer;
+  ASSERT_TRUE(framework.scheduler.waitForState("bridged", v1::TASK_FINISHED, 30));
+  EXPECT_NE(sandboxFile("bridged", "stdout").find("ip=10.88."), std::string::npos)
+      << sandboxFile("bridged", "stdout");
+  EXPECT_NE(readFromPort(31050), "hello-bridge\n");  // Unpublished once the task ended.
+}
+
+TEST_F(ContainersTest, APortMappingOutsideTheTasksPortsIsRefused) {
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo task = imageTask("greedy", "true", "cpus:0.5;mem:64;ports:[31060-31060]");
+  task.mutable_container()->set_network(v1::ContainerInfo::BRIDGE);
+  auto* mapping = task.mutable_container()->add_port_mappings();
+  mapping->set_host_port(80);
+  mapping->set_container_port(80);
+  framework.scheduler.queueTask(task);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("greedy", v1::TASK_FAILED, 60));
+  EXPECT_NE(framework.scheduler.lastStatus("greedy")->message().find("host port 80"),
+            std::string::npos)
+      << framework.scheduler.lastStatus("greedy")->message();
 }
 
 }  // namespace
