@@ -165,6 +165,11 @@ int run(int runs) {
   }
   driver.stop(sdk::FailoverMode::kTeardown);
   driver.join().ignoreError();
+  // runc removes each container's cgroup, not the parent this benchmark named.
+  for (const char* controller : {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset",
+                                 "devices", "freezer"}) {
+    rmdir((std::string("/sys/fs/cgroup/") + controller + "/agora-bench").c_str());
+  }
   std::printf("container_launch_bare_runc_ms %.1f ms\n", median(bare));
   std::printf("container_launch_agora_running_ms %.1f ms\n", median(running));
   std::printf("container_launch_agora_finished_ms %.1f ms\n", median(finished));

@@ -52,6 +52,18 @@ class Agent {
 
   // The agent's `/state` document (docs/contracts.md). REQUIRES: on the loop thread.
   nlohmann::json stateJson() const;
+  // What `/monitor/statistics` reports on, gathered on the loop (the cgroups are read off
+  // it): one entry per active task.
+  struct MonitoredTask {
+    std::string frameworkId;
+    std::string taskId;
+    std::string name;
+    std::string sandbox;
+    bool container = false;  // Runs in an OCI container (has cgroups of its own).
+    double cpus = 0;
+    double memMb = 0;
+  };
+  std::vector<MonitoredTask> monitoredTasks() const;
 
   const AgentOptions& options() const { return options_; }
 

@@ -52,6 +52,25 @@ nlohmann::json Agent::taskJson(const internal::TaskCheckpoint& task,
   return out;
 }
 
+std::vector<Agent::MonitoredTask> Agent::monitoredTasks() const {
+  std::vector<MonitoredTask> out;
+  for (const auto& [key, task] : tasks_) {
+    if (task.state == TaskRecord::State::kTerminal) continue;
+    const v1::TaskInfo& info = task.checkpoint.task();
+    auto resources = Resources::fromProto(info.resources());
+    out.push_back(MonitoredTask{
+        .frameworkId = key.first,
+        .taskId = key.second,
+        .name = info.name(),
+        .sandbox = task.checkpoint.sandbox(),
+        .container = !info.container().image().reference().empty(),
+        .cpus = resources.isOk() ? resources->scalar("cpus") : 0,
+        .memMb = resources.isOk() ? resources->scalar("mem") : 0,
+    });
+  }
+  return out;
+}
+
 nlohmann::json Agent::stateJson() const {
   // framework id -> {"executors": [...], "completed_executors": [...]}
   std::map<std::string, nlohmann::json> active;

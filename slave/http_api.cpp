@@ -5,7 +5,10 @@
 #include <fstream>
 #include <memory>
 
+#include "common/base/ids.hpp"
 #include "common/http/http.hpp"
+#include "slave/containerizer/cgroups.hpp"
+#include "slave/executor/container_runner.hpp"
 #include "slave/files.hpp"
 
 namespace agora::slave {
@@ -53,6 +56,41 @@ void replyJsonLossy(httplib::Response& res, const nlohmann::json& body) {
 
 }  // namespace
 
+namespace {
+
+// Mesos' /monitor/statistics: one entry per executor (here: per task), with the limits
+// its resources set and, for a container, what its cgroups say it used.
+nlohmann::json statisticsJson(const std::vector<Agent::MonitoredTask>& tasks) {
+  nlohmann::json out = nlohmann::json::array();
+  auto layout = oci::detectCgroupLayout();
+  for (const Agent::MonitoredTask& task : tasks) {
+    nlohmann::json statistics = {{"timestamp", wallSeconds()},
+                                 {"cpus_limit", task.cpus},
+                                 {"mem_limit_bytes", static_cast<uint64_t>(task.memMb * 1048576)}};
+    if (task.container && layout.isOk()) {
+      std::string id = containerIdForSandbox(task.sandbox);
+      auto usage = oci::containerUsage(*layout, containerCgroupsPath(id));
+      if (usage.isOk()) {
+        statistics["cpus_user_time_secs"] = usage->cpusUserTimeSecs;
+        statistics["cpus_system_time_secs"] = usage->cpusSystemTimeSecs;
+        statistics["mem_rss_bytes"] = usage->memRssBytes;
+        statistics["mem_total_bytes"] = usage->memTotalBytes;
+        statistics["mem_limit_bytes"] = usage->memLimitBytes;
+        if (usage->cpusLimit > 0) statistics["cpus_limit"] = usage->cpusLimit;
+      }
+      statistics["container_id"] = id;
+    }
+    out.push_back({{"executor_id", task.taskId},
+                   {"executor_name", task.name},
+                   {"framework_id", task.frameworkId},
+                   {"source", task.taskId},
+                   {"statistics", statistics}});
+  }
+  return out;
+}
+
+}  // namespace
+
 HttpApi::HttpApi(EventLoop& loop, const Agent& agent, Metrics& metrics)
     : loop_(loop),
       agent_(agent),
@@ -74,6 +112,18 @@ void HttpApi::routes() {
       return;
     }
     replyJsonLossy(res, *state);
+  });
+  server_.Get("/monitor/statistics", [this](const httplib::Request&, httplib::Response& res) {
+    auto tasks = loop_.runSync([this] { return agent_.monitoredTasks(); });
+    if (!tasks) {
+      replyError(res, 503, "the agent is busy; try again");
+      return;
+    }
+    replyJson(res, 200, statisticsJson(*tasks));
+  });
+  server_.Get("/monitor/statistics.json", [this](const httplib::Request&, httplib::Response& res) {
+    auto tasks = loop_.runSync([this] { return agent_.monitoredTasks(); });
+    replyJson(res, tasks ? 200 : 503, tasks ? statisticsJson(*tasks) : nlohmann::json::array());
   });
   server_.Get("/flags", [this](const httplib::Request&, httplib::Response& res) {
     replyJson(res, 200, nlohmann::json{{"flags", agent_.options().flagValues}});

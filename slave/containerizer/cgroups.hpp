@@ -38,4 +38,17 @@ StatusOr<uint64_t> memoryLimit(CgroupLayout layout, const std::string& cgroupsPa
 StatusOr<uint64_t> oomKillCount(CgroupLayout layout, const std::string& cgroupsPath,
                                 const std::string& root = "/sys/fs/cgroup");
 
+// What a container's cgroups say it used (Mesos' ResourceStatistics fields).
+struct ContainerUsage {
+  double cpusUserTimeSecs = 0;
+  double cpusSystemTimeSecs = 0;
+  double cpusLimit = 0;  // From the CFS quota; 0 when unlimited.
+  uint64_t memRssBytes = 0;
+  uint64_t memTotalBytes = 0;  // Everything charged to it, page cache included.
+  uint64_t memLimitBytes = 0;
+};
+// Errors: kIoError if the container's cgroups are gone.
+StatusOr<ContainerUsage> containerUsage(CgroupLayout layout, const std::string& cgroupsPath,
+                                        const std::string& root = "/sys/fs/cgroup");
+
 }  // namespace agora::slave::oci

@@ -79,8 +79,18 @@ StatusOr<std::vector<std::string>> containerArgs(const v1::CommandInfo& command,
 
 }  // namespace
 
+std::string containerIdForSandbox(const std::string& sandbox) {
+  return "agora-" + images::sha256Digest(sandbox).substr(7, 32);
+}
+
+std::string containerCgroupsPath(const std::string& containerId) {
+  return "/agora/" + containerId;
+}
+
 ContainerRunner::ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo task)
-    : options_(std::move(options)), task_(std::move(task)), containerId_("agora-" + newUuid()) {}
+    : options_(std::move(options)),
+      task_(std::move(task)),
+      containerId_(containerIdForSandbox(options_.sandbox)) {}
 
 StatusOr<std::string> ContainerRunner::pullImage(
     const std::string& text, const std::function<void(const std::string&)>& progress) {
@@ -235,6 +245,8 @@ StatusOr<pid_t> ContainerRunner::start() {
   runc_ = *runc;
   auto layout = oci::detectCgroupLayout();
   if (layout.isOk()) layout_ = *layout;
+  // The id is the sandbox's: a container left by a run of this sandbox that died goes.
+  runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
   auto pid = runc_->create(containerId_, bundleDir(), options_.sandbox + "/stdout",
                            options_.sandbox + "/stderr");
   if (!pid.isOk()) return pid.status();

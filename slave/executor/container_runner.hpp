@@ -44,6 +44,12 @@ struct ContainerRunnerOptions {
 
 inline constexpr char kContainerSandbox[] = "/mnt/mesos/sandbox";
 
+// The container id of the task run whose sandbox is `sandbox` ("agora-" + 32 hex digits of
+// its hash), so that the agent finds a container's cgroups without asking its executor.
+std::string containerIdForSandbox(const std::string& sandbox);
+// Its cgroup path (the same under every hierarchy).
+std::string containerCgroupsPath(const std::string& containerId);
+
 class ContainerRunner {
  public:
   ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo task);
@@ -71,7 +77,7 @@ class ContainerRunner {
   Status attachNetwork(const Resources& resources, oci::ContainerConfig& config,
                        std::map<std::string, std::string>& env);
   std::string bundleDir() const { return options_.sandbox + ".container"; }
-  std::string cgroupsPath() const { return "/agora/" + containerId_; }
+  std::string cgroupsPath() const { return containerCgroupsPath(containerId_); }
 
   ContainerRunnerOptions options_;
   v1::TaskInfo task_;

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "agora/sdk/operations.hpp"
+#include "common/http/http.hpp"
 #include "tests/integration/framework_fixture.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/test_image.hpp"
@@ -196,6 +197,34 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "kept\n");
   EXPECT_FALSE(fs::exists(cluster_.dir() + "/agent1/volumes/roles/eng/ro-1/nope"));
+}
+
+// The agent's /monitor/statistics shows a running container's limits and usage from its
+// cgroups (Mesos' field names).
+TEST_F(ContainersTest, MonitorStatisticsShowsAContainersUsageAndLimits) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(imageTask(
+      "busy", "x=$(head -c 5000000 /dev/zero | tr '\\0' y); i=0; while true; do i=$((i+1)); done",
+      "cpus:0.5;mem:96"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("busy", v1::TASK_RUNNING, 60));
+  auto agent = cluster_.state()["slaves"][0];
+  std::string http = agent["http_address"].get<std::string>();
+  nlohmann::json entry;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        auto stats = httpGetJson(*parseHostPort(http), "/monitor/statistics");
+        if (!stats.isOk() || stats->empty()) return false;
+        entry = (*stats)[0];
+        return entry["statistics"].value("cpus_user_time_secs", 0.0) > 0.05 &&
+               entry["statistics"].value("mem_rss_bytes", 0) > 1000000;
+      },
+      30, "the container's cpu time and memory show"))
+      << entry.dump();
+  EXPECT_EQ(entry["executor_id"], "busy");
+  EXPECT_EQ(entry["framework_id"], framework.id());
+  EXPECT_DOUBLE_EQ(entry["statistics"]["cpus_limit"].get<double>(), 0.5);
+  EXPECT_EQ(entry["statistics"]["mem_limit_bytes"].get<uint64_t>(), 96ull << 20);
 }
 
 // Reads what a TCP server at 127.0.0.1:`port` sends before closing ("" if none answers).
