@@ -7,7 +7,8 @@ namespace agora::cli {
 
 namespace {
 
-const std::set<std::string> kCommands = {"run", "agents", "frameworks", "tasks", "logs", "help"};
+const std::set<std::string> kCommands = {"run",  "agents", "frameworks", "tasks",
+                                         "logs", "image",  "help"};
 
 struct Option {
   std::string name;   // Without dashes.
@@ -18,6 +19,9 @@ struct Option {
 bool takesValue(const std::string& command, const std::string& name) {
   if (name == "master") {
     return true;
+  }
+  if (command == "image") {
+    return name == "name" || name == "as" || name == "work_dir";
   }
   if (command == "run") {
     return name == "name" || name == "cpus" || name == "mem" || name == "env" || name == "role" ||
@@ -60,6 +64,12 @@ Status apply(CliArgs& out, const Option& option) {
     out.logs.stderrFile = true;
   } else if (name == "f" || name == "follow") {
     out.logs.follow = true;
+  } else if (name == "name" && out.command == "image") {
+    out.image.name = option.value;
+  } else if (name == "as") {
+    out.image.as = option.value;
+  } else if (name == "work_dir") {
+    out.image.workDir = option.value;
   } else if (name == "name") {
     out.run.name = option.value;
   } else if (name == "role") {
@@ -129,6 +139,9 @@ Status validate(const CliArgs& out) {
   if (out.command == "logs" && out.logs.taskId.empty()) {
     return Status::invalid("'logs' needs a task id");
   }
+  if (out.command == "image" && (out.image.action != "import" || out.image.path.empty())) {
+    return Status::invalid("'image' takes: import PATH [--name N] [--as REF] [--work_dir DIR]");
+  }
   return Status::ok();
 }
 
@@ -160,6 +173,10 @@ StatusOr<CliArgs> parseArgs(const std::vector<std::string>& args) {
       out.command = token;
     } else if (out.command == "logs" && out.logs.taskId.empty()) {
       out.logs.taskId = token;
+    } else if (out.command == "image" && out.image.action.empty()) {
+      out.image.action = token;
+    } else if (out.command == "image" && out.image.path.empty()) {
+      out.image.path = token;
     } else if (out.command == "run") {
       // `agora run echo hi` works too: the command starts at the first word.
       out.run.command.assign(args.begin() + static_cast<long>(i), args.end());
@@ -188,6 +205,9 @@ std::string usage() {
          "  tasks [--json]         list tasks\n"
          "  logs TASK_ID [--stderr] [-f]\n"
          "      print a task's stdout (or stderr); -f follows it until the task ends\n"
+         "  image import PATH [--name N] [--as REF] [--work_dir DIR]\n"
+         "      put an OCI image layout into the agent's image store on this host (no\n"
+         "      registry needed); tasks then run it as REF (default: its name N)\n"
          "\n"
          "The master defaults to $AGORA_MASTER, else 127.0.0.1:5050.\n";
 }

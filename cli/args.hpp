@@ -34,11 +34,22 @@ struct LogsArgs {
   bool follow = false;
 };
 
+// `agora image import PATH`: an OCI image layout into an agent's image store, on the
+// agent's host (for hosts that cannot reach a registry).
+struct ImageArgs {
+  std::string action;  // "import"
+  std::string path;
+  std::string name;                          // The image in the layout (empty: its only one).
+  std::string as;                            // The reference tasks will use (default: name).
+  std::string workDir = "/tmp/agora-agent";  // The agent's --work_dir.
+};
+
 struct CliArgs {
   std::string master;   // Empty: $AGORA_MASTER or 127.0.0.1:5050.
-  std::string command;  // "run", "agents", "frameworks", "tasks", "logs", or "help".
+  std::string command;  // "run", "agents", "frameworks", "tasks", "logs", "image" or "help".
   RunArgs run;
   LogsArgs logs;
+  ImageArgs image;
   bool json = false;
 };
 

@@ -10,6 +10,7 @@ namespace agora::cli {
 // agents | frameworks | tasks [--json]
 int listCommand(const CliArgs& args, const Cluster& cluster);
 // logs TASK_ID [--stderr] [-f]
+int imageCommand(const CliArgs& args);
 int logsCommand(const CliArgs& args, const Cluster& cluster);
 // run [...] -- CMD ARGS...
 int runCommand(const CliArgs& args, const Cluster& cluster);

@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
     std::fputs(agora::cli::usage().c_str(), stdout);
     return 0;
   }
+  if (args->command == "image") {
+    return agora::cli::imageCommand(*args);
+  }
   std::string masterText = agora::masterAddressFromFlagOrEnv(args->master);
   auto master = agora::parseHostPort(masterText);
   if (!master.isOk()) {

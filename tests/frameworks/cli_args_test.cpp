@@ -36,6 +36,19 @@ TEST(CliArgsTest, RunInAnImage) {
   EXPECT_EQ(parse({"run", "--", "true"})->run.image, "");
 }
 
+TEST(CliArgsTest, ImageImport) {
+  auto args = parse({"image", "import", "/tmp/layout", "--name", "busybox", "--as", "box:1",
+                     "--work_dir=/var/lib/agora/agent"});
+  ASSERT_TRUE(args.isOk()) << args.status().message();
+  EXPECT_EQ(args->command, "image");
+  EXPECT_EQ(args->image.path, "/tmp/layout");
+  EXPECT_EQ(args->image.name, "busybox");
+  EXPECT_EQ(args->image.as, "box:1");
+  EXPECT_EQ(args->image.workDir, "/var/lib/agora/agent");
+  EXPECT_FALSE(parse({"image", "import"}).isOk());
+  EXPECT_FALSE(parse({"image", "export", "/x"}).isOk());
+}
+
 TEST(CliArgsTest, RunDefaults) {
   auto args = parse({"run", "--", "true"});
   ASSERT_TRUE(args.isOk());

@@ -199,6 +199,28 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   EXPECT_FALSE(fs::exists(cluster_.dir() + "/agent1/volumes/roles/eng/ro-1/nope"));
 }
 
+// An image imported on the agent's host (no registry involved) runs under the name given.
+TEST_F(ContainersTest, AnImportedImageRunsWithoutARegistry) {
+  std::string layout = cluster_.dir() + "/offline-layout";
+  std::string built = buildBusyboxLayout(layout);
+  ASSERT_TRUE(built.empty()) << built;
+  std::string out;
+  ASSERT_EQ(cluster_.runTool({binDir() + "/agora", "image", "import", layout, "--name", "busybox",
+                              "--as", "offline/box:1", "--work_dir", cluster_.dir() + "/agent0"},
+                             &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("as docker.io/offline/box:1"), std::string::npos) << out;
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo task = imageTask("offline", "cat /etc/agora-test");
+  task.mutable_container()->mutable_image()->set_reference("offline/box:1");
+  framework.scheduler.queueTask(task);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("offline", v1::TASK_FINISHED, 60))
+      << framework.scheduler.lastStatus("offline")->message();
+  EXPECT_NE(sandboxFile("offline", "stdout").find("second layer"), std::string::npos);
+}
+
 // The agent's /monitor/statistics shows a running container's limits and usage from its
 // cgroups (Mesos' field names).
 TEST_F(ContainersTest, MonitorStatisticsShowsAContainersUsageAndLimits) {
