@@ -118,6 +118,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .runcRoot = runcRootPath(options_.workDir),
       .cniDir = options_.workDir + "/cni",
       .insecureRegistries = options_.insecureRegistries,
+      .imageStoreMaxMb = options_.imageStoreMaxMb,
   };
   std::error_code error;
   std::filesystem::create_directories(launch.sandbox, error);

@@ -49,6 +49,7 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--runc_root=" + launch.runcRoot,
       "--cni_dir=" + launch.cniDir,
       "--insecure_registries=" + launch.insecureRegistries,
+      "--image_store_max_mb=" + std::to_string(launch.imageStoreMaxMb),
       "--logtostderr=1",
   };
   std::vector<char*> argv;

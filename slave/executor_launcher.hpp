@@ -30,6 +30,7 @@ struct ExecutorLaunch {
   std::string runcRoot;
   std::string cniDir;
   std::string insecureRegistries;  // Comma-separated.
+  int64_t imageStoreMaxMb = 0;
 };
 
 // Writes nothing; spawns the executor. The error names the cause (missing binary, ...).

@@ -33,6 +33,9 @@ DEFINE_string(containerizers, "oci,posix",
               "runs tasks without one as plain processes");
 DEFINE_string(insecure_registries, "",
               "Comma-separated registries (host:port) pulled from over plain HTTP");
+DEFINE_int64(image_store_max_mb, 10240,
+             "After a pull, the image store sheds its least recently used images down to "
+             "this size (0: never)");
 
 namespace agora::slave {
 
@@ -98,6 +101,10 @@ StatusOr<AgentOptions> optionsFromFlags() {
   }
   options.containerizers = *containerizers;
   options.insecureRegistries = FLAGS_insecure_registries;
+  if (FLAGS_image_store_max_mb < 0) {
+    return Status::invalid("--image_store_max_mb must not be negative");
+  }
+  options.imageStoreMaxMb = FLAGS_image_store_max_mb;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

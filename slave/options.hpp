@@ -36,6 +36,8 @@ struct AgentOptions {
   std::set<std::string> containerizers{"oci", "posix"};
   // Comma-separated host:port list, handed to executors (pulls over plain HTTP).
   std::string insecureRegistries;
+  // The image store is collected down to this after each pull (0: never).
+  int64_t imageStoreMaxMb = 10240;
   // Every flag as text, for `GET /flags`.
   std::map<std::string, std::string> flagValues;
 };

@@ -188,6 +188,12 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
     return Status::invalid("a container task needs cpus and mem resources");
   }
   const v1::ContainerInfo& container = task_.container();
+  std::optional<images::ImageStore::Lease> lease;  // No collection while we use blobs.
+  {
+    images::ImageStore store(options_.imageStore);
+    if (Status s = store.init(); !s.isOk()) return s;
+    lease.emplace(store);
+  }
   auto digest = pullImage(container.image().reference(), progress);
   if (!digest.isOk()) return digest.status();
   images::ImageStore store(options_.imageStore);
@@ -197,6 +203,15 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   fs::remove_all(bundleDir(), ignored);  // A previous run of the same sandbox.
   progress("unpacking " + *digest + " into " + bundleDir() + "/rootfs");
   if (Status s = store.makeRootfs(*digest, bundleDir() + "/rootfs"); !s.isOk()) return s;
+  lease.reset();
+  if (options_.imageStoreMaxMb > 0) {
+    // The rootfs is a copy: the store may now shed what is least recently used.
+    auto collected = store.collectGarbage(static_cast<uint64_t>(options_.imageStoreMaxMb) << 20);
+    if (collected.isOk() && collected->blobsRemoved > 0) {
+      progress("image store: removed " + std::to_string(collected->blobsRemoved) + " blobs (" +
+               std::to_string(collected->bytesRemoved >> 20) + " MB)");
+    }
+  }
 
   oci::ContainerConfig config;
   config.rootfs = bundleDir() + "/rootfs";

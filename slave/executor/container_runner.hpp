@@ -36,6 +36,7 @@ struct ContainerRunnerOptions {
   std::string imageStore;  // The agent's image store directory.
   std::string runcRoot;    // runc's state directory for the agent's containers.
   std::string cniDir;      // CNI's address leases (bridge networking).
+  int64_t imageStoreMaxMb = 0;  // Collect the image store down to this after a pull (0: never).
   std::set<std::string> insecureRegistries;
   std::string sandbox;     // The task's sandbox on the host.
   std::string frameworkId;

@@ -135,6 +135,7 @@ void Executor::launchContainer() {
       ContainerRunnerOptions{.imageStore = options_.imageStore,
                              .runcRoot = options_.runcRoot,
                              .cniDir = options_.cniDir,
+                             .imageStoreMaxMb = options_.imageStoreMaxMb,
                              .insecureRegistries = options_.insecureRegistries,
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,

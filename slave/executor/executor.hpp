@@ -55,6 +55,7 @@ struct ExecutorOptions {
   std::string runcRoot;
   std::string cniDir;
   std::set<std::string> insecureRegistries;
+  int64_t imageStoreMaxMb = 0;
 };
 
 class Executor {

@@ -1,8 +1,14 @@
 #include "slave/images/image_store.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/base/ids.hpp"
@@ -124,6 +130,70 @@ Status ImageStore::tag(const std::string& reference, const std::string& manifest
   return Status::ok();
 }
 
+ImageStore::Lease::Lease(const ImageStore& store)
+    : fd_(::open((store.dir() + "/gc.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
+  if (fd_ >= 0) flock(fd_, LOCK_SH);
+}
+
+ImageStore::Lease::~Lease() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::vector<std::string> ImageStore::reachableFrom(const std::string& manifestDigest) const {
+  std::vector<std::string> out{manifestDigest};
+  auto parsed = manifest(manifestDigest);
+  if (parsed.isOk()) {
+    out.push_back(parsed->config.digest);
+    for (const Descriptor& layer : parsed->layers) out.push_back(layer.digest);
+  }
+  return out;
+}
+
+StatusOr<ImageStore::GcResult> ImageStore::collectGarbage(uint64_t maxBytes) {
+  int fd = ::open((dir_ + "/gc.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::io("cannot open " + dir_ + "/gc.lock");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    return Status::unavailable("the image store is in use (a pull or an unpack)");
+  }
+  // References by last use, oldest first.
+  std::vector<std::pair<fs::file_time_type, fs::path>> refs;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "refs", error)) {
+    refs.emplace_back(entry.last_write_time(error), entry.path());
+  }
+  std::sort(refs.begin(), refs.end());
+  GcResult result;
+  size_t dropped = 0;
+  while (true) {
+    std::set<std::string> reachable;
+    for (size_t i = dropped; i < refs.size(); ++i) {
+      auto digest = readFile(refs[i].second.string());
+      if (!digest.isOk()) continue;
+      for (const std::string& blob : reachableFrom(*digest)) reachable.insert(blob);
+    }
+    uint64_t kept = 0;
+    for (const auto& blob : fs::directory_iterator(fs::path(dir_) / "blobs/sha256", error)) {
+      uint64_t size = blob.file_size(error);
+      if (reachable.count("sha256:" + blob.path().filename().string())) {
+        kept += size;
+      } else if (fs::remove(blob.path(), error)) {
+        ++result.blobsRemoved;
+        result.bytesRemoved += size;
+      }
+    }
+    result.bytesKept = kept;
+    if (kept <= maxBytes || dropped == refs.size()) return result;
+    // Over the bound: the least recently used reference goes, and the loop collects what
+    // only it reached.
+    result.untagged.push_back(refs[dropped].second.filename().string());
+    fs::remove(refs[dropped++].second, error);
+  }
+}
+
 StatusOr<std::string> ImageStore::resolve(const std::string& reference) const {
   std::string digest = digestOf(reference);
   if (!digest.empty()) {
@@ -134,6 +204,9 @@ StatusOr<std::string> ImageStore::resolve(const std::string& reference) const {
   if (!recorded.isOk()) {
     return Status::notFound("image " + reference + " is not in the image store");
   }
+  // A use: garbage collection drops the least recently used images first.
+  std::error_code ignored;
+  fs::last_write_time(refPath(reference), fs::file_time_type::clock::now(), ignored);
   return *recorded;
 }
 

@@ -8,7 +8,9 @@
 // puller it hands the store to).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/base/status.hpp"
 #include "slave/images/manifest.hpp"
@@ -47,10 +49,37 @@ class ImageStore {
   // Every blob must be in the store. On error `target` is removed.
   Status makeRootfs(const std::string& manifestDigest, const std::string& target) const;
 
+  // Holds the store against garbage collection while a pull and an unpack use blobs that no
+  // reference may name yet (a shared lock on <dir>/gc.lock; collection takes it exclusive).
+  class Lease {
+   public:
+    explicit Lease(const ImageStore& store);
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    int fd_;
+  };
+
+  struct GcResult {
+    int blobsRemoved = 0;
+    uint64_t bytesRemoved = 0;
+    std::vector<std::string> untagged;  // References dropped to get under the bound.
+    uint64_t bytesKept = 0;
+  };
+  // Removes blobs no reference reaches, then, while the store holds more than `maxBytes`,
+  // the least recently used reference (`resolve()` counts as a use) and what only it
+  // reached. Tasks' rootfs are copies, so running containers never need a blob. Skipped
+  // (kUnavailable) while a Lease is held anywhere on the host.
+  StatusOr<GcResult> collectGarbage(uint64_t maxBytes);
+
   const std::string& dir() const { return dir_; }
 
  private:
   std::string refPath(const std::string& reference) const;
+  // The blobs a manifest reaches: itself, its config and its layers.
+  std::vector<std::string> reachableFrom(const std::string& manifestDigest) const;
 
   std::string dir_;
 };

@@ -120,3 +120,70 @@ TEST_F(ImageStoreTest, ACorruptLayerIsRefusedAndNotKept) {
 
 }  // namespace
 }  // namespace agora::slave::images
+
+namespace agora::slave::images {
+namespace {
+
+// A synthetic image: a manifest naming a config and the given layers (blobs of any bytes:
+// collection does not look inside layers).
+std::string addImage(ImageStore& store, const std::string& reference,
+                     const std::vector<std::string>& layers) {
+  std::string config = "{\"config\":{\"Cmd\":[\"" + reference + "\"]}}";
+  EXPECT_TRUE(store.addBlob(config, sha256Digest(config)).isOk());
+  std::string manifest = R"({"schemaVersion":2,"config":{"digest":")" + sha256Digest(config) +
+                         R"("},"layers":[)";
+  for (size_t i = 0; i < layers.size(); ++i) {
+    EXPECT_TRUE(store.addBlob(layers[i], sha256Digest(layers[i])).isOk());
+    manifest += (i ? "," : "") + std::string(R"({"digest":")") + sha256Digest(layers[i]) + "\"}";
+  }
+  manifest += "]}";
+  std::string digest = sha256Digest(manifest);
+  EXPECT_TRUE(store.addBlob(manifest, digest).isOk());
+  EXPECT_TRUE(store.tag(reference, digest).isOk());
+  return digest;
+}
+
+TEST(ImageStoreGcTest, UnreachableBlobsGoThenLeastRecentlyUsedImagesUnderTheBound) {
+  fs::path dir = fs::path(::testing::TempDir()) / ("gc-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  ImageStore store(dir.string());
+  ASSERT_TRUE(store.init().isOk());
+  std::string shared(100000, 's');
+  std::string oldLayer(300000, 'o');
+  std::string newLayer(300000, 'n');
+  addImage(store, "old:1", {shared, oldLayer});
+  addImage(store, "new:1", {shared, newLayer});
+  std::string stray(50000, 'x');
+  ASSERT_TRUE(store.addBlob(stray, sha256Digest(stray)).isOk());
+  // "new:1" used after "old:1" (the clock's resolution is coarse: make it clearly later).
+  fs::last_write_time(dir / "refs/old:1", fs::file_time_type::clock::now() - std::chrono::hours(1));
+  ASSERT_TRUE(store.resolve("new:1").isOk());
+
+  auto loose = store.collectGarbage(10 << 20);
+  ASSERT_TRUE(loose.isOk()) << loose.status().message();
+  EXPECT_EQ(loose->blobsRemoved, 1);  // Only the stray blob.
+  EXPECT_FALSE(store.hasBlob(sha256Digest(stray)));
+  EXPECT_TRUE(loose->untagged.empty());
+
+  auto tight = store.collectGarbage(600000);  // Room for one image, not both.
+  ASSERT_TRUE(tight.isOk()) << tight.status().message();
+  EXPECT_EQ(tight->untagged, std::vector<std::string>{"old:1"});
+  EXPECT_FALSE(store.hasBlob(sha256Digest(oldLayer)));
+  EXPECT_TRUE(store.hasBlob(sha256Digest(shared)));  // Still reached by "new:1".
+  EXPECT_TRUE(store.hasBlob(sha256Digest(newLayer)));
+  EXPECT_TRUE(store.resolve("new:1").isOk());
+  EXPECT_FALSE(store.resolve("old:1").isOk());
+  EXPECT_LE(tight->bytesKept, 600000u);
+
+  {
+    ImageStore::Lease lease(store);  // A pull in progress elsewhere.
+    auto busy = ImageStore(dir.string()).collectGarbage(0);
+    ASSERT_FALSE(busy.isOk());
+    EXPECT_EQ(busy.status().code(), StatusCode::kUnavailable);
+  }
+  EXPECT_TRUE(store.collectGarbage(0).isOk());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace agora::slave::images
