@@ -119,6 +119,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .cniDir = options_.workDir + "/cni",
       .insecureRegistries = options_.insecureRegistries,
       .imageStoreMaxMb = options_.imageStoreMaxMb,
+      .allowedHostPaths = options_.allowedHostPaths,
   };
   std::error_code error;
   std::filesystem::create_directories(launch.sandbox, error);

@@ -31,6 +31,7 @@ struct ExecutorLaunch {
   std::string cniDir;
   std::string insecureRegistries;  // Comma-separated.
   int64_t imageStoreMaxMb = 0;
+  std::string allowedHostPaths;  // Comma-separated.
 };
 
 // Writes nothing; spawns the executor. The error names the cause (missing binary, ...).

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/base/duration.hpp"
+#include "common/base/strings.hpp"
 #include "common/http/http.hpp"
 
 DEFINE_string(master, "",
@@ -33,6 +34,9 @@ DEFINE_string(containerizers, "oci,posix",
               "runs tasks without one as plain processes");
 DEFINE_string(insecure_registries, "",
               "Comma-separated registries (host:port) pulled from over plain HTTP");
+DEFINE_string(allowed_host_paths, "",
+              "Comma-separated host directories that containers' volumes may mount (and "
+              "what is under them); empty: none");
 DEFINE_int64(image_store_max_mb, 10240,
              "After a pull, the image store sheds its least recently used images down to "
              "this size (0: never)");
@@ -105,6 +109,12 @@ StatusOr<AgentOptions> optionsFromFlags() {
     return Status::invalid("--image_store_max_mb must not be negative");
   }
   options.imageStoreMaxMb = FLAGS_image_store_max_mb;
+  for (const std::string& path : splitAll(FLAGS_allowed_host_paths, ',')) {
+    if (!path.empty() && path.front() != '/') {
+      return Status::invalid("--allowed_host_paths: '" + path + "' is not an absolute path");
+    }
+  }
+  options.allowedHostPaths = FLAGS_allowed_host_paths;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

@@ -38,6 +38,8 @@ struct AgentOptions {
   std::string insecureRegistries;
   // The image store is collected down to this after each pull (0: never).
   int64_t imageStoreMaxMb = 10240;
+  // Comma-separated host directories container volumes may mount (empty: none).
+  std::string allowedHostPaths;
   // Every flag as text, for `GET /flags`.
   std::map<std::string, std::string> flagValues;
 };

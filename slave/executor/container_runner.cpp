@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/base/ids.hpp"
@@ -155,6 +156,48 @@ Status ContainerRunner::attachNetwork(const Resources& resources, oci::Container
   return Status::ok();
 }
 
+StatusOr<std::vector<oci::Mount>> ContainerRunner::declaredVolumes() const {
+  std::vector<oci::Mount> mounts;
+  for (const auto& volume : task_.container().volumes()) {
+    const std::string& host = volume.host_path();
+    const std::string& inside = volume.container_path();
+    if (host.empty() || inside.empty() || host.find("..") != std::string::npos ||
+        inside.find("..") != std::string::npos) {
+      return Status::invalid("volume '" + host + "' -> '" + inside +
+                             "' needs a host and a container path, without '..'");
+    }
+    std::string source;
+    if (host.front() == '/') {
+      std::error_code error;
+      std::string real = fs::canonical(host, error).string();
+      bool allowed = !error && std::any_of(options_.allowedHostPaths.begin(),
+                                           options_.allowedHostPaths.end(),
+                                           [&](const std::string& allowed) {
+                                             std::error_code ignored;
+                                             std::string prefix =
+                                                 fs::weakly_canonical(allowed, ignored).string();
+                                             return real == prefix ||
+                                                    real.rfind(prefix + "/", 0) == 0;
+                                           });
+      if (!allowed) {
+        return Status::error(StatusCode::kPermissionDenied,
+                             "host path " + host + " is not under the agent's "
+                             "--allowed_host_paths" + (error ? " (" + error.message() + ")" : ""));
+      }
+      source = real;
+    } else {
+      source = options_.sandbox + "/" + host;  // A directory of the sandbox.
+      std::error_code ignored;
+      fs::create_directories(source, ignored);
+    }
+    mounts.push_back(oci::Mount{
+        .source = source,
+        .destination = inside.front() == '/' ? inside : std::string(kContainerSandbox) + "/" + inside,
+        .readOnly = volume.mode() == v1::Volume::RO});
+  }
+  return mounts;
+}
+
 StatusOr<std::vector<oci::Mount>> ContainerRunner::volumeMounts(const Resources& resources) {
   // The agent links each persistent volume into the sandbox (a symlink to its directory,
   // which a container cannot follow): mount the directory there instead, read-only when
@@ -250,6 +293,9 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   auto volumes = volumeMounts(*resources);
   if (!volumes.isOk()) return volumes.status();
   config.extraMounts = *volumes;
+  auto declared = declaredVolumes();
+  if (!declared.isOk()) return declared.status();
+  config.extraMounts.insert(config.extraMounts.end(), declared->begin(), declared->end());
   config.cgroupsPath = cgroupsPath();
   return oci::writeBundle(bundleDir(), config);
 }

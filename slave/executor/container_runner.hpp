@@ -37,6 +37,7 @@ struct ContainerRunnerOptions {
   std::string runcRoot;    // runc's state directory for the agent's containers.
   std::string cniDir;      // CNI's address leases (bridge networking).
   int64_t imageStoreMaxMb = 0;  // Collect the image store down to this after a pull (0: never).
+  std::vector<std::string> allowedHostPaths;  // Host directories volumes may mount.
   std::set<std::string> insecureRegistries;
   std::string sandbox;     // The task's sandbox on the host.
   std::string frameworkId;
@@ -74,6 +75,8 @@ class ContainerRunner {
   StatusOr<std::string> pullImage(const std::string& reference,
                                   const std::function<void(const std::string&)>& progress);
   StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
+  // The task's ContainerInfo.volumes, checked (allow-list, no '..').
+  StatusOr<std::vector<oci::Mount>> declaredVolumes() const;
   // BRIDGE: the port mappings, checked against the task's `ports`; attaches the network.
   Status attachNetwork(const Resources& resources, oci::ContainerConfig& config,
                        std::map<std::string, std::string>& env);

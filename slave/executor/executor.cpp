@@ -136,6 +136,7 @@ void Executor::launchContainer() {
                              .runcRoot = options_.runcRoot,
                              .cniDir = options_.cniDir,
                              .imageStoreMaxMb = options_.imageStoreMaxMb,
+                             .allowedHostPaths = options_.allowedHostPaths,
                              .insecureRegistries = options_.insecureRegistries,
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,

@@ -56,6 +56,7 @@ struct ExecutorOptions {
   std::string cniDir;
   std::set<std::string> insecureRegistries;
   int64_t imageStoreMaxMb = 0;
+  std::vector<std::string> allowedHostPaths;
 };
 
 class Executor {

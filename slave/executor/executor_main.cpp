@@ -23,6 +23,7 @@ DEFINE_string(image_store, "", "The agent's image store (tasks with an image)");
 DEFINE_string(runc_root, "", "runc's state directory for the agent's containers");
 DEFINE_string(cni_dir, "", "CNI's state directory (bridge networking)");
 DEFINE_int64(image_store_max_mb, 0, "Collect the image store down to this size (0: never)");
+DEFINE_string(allowed_host_paths, "", "Comma-separated host directories volumes may mount");
 DEFINE_string(insecure_registries, "",
               "Comma-separated registries (host:port) pulled from over plain HTTP");
 DEFINE_string(agent_timeout, "1hrs",
@@ -95,6 +96,11 @@ int main(int argc, char** argv) {
                                                      .insecureRegistries =
                                                          splitList(FLAGS_insecure_registries),
                                                      .imageStoreMaxMb = FLAGS_image_store_max_mb,
+                                                     .allowedHostPaths = [] {
+                                                       auto set = splitList(FLAGS_allowed_host_paths);
+                                                       return std::vector<std::string>(set.begin(),
+                                                                                       set.end());
+                                                     }(),
                                                  });
   if (!executor.isOk()) {
     LOG(ERROR) << executor.status().message();

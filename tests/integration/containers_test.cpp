@@ -38,9 +38,13 @@ class ContainersTest : public ::testing::Test {
     ASSERT_TRUE(pushed.empty()) << pushed;
     cluster_.startMaster();
     cluster_.startAgent(0, "cpus:2;mem:1024;disk:1024;ports:[31000-31100]",
-                        {"--insecure_registries=" + registry_->address()});
+                        {"--insecure_registries=" + registry_->address(),
+                         "--allowed_host_paths=" + sharedDir()});
     ASSERT_TRUE(cluster_.waitForAgents(1));
   }
+
+  // The one host directory the agent lets containers mount.
+  std::string sharedDir() const { return cluster_.dir() + "/shared"; }
 
   v1::TaskInfo imageTask(const std::string& id, const std::string& command,
                          const std::string& resources = "cpus:0.5;mem:64") {
@@ -197,6 +201,45 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "kept\n");
   EXPECT_FALSE(fs::exists(cluster_.dir() + "/agent1/volumes/roles/eng/ro-1/nope"));
+}
+
+// Host directories mount only from under the agent's allow-list; sandbox-relative ones
+// are directories of the sandbox.
+TEST_F(ContainersTest, HostPathVolumesNeedTheAllowListAndSandboxPathsWork) {
+  std::string shared = sharedDir();
+  fs::create_directories(shared);
+  std::ofstream(shared + "/greeting") << "from the host\n";
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo allowed = imageTask(
+      "allowed", "cat /srv/greeting && ! touch /srv/nope 2>/dev/null && echo kept > cache/f");
+  auto* ro = allowed.mutable_container()->add_volumes();
+  ro->set_host_path(shared);
+  ro->set_container_path("/srv");
+  ro->set_mode(v1::Volume::RO);
+  auto* scratch = allowed.mutable_container()->add_volumes();
+  scratch->set_host_path("scratch");
+  scratch->set_container_path("cache");
+  v1::TaskInfo denied = imageTask("denied", "true");
+  auto* etc = denied.mutable_container()->add_volumes();
+  etc->set_host_path("/etc");
+  etc->set_container_path("/host-etc");
+  framework.scheduler.queueTask(allowed);
+  framework.scheduler.queueTask(denied);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("allowed", v1::TASK_FINISHED, 60))
+      << framework.scheduler.statesOf("allowed").size() << " updates; "
+      << (framework.scheduler.lastStatus("allowed")
+              ? v1::TaskState_Name(framework.scheduler.lastStatus("allowed")->state()) + ": " +
+                    framework.scheduler.lastStatus("allowed")->message()
+              : "no status")
+      << sandboxFile("allowed", "executor.log");
+  EXPECT_NE(sandboxFile("allowed", "stdout").find("from the host"), std::string::npos);
+  EXPECT_EQ(sandboxFile("allowed", "scratch/f"), "kept\n");
+  EXPECT_FALSE(fs::exists(shared + "/nope"));
+  ASSERT_TRUE(framework.scheduler.waitForState("denied", v1::TASK_FAILED, 60));
+  EXPECT_NE(framework.scheduler.lastStatus("denied")->message().find("--allowed_host_paths"),
+            std::string::npos)
+      << framework.scheduler.lastStatus("denied")->message();
 }
 
 // An image imported on the agent's host (no registry involved) runs under the name given.
