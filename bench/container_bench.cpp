@@ -102,8 +102,8 @@ std::vector<double> bareRunc(const std::string& dir, int runs) {
   std::vector<double> out;
   for (int i = 0; i < runs; ++i) {
     auto start = Clock::now();
-    std::string command = "runc --root " + dir + "/runc-state run --bundle " + bundle +
-                          " bare-" + std::to_string(i) + " >/dev/null 2>&1";
+    std::string command = "runc --root " + dir + "/runc-state run --bundle " + bundle + " bare-" +
+                          std::to_string(i) + " >/dev/null 2>&1";
     if (std::system(command.c_str()) != 0) return {};
     out.push_back(millisSince(start));
   }
@@ -166,8 +166,8 @@ int run(int runs) {
   driver.stop(sdk::FailoverMode::kTeardown);
   driver.join().ignoreError();
   // runc removes each container's cgroup, not the parent this benchmark named.
-  for (const char* controller : {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset",
-                                 "devices", "freezer"}) {
+  for (const char* controller :
+       {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset", "devices", "freezer"}) {
     rmdir((std::string("/sys/fs/cgroup/") + controller + "/agora-bench").c_str());
   }
   std::printf("container_launch_bare_runc_ms %.1f ms\n", median(bare));

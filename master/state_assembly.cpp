@@ -110,9 +110,8 @@ nlohmann::json Master::frameworkStateJson(const FrameworkEntry& framework,
   for (const std::string& offerId : framework.offers) {
     const OfferEntry& offer = offers_.at(offerId);
     offered += offer.resources;
-    offers.push_back({{"id", offerId},
-                      {"slave_id", offer.agentId},
-                      {"resources", offer.resources.toJson()}});
+    offers.push_back(
+        {{"id", offerId}, {"slave_id", offer.agentId}, {"resources", offer.resources.toJson()}});
   }
   out["role"] = framework.roles.front();
   out["roles"] = framework.roles;
@@ -155,9 +154,9 @@ void Master::assembleState(StateAssembly::Done done) {
 
 void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
   // A few milliseconds of writing per loop turn (the clock is read every 32 items).
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                      options_.stateStep);
+  auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.stateStep);
   size_t written = 0;
   auto yield = [&] {
     if (++written % 32 != 0 || std::chrono::steady_clock::now() < deadline) {

@@ -7,8 +7,8 @@ std::vector<std::string> splitAll(const std::string& text, char separator) {
   size_t start = 0;
   while (true) {
     size_t end = text.find(separator, start);
-    pieces.push_back(text.substr(start, end == std::string::npos ? std::string::npos
-                                                                 : end - start));
+    pieces.push_back(
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start));
     if (end == std::string::npos) return pieces;
     start = end + 1;
   }

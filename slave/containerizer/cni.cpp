@@ -30,8 +30,7 @@ Status runIp(const std::vector<std::string>& args) {
 
 std::vector<std::string> CniNetwork::chain() const { return {"loopback", "bridge", "portmap"}; }
 
-std::string CniNetwork::pluginConfig(const std::string& type,
-                                     const std::vector<PortMapping>& ports,
+std::string CniNetwork::pluginConfig(const std::string& type, const std::vector<PortMapping>& ports,
                                      const std::string& prevResult) const {
   json config = {{"cniVersion", kCniVersion}, {"name", kNetworkName}, {"type", type}};
   if (type == "bridge") {

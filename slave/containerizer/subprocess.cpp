@@ -45,7 +45,6 @@ void drain(int out, int err, std::string& outText, std::string& errText) {
   }
 }
 
-
 }  // namespace
 
 void Fd::reset() {
@@ -122,7 +121,6 @@ int reap(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-
 StatusOr<ProcessOutput> runProcess(const std::vector<std::string>& argv, const std::string& input,
                                    const std::map<std::string, std::string>& env) {
   int outPipe[2];
@@ -136,9 +134,8 @@ StatusOr<ProcessOutput> runProcess(const std::vector<std::string>& argv, const s
   Fd errRead(errPipe[0]), errWrite(errPipe[1]);
   Fd inRead(inPipe[0]), inWrite(inPipe[1]);
   Fd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  StatusOr<pid_t> pid = spawn(argv, {input.empty() ? devNull.get() : inRead.get(),
-                                     outWrite.get(), errWrite.get()},
-                              env);
+  StatusOr<pid_t> pid = spawn(
+      argv, {input.empty() ? devNull.get() : inRead.get(), outWrite.get(), errWrite.get()}, env);
   if (!pid.isOk()) {
     return pid.status();
   }

@@ -42,7 +42,8 @@ Status parseUser(const std::string& user, uint32_t* uid, uint32_t* gid) {
   std::string u = user.substr(0, colon);
   std::string g = colon == std::string::npos ? u : user.substr(colon + 1);
   auto number = [](const std::string& text, uint32_t* out) {
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+    if (text.empty() || text.size() > 9 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
       return false;
     }
     *out = static_cast<uint32_t>(std::stoul(text));
@@ -84,9 +85,7 @@ std::string containerIdForSandbox(const std::string& sandbox) {
   return "agora-" + images::sha256Digest(sandbox).substr(7, 32);
 }
 
-std::string containerCgroupsPath(const std::string& containerId) {
-  return "/agora/" + containerId;
-}
+std::string containerCgroupsPath(const std::string& containerId) { return "/agora/" + containerId; }
 
 ContainerRunner::ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo task)
     : options_(std::move(options)),
@@ -103,8 +102,8 @@ StatusOr<std::string> ContainerRunner::pullImage(
   // One pull per image at a time on this agent: a second executor waits here and then
   // finds the image in the store.
   fs::create_directories(options_.imageStore + "/locks");
-  FileLock lock(options_.imageStore + "/locks/" +
-                images::sha256Digest(canonical).substr(7) + ".lock");
+  FileLock lock(options_.imageStore + "/locks/" + images::sha256Digest(canonical).substr(7) +
+                ".lock");
   if (!lock.held()) return Status::io("cannot lock the image store for " + canonical);
   auto cached = store.resolve(canonical);
   if (cached.isOk()) {
@@ -170,19 +169,20 @@ StatusOr<std::vector<oci::Mount>> ContainerRunner::declaredVolumes() const {
     if (host.front() == '/') {
       std::error_code error;
       std::string real = fs::canonical(host, error).string();
-      bool allowed = !error && std::any_of(options_.allowedHostPaths.begin(),
-                                           options_.allowedHostPaths.end(),
-                                           [&](const std::string& allowed) {
-                                             std::error_code ignored;
-                                             std::string prefix =
-                                                 fs::weakly_canonical(allowed, ignored).string();
-                                             return real == prefix ||
-                                                    real.rfind(prefix + "/", 0) == 0;
-                                           });
+      bool allowed =
+          !error && std::any_of(options_.allowedHostPaths.begin(), options_.allowedHostPaths.end(),
+                                [&](const std::string& allowed) {
+                                  std::error_code ignored;
+                                  std::string prefix =
+                                      fs::weakly_canonical(allowed, ignored).string();
+                                  return real == prefix || real.rfind(prefix + "/", 0) == 0;
+                                });
       if (!allowed) {
         return Status::error(StatusCode::kPermissionDenied,
-                             "host path " + host + " is not under the agent's "
-                             "--allowed_host_paths" + (error ? " (" + error.message() + ")" : ""));
+                             "host path " + host +
+                                 " is not under the agent's "
+                                 "--allowed_host_paths" +
+                                 (error ? " (" + error.message() + ")" : ""));
       }
       source = real;
     } else {
@@ -190,10 +190,11 @@ StatusOr<std::vector<oci::Mount>> ContainerRunner::declaredVolumes() const {
       std::error_code ignored;
       fs::create_directories(source, ignored);
     }
-    mounts.push_back(oci::Mount{
-        .source = source,
-        .destination = inside.front() == '/' ? inside : std::string(kContainerSandbox) + "/" + inside,
-        .readOnly = volume.mode() == v1::Volume::RO});
+    mounts.push_back(oci::Mount{.source = source,
+                                .destination = inside.front() == '/'
+                                                   ? inside
+                                                   : std::string(kContainerSandbox) + "/" + inside,
+                                .readOnly = volume.mode() == v1::Volume::RO});
   }
   return mounts;
 }
@@ -214,10 +215,10 @@ StatusOr<std::vector<oci::Mount>> ContainerRunner::volumeMounts(const Resources&
     }
     fs::remove(link, error);
     fs::create_directories(link, error);
-    mounts.push_back(oci::Mount{.source = target.string(),
-                                .destination = std::string(kContainerSandbox) + "/" +
-                                               volume.containerPath,
-                                .readOnly = volume.readOnly});
+    mounts.push_back(
+        oci::Mount{.source = target.string(),
+                   .destination = std::string(kContainerSandbox) + "/" + volume.containerPath,
+                   .readOnly = volume.readOnly});
   }
   return mounts;
 }
@@ -270,10 +271,10 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   // The image's variables, then the task's and Agora's (the sandbox as seen inside).
   for (auto& [name, value] : taskEnvironment(TaskEnvironmentInput{
            .inherited = env,
-           .task = task_,
-           .frameworkId = options_.frameworkId,
-           .sandbox = kContainerSandbox,
-           .hostname = options_.hostname,
+          .task = task_,
+          .frameworkId = options_.frameworkId,
+          .sandbox = kContainerSandbox,
+          .hostname = options_.hostname,
        })) {
     env[name] = value;
   }
@@ -283,8 +284,8 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   config.cwd = kContainerSandbox;
   std::string user = task_.command().user().empty() ? image->user : task_.command().user();
   if (Status s = parseUser(user, &config.uid, &config.gid); !s.isOk()) return s;
-  config.hostname = container.hostname().empty() ? task_.task_id().value().substr(0, 63)
-                                                 : container.hostname();
+  config.hostname =
+      container.hostname().empty() ? task_.task_id().value().substr(0, 63) : container.hostname();
   config.cpus = cpus;
   config.memBytes = static_cast<uint64_t>(memMb_ * 1024 * 1024);
   config.pidsLimit = 4096;

@@ -25,23 +25,23 @@
 #include "agora/v1/common.pb.h"
 #include "common/base/status.hpp"
 #include "common/resources/resources.hpp"
-#include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/cgroups.hpp"
 #include "slave/containerizer/cni.hpp"
+#include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/runc.hpp"
 
 namespace agora::slave {
 
 struct ContainerRunnerOptions {
-  std::string imageStore;  // The agent's image store directory.
-  std::string runcRoot;    // runc's state directory for the agent's containers.
-  std::string cniDir;      // CNI's address leases (bridge networking).
+  std::string imageStore;       // The agent's image store directory.
+  std::string runcRoot;         // runc's state directory for the agent's containers.
+  std::string cniDir;           // CNI's address leases (bridge networking).
   int64_t imageStoreMaxMb = 0;  // Collect the image store down to this after a pull (0: never).
   std::vector<std::string> allowedHostPaths;  // Host directories volumes may mount.
   std::set<std::string> insecureRegistries;
-  std::string sandbox;     // The task's sandbox on the host.
+  std::string sandbox;  // The task's sandbox on the host.
   std::string frameworkId;
-  std::string hostname;    // The agent's (for $HOST).
+  std::string hostname;  // The agent's (for $HOST).
 };
 
 inline constexpr char kContainerSandbox[] = "/mnt/mesos/sandbox";

@@ -1,9 +1,9 @@
 #include "slave/images/digest.hpp"
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <memory>
-
-#include <openssl/evp.h>
 
 namespace agora::slave::images {
 
@@ -59,7 +59,8 @@ StatusOr<std::string> sha256DigestOfFile(const std::string& path) {
 Status validateDigest(const std::string& digest) {
   const std::string prefix = "sha256:";
   if (digest.rfind(prefix, 0) != 0) {
-    return Status::invalid("digest '" + digest + "' is not sha256:<hex> (only sha256 is supported)");
+    return Status::invalid("digest '" + digest +
+                           "' is not sha256:<hex> (only sha256 is supported)");
   }
   std::string hex = digest.substr(prefix.size());
   if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {

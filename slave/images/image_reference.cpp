@@ -63,8 +63,7 @@ StatusOr<ImageReference> parseImageReference(const std::string& text) {
     out.tag = rest.substr(colon + 1);
     rest.resize(colon);
     if (!validTag(out.tag)) {
-      return Status::invalid("image reference '" + text + "' has an invalid tag '" + out.tag +
-                             "'");
+      return Status::invalid("image reference '" + text + "' has an invalid tag '" + out.tag + "'");
     }
   } else if (out.digest.empty()) {
     out.tag = "latest";

@@ -1,14 +1,13 @@
 #include "slave/images/layer_unpack.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <memory>
 #include <vector>
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "common/base/strings.hpp"
 
@@ -28,8 +27,8 @@ StatusOr<Reader> openLayer(const std::string& path) {
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_tar(reader.get());
   if (archive_read_open_filename(reader.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    return Status::invalid("layer " + path + " is not a readable tar: " +
-                           archive_error_string(reader.get()));
+    return Status::invalid("layer " + path +
+                           " is not a readable tar: " + archive_error_string(reader.get()));
   }
   return reader;
 }
@@ -61,9 +60,8 @@ Status applyWhiteouts(const std::string& layerPath, const std::string& root) {
   int rc;
   while ((rc = archive_read_next_header(reader->get(), &entry)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(entry);
-    std::string base = name.substr(name.find_last_of('/') == std::string::npos
-                                       ? 0
-                                       : name.find_last_of('/') + 1);
+    std::string base =
+        name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
     if (base.rfind(kWhiteoutPrefix, 0) != 0) continue;
     auto host = resolveInRoot(root, name);
     if (!host.isOk()) return host.status().withContext("layer " + layerPath);
@@ -78,8 +76,8 @@ Status applyWhiteouts(const std::string& layerPath, const std::string& root) {
     }
   }
   if (rc != ARCHIVE_EOF) {
-    return Status::invalid("layer " + layerPath + " is corrupt: " +
-                           archive_error_string(reader->get()));
+    return Status::invalid("layer " + layerPath +
+                           " is corrupt: " + archive_error_string(reader->get()));
   }
   return Status::ok();
 }
@@ -105,9 +103,8 @@ Status extractEntries(const std::string& layerPath, const std::string& root) {
   int rc;
   while ((rc = archive_read_next_header(reader->get(), &entry)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(entry);
-    std::string base = name.substr(name.find_last_of('/') == std::string::npos
-                                       ? 0
-                                       : name.find_last_of('/') + 1);
+    std::string base =
+        name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
     if (base.rfind(kWhiteoutPrefix, 0) == 0) continue;  // Applied in the first pass.
     auto host = resolveInRoot(root, name);
     if (!host.isOk()) return host.status().withContext("layer " + layerPath);
@@ -119,32 +116,31 @@ Status extractEntries(const std::string& layerPath, const std::string& root) {
       archive_entry_set_hardlink(entry, linked->c_str());
     }
     if (archive_write_header(writer.get(), entry) < ARCHIVE_WARN) {
-      return Status::io("layer " + layerPath + ": cannot write '" + name + "': " +
-                        archive_error_string(writer.get()));
+      return Status::io("layer " + layerPath + ": cannot write '" + name +
+                        "': " + archive_error_string(writer.get()));
     }
     const void* block;
     size_t size;
     la_int64_t offset;
     int data;
-    while ((data = archive_read_data_block(reader->get(), &block, &size, &offset)) ==
-           ARCHIVE_OK) {
+    while ((data = archive_read_data_block(reader->get(), &block, &size, &offset)) == ARCHIVE_OK) {
       if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_WARN) {
-        return Status::io("layer " + layerPath + ": cannot write '" + name + "': " +
-                          archive_error_string(writer.get()));
+        return Status::io("layer " + layerPath + ": cannot write '" + name +
+                          "': " + archive_error_string(writer.get()));
       }
     }
     if (data != ARCHIVE_EOF) {
-      return Status::invalid("layer " + layerPath + " is corrupt at '" + name + "': " +
-                             archive_error_string(reader->get()));
+      return Status::invalid("layer " + layerPath + " is corrupt at '" + name +
+                             "': " + archive_error_string(reader->get()));
     }
     if (archive_write_finish_entry(writer.get()) < ARCHIVE_WARN) {
-      return Status::io("layer " + layerPath + ": cannot finish '" + name + "': " +
-                        archive_error_string(writer.get()));
+      return Status::io("layer " + layerPath + ": cannot finish '" + name +
+                        "': " + archive_error_string(writer.get()));
     }
   }
   if (rc != ARCHIVE_EOF) {
-    return Status::invalid("layer " + layerPath + " is corrupt: " +
-                           archive_error_string(reader->get()));
+    return Status::invalid("layer " + layerPath +
+                           " is corrupt: " + archive_error_string(reader->get()));
   }
   return Status::ok();
 }

@@ -125,8 +125,8 @@ StatusOr<Descriptor> selectFromIndex(const std::string& text) {
       return *descriptor;
     }
   }
-  return Status::notFound("image index has no manifest for linux/" + arch + " (it has: " +
-                          (seen.empty() ? "none" : seen) + ")");
+  return Status::notFound("image index has no manifest for linux/" + arch +
+                          " (it has: " + (seen.empty() ? "none" : seen) + ")");
 }
 
 StatusOr<ImageConfig> parseImageConfig(const std::string& text) {

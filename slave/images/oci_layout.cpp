@@ -2,9 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "slave/images/digest.hpp"
 
@@ -43,11 +42,10 @@ StatusOr<Descriptor> findInIndex(const std::string& layoutDir, const std::string
     if (name.empty() || refName == name) matches.push_back(entry);
   }
   if (matches.size() != 1) {
-    return Status::notFound(
-        (name.empty() ? std::string("the layout has ") + std::to_string(matches.size()) +
-                            " images; name one"
-                      : "no image named '" + name + "' in the layout") +
-        " (images: " + (names.empty() ? "none" : names) + ")");
+    return Status::notFound((name.empty() ? std::string("the layout has ") +
+                                                std::to_string(matches.size()) + " images; name one"
+                                          : "no image named '" + name + "' in the layout") +
+                            " (images: " + (names.empty() ? "none" : names) + ")");
   }
   const json& entry = matches.front();
   if (!entry.contains("digest") || !entry["digest"].is_string()) {

@@ -1,10 +1,10 @@
 #include "slave/images/registry_client.hpp"
 
-#include <cstdio>
-#include <memory>
-
 #include <curl/curl.h>
 #include <openssl/evp.h>
+
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "slave/images/digest.hpp"
@@ -39,13 +39,11 @@ std::map<std::string, std::string> challengeParams(const std::string& challenge)
     std::string value;
     if (eq + 1 < challenge.size() && challenge[eq + 1] == '"') {
       end = challenge.find('"', eq + 2);
-      value = challenge.substr(eq + 2, end == std::string::npos ? std::string::npos
-                                                               : end - eq - 2);
+      value = challenge.substr(eq + 2, end == std::string::npos ? std::string::npos : end - eq - 2);
       at = end == std::string::npos ? end : end + 1;
     } else {
       end = challenge.find(',', eq + 1);
-      value = challenge.substr(eq + 1, end == std::string::npos ? std::string::npos
-                                                               : end - eq - 1);
+      value = challenge.substr(eq + 1, end == std::string::npos ? std::string::npos : end - eq - 1);
       at = end;
     }
     out[lower(key)] = value;
@@ -170,10 +168,10 @@ StatusOr<RegistryClient::Response> RegistryClient::send(const std::string& url,
 
 Status RegistryClient::authenticate(const ImageReference& image, const std::string& challenge) {
   auto credentials = options_.credentials.find(image.registry);
-  std::string basic = credentials == options_.credentials.end()
-                          ? ""
-                          : basicAuthorization(credentials->second.username,
-                                               credentials->second.password);
+  std::string basic =
+      credentials == options_.credentials.end()
+          ? ""
+          : basicAuthorization(credentials->second.username, credentials->second.password);
   std::string scheme = lower(challenge.substr(0, challenge.find(' ')));
   if (scheme == "basic") {
     if (basic.empty()) {
@@ -184,9 +182,9 @@ Status RegistryClient::authenticate(const ImageReference& image, const std::stri
     return Status::ok();
   }
   if (scheme != "bearer") {
-    return Status::error(StatusCode::kPermissionDenied, "registry " + image.registry +
-                                                            " asks for unsupported auth '" +
-                                                            challenge + "'");
+    return Status::error(
+        StatusCode::kPermissionDenied,
+        "registry " + image.registry + " asks for unsupported auth '" + challenge + "'");
   }
   auto params = challengeParams(challenge);
   if (params["realm"].empty()) {
@@ -194,8 +192,8 @@ Status RegistryClient::authenticate(const ImageReference& image, const std::stri
   }
   std::string scope =
       params["scope"].empty() ? "repository:" + image.repository + ":pull" : params["scope"];
-  std::string url = params["realm"] + "?service=" + urlEncode(params["service"]) +
-                    "&scope=" + urlEncode(scope);
+  std::string url =
+      params["realm"] + "?service=" + urlEncode(params["service"]) + "&scope=" + urlEncode(scope);
   // The token service takes the registry's credentials as basic auth (anonymous if none).
   auto token = send(url, "application/json", basic, "");
   if (!token.isOk()) return token.status().withContext("token for " + image.registry);
@@ -239,20 +237,19 @@ StatusOr<RegistryClient::Response> RegistryClient::get(const ImageReference& ima
   return Status::unavailable("unreachable");  // Not reached.
 }
 
-StatusOr<std::string> RegistryClient::fetchManifest(ImageStore& store,
-                                                    const ImageReference& image,
+StatusOr<std::string> RegistryClient::fetchManifest(ImageStore& store, const ImageReference& image,
                                                     const std::string& ref,
                                                     std::string* mediaType) {
   auto response = get(image, image.repository + "/manifests/" + ref, kManifestAccept, "");
   if (!response.isOk()) return response.status().withContext("image " + image.toString());
   if (response->status == 404) {
-    return Status::notFound("image " + image.toString() + " not found in the registry (no manifest " +
-                            ref + ")");
+    return Status::notFound("image " + image.toString() +
+                            " not found in the registry (no manifest " + ref + ")");
   }
   if (response->status == 401 || response->status == 403) {
-    return Status::error(StatusCode::kPermissionDenied,
-                         "registry refused image " + image.toString() + " (HTTP " +
-                             std::to_string(response->status) + ")");
+    return Status::error(StatusCode::kPermissionDenied, "registry refused image " +
+                                                            image.toString() + " (HTTP " +
+                                                            std::to_string(response->status) + ")");
   }
   if (response->status != 200) {
     return Status::unavailable("registry answered HTTP " + std::to_string(response->status) +
@@ -260,7 +257,8 @@ StatusOr<std::string> RegistryClient::fetchManifest(ImageStore& store,
   }
   std::string digest = sha256Digest(response->body);
   // By digest: the bytes must hash to it. By tag: the registry's word, if given, must agree.
-  std::string expected = validateDigest(ref).isOk() ? ref : response->headers["docker-content-digest"];
+  std::string expected =
+      validateDigest(ref).isOk() ? ref : response->headers["docker-content-digest"];
   if (!expected.empty() && expected != digest) {
     return Status::invalid("manifest of " + image.toString() + " does not match its digest " +
                            expected + " (its bytes hash to " + digest + ")");

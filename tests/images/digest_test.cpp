@@ -1,10 +1,10 @@
 // Digests as OCI writes them.
+#include "slave/images/digest.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include "slave/images/digest.hpp"
 
 namespace agora::slave::images {
 namespace {

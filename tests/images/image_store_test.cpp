@@ -1,15 +1,15 @@
 // The image store and OCI layout import, on a real image built with umoci: blobs verified
 // on the way in (a corrupt one is refused and not kept), references resolved, rootfs
 // unpacked layer over layer, the image config read.
-#include <gtest/gtest.h>
+#include "slave/images/image_store.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "slave/images/digest.hpp"
-#include "slave/images/image_store.hpp"
 #include "slave/images/oci_layout.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -108,8 +108,7 @@ TEST_F(ImageStoreTest, ACorruptLayerIsRefusedAndNotKept) {
   auto digest = importOciLayout(store_, dir_ / "layout", "busybox", "");
   ASSERT_FALSE(digest.isOk());
   std::string layer = "sha256:" + biggest.filename().string();
-  EXPECT_NE(digest.status().message().find(layer), std::string::npos)
-      << digest.status().message();
+  EXPECT_NE(digest.status().message().find(layer), std::string::npos) << digest.status().message();
   EXPECT_FALSE(store_.hasBlob(layer));
   EXPECT_FALSE(store_.resolve("busybox").isOk());
   auto unknown = importOciLayout(store_, dir_ / "layout", "nginx", "");
@@ -130,8 +129,8 @@ std::string addImage(ImageStore& store, const std::string& reference,
                      const std::vector<std::string>& layers) {
   std::string config = "{\"config\":{\"Cmd\":[\"" + reference + "\"]}}";
   EXPECT_TRUE(store.addBlob(config, sha256Digest(config)).isOk());
-  std::string manifest = R"({"schemaVersion":2,"config":{"digest":")" + sha256Digest(config) +
-                         R"("},"layers":[)";
+  std::string manifest =
+      R"({"schemaVersion":2,"config":{"digest":")" + sha256Digest(config) + R"("},"layers":[)";
   for (size_t i = 0; i < layers.size(); ++i) {
     EXPECT_TRUE(store.addBlob(layers[i], sha256Digest(layers[i])).isOk());
     manifest += (i ? "," : "") + std::string(R"({"digest":")") + sha256Digest(layers[i]) + "\"}";

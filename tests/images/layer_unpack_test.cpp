@@ -1,18 +1,17 @@
 // Applying image layers: files, whiteouts (plain and opaque, lower layers only), symlinked
 // directories resolved inside the rootfs, and refusals (paths out of the root, corrupt tars).
 // The layers are real tar files written with libarchive.
-#include <gtest/gtest.h>
+#include "slave/images/layer_unpack.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include "slave/images/layer_unpack.hpp"
 
 namespace agora::slave::images {
 namespace {
@@ -134,7 +133,7 @@ TEST_F(LayerUnpackTest, SymlinkedDirectoriesResolveInsideTheRootfs) {
   EXPECT_EQ(read(root_ / "usr/lib/libc.so"), "elf");
   EXPECT_EQ(read(dir_ / "host-etc/passwd"), "host");  // The host's file is untouched.
   EXPECT_FALSE(fs::exists(dir_ / "escaped"));
-  EXPECT_EQ(read(root_ / "escaped"), "no");  // `..` stops at the root.
+  EXPECT_EQ(read(root_ / "escaped"), "no");    // `..` stops at the root.
   EXPECT_TRUE(fs::is_symlink(root_ / "abs"));  // Links themselves are kept as written.
 }
 

@@ -1,9 +1,10 @@
 // Manifest, index and config parsing: the shapes registries serve, and errors naming the
 // field for what they should not.
+#include "slave/images/manifest.hpp"
+
 #include <gtest/gtest.h>
 
 #include "slave/images/digest.hpp"
-#include "slave/images/manifest.hpp"
 
 namespace agora::slave::images {
 namespace {
@@ -17,7 +18,8 @@ TEST(ManifestTest, ParsesOciAndDockerManifests) {
     std::string text = R"({"schemaVersion":2,"mediaType":")" + std::string(mediaType) +
                        R"(","config":{"digest":")" + kDigestA + R"(","size":10},
                        "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",
-                                  "digest":")" + kDigestB + R"(","size":20}]})";
+                                  "digest":")" +
+                       kDigestB + R"(","size":20}]})";
     auto manifest = parseManifest(text);
     ASSERT_TRUE(manifest.isOk()) << manifest.status().message();
     EXPECT_EQ(manifest->config.digest, kDigestA);
@@ -38,19 +40,21 @@ TEST(ManifestTest, MalformedManifestsNameTheField) {
   expectError(R"({"schemaVersion":1})", "schemaVersion");
   expectError(R"({"schemaVersion":"2"})", "schemaVersion");
   expectError(R"({"schemaVersion":2,"layers":[]})", "'config' is missing");
-  expectError(R"({"schemaVersion":2,"config":{"digest":"md5:x"},"layers":[]})",
-              "config.digest");
+  expectError(R"({"schemaVersion":2,"config":{"digest":"md5:x"},"layers":[]})", "config.digest");
   expectError(R"({"schemaVersion":2,"config":{"digest":")" + kDigestA + R"("}})", "layers");
-  expectError(R"({"schemaVersion":2,"config":{"digest":")" + kDigestA +
-                  R"("},"layers":[{"size":3}]})",
-              "layers[0].digest");
+  expectError(
+      R"({"schemaVersion":2,"config":{"digest":")" + kDigestA + R"("},"layers":[{"size":3}]})",
+      "layers[0].digest");
 }
 
 TEST(ManifestTest, IndexSelectsLinuxOnThisArchitectureOrListsWhatItHas) {
   std::string index = R"({"schemaVersion":2,"manifests":[
-      {"digest":")" + kDigestA + R"(","platform":{"os":"linux","architecture":"s390x"}},
-      {"digest":")" + kDigestB + R"(","platform":{"os":"linux","architecture":"amd64"}},
-      {"digest":")" + kDigestB + R"(","platform":{"os":"linux","architecture":"arm64"}}]})";
+      {"digest":")" + kDigestA +
+                      R"(","platform":{"os":"linux","architecture":"s390x"}},
+      {"digest":")" + kDigestB +
+                      R"(","platform":{"os":"linux","architecture":"amd64"}},
+      {"digest":")" + kDigestB +
+                      R"(","platform":{"os":"linux","architecture":"arm64"}}]})";
   auto selected = selectFromIndex(index);
   ASSERT_TRUE(selected.isOk()) << selected.status().message();
   EXPECT_EQ(selected->digest, kDigestB);

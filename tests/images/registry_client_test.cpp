@@ -2,14 +2,14 @@
 // loopback, with the busybox image built offline and pushed by skopeo: the pulled image
 // unpacks like the original; a second pull fetches nothing; a missing image, an unreachable
 // registry and a corrupt layer are errors that name their cause, and nothing bad is kept.
-#include <gtest/gtest.h>
+#include "slave/images/registry_client.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "slave/images/registry_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -23,10 +23,9 @@ class RegistryClientTest : public ::testing::Test {
   void SetUp() override {
     std::string why = agora::testing::TestRegistry::whyUnavailable();
     if (!why.empty()) GTEST_SKIP() << why;
-    dir_ = fs::path(::testing::TempDir()) / ("registry-" + std::to_string(getpid()) + "-" +
-                                           ::testing::UnitTest::GetInstance()
-                                               ->current_test_info()
-                                               ->name());
+    dir_ = fs::path(::testing::TempDir()) /
+           ("registry-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     server_ = std::make_unique<agora::testing::TestRegistry>(dir_);
     ASSERT_TRUE(server_->error().empty()) << server_->error();
@@ -68,9 +67,8 @@ TEST_F(RegistryClientTest, PullsAnImageThatUnpacksAndPullsItOnlyOnce) {
   ASSERT_TRUE(made.isOk()) << made.message();
   EXPECT_TRUE(fs::is_regular_file(dir_ / "rootfs/bin/busybox"));
   EXPECT_TRUE(fs::exists(dir_ / "rootfs/etc/agora-test"));
-  size_t fetches = std::count_if(progress_.begin(), progress_.end(), [](const std::string& l) {
-    return l.rfind("fetching", 0) == 0;
-  });
+  size_t fetches = std::count_if(progress_.begin(), progress_.end(),
+                                 [](const std::string& l) { return l.rfind("fetching", 0) == 0; });
   EXPECT_EQ(fetches, 3u);  // Config and two layers.
 
   progress_.clear();
@@ -119,8 +117,7 @@ TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
   std::string layer = "sha256:" + biggest.parent_path().filename().string();
   auto pulled = client().pull(store_, ref(registry_ + "/tests/busybox:1.0"));
   ASSERT_FALSE(pulled.isOk());
-  EXPECT_NE(pulled.status().message().find(layer), std::string::npos)
-      << pulled.status().message();
+  EXPECT_NE(pulled.status().message().find(layer), std::string::npos) << pulled.status().message();
   EXPECT_NE(pulled.status().message().find("does not match"), std::string::npos);
   EXPECT_FALSE(store_.hasBlob(layer));
   EXPECT_FALSE(store_.resolve(registry_ + "/tests/busybox:1.0").isOk());

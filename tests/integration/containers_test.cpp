@@ -1,9 +1,8 @@
 // Tasks with an image, end to end: a real master and agent, the image built offline and
 // pushed to a real registry on loopback, pulled by the executor and run under runc.
 // Skipped (with the reason) where containers cannot run: not root, no runc, no registry.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -37,9 +36,9 @@ class ContainersTest : public ::testing::Test {
     std::string pushed = registry_->pushBusybox("tests/busybox:1.0");
     ASSERT_TRUE(pushed.empty()) << pushed;
     cluster_.startMaster();
-    cluster_.startAgent(0, "cpus:2;mem:1024;disk:1024;ports:[31000-31100]",
-                        {"--insecure_registries=" + registry_->address(),
-                         "--allowed_host_paths=" + sharedDir()});
+    cluster_.startAgent(
+        0, "cpus:2;mem:1024;disk:1024;ports:[31000-31100]",
+        {"--insecure_registries=" + registry_->address(), "--allowed_host_paths=" + sharedDir()});
     ASSERT_TRUE(cluster_.waitForAgents(1));
   }
 
@@ -84,22 +83,21 @@ TEST_F(ContainersTest, TaskRunsInItsImageWithItsOwnPidOneAndHostname) {
       "boxed", "echo pid=$$; hostname; cat /etc/agora-test; echo sandbox=$MESOS_SANDBOX; pwd"));
   ASSERT_TRUE(framework.start());
   ASSERT_TRUE(framework.scheduler.waitForState("boxed", v1::TASK_FINISHED, 60))
-      << (framework.scheduler.lastStatus("boxed") ? framework.scheduler.lastStatus("boxed")->message()
-                                                  : "no status");
+      << (framework.scheduler.lastStatus("boxed")
+              ? framework.scheduler.lastStatus("boxed")->message()
+              : "no status");
   std::string out = sandboxFile("boxed", "stdout");
   EXPECT_NE(out.find("pid=1\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("\nboxed\n"), std::string::npos) << out;  // Hostname: the task id.
+  EXPECT_NE(out.find("\nboxed\n"), std::string::npos) << out;     // Hostname: the task id.
   EXPECT_NE(out.find("second layer"), std::string::npos) << out;  // The image's files.
-  EXPECT_NE(out.find("sandbox=/mnt/mesos/sandbox\n/mnt/mesos/sandbox"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("sandbox=/mnt/mesos/sandbox\n/mnt/mesos/sandbox"), std::string::npos) << out;
 }
 
 TEST_F(ContainersTest, OverItsMemoryLimitATaskIsOomKilledAndItsNeighbourRunsOn) {
   TestFramework framework(cluster_.masterAddress());
   framework.scheduler.queueTask(imageTask("neighbour", "sleep 1000"));
-  framework.scheduler.queueTask(
-      imageTask("hog", "x=$(head -c 200000000 /dev/zero | tr '\\0' x); echo survived",
-                "cpus:0.5;mem:32"));
+  framework.scheduler.queueTask(imageTask(
+      "hog", "x=$(head -c 200000000 /dev/zero | tr '\\0' x); echo survived", "cpus:0.5;mem:32"));
   ASSERT_TRUE(framework.start());
   ASSERT_TRUE(framework.scheduler.waitForState("hog", v1::TASK_FAILED, 60));
   auto hog = framework.scheduler.lastStatus("hog");
@@ -132,11 +130,10 @@ TEST_F(ContainersTest, AnImageThatDoesNotExistFailsTheTaskNamingIt) {
 
 TEST_F(ContainersTest, AgoraRunRunsACommandInAnImage) {
   std::string out;
-  int status = cluster_.runTool(
-      {binDir() + "/agora", "--master=" + cluster_.masterAddress(), "run", "--image",
-       registry_->address() + "/tests/busybox:1.0", "--", "sh", "-c",
-       "echo in-container; cat /etc/agora-test; exit 7"},
-      &out, 120);
+  int status = cluster_.runTool({binDir() + "/agora", "--master=" + cluster_.masterAddress(), "run",
+                                 "--image", registry_->address() + "/tests/busybox:1.0", "--", "sh",
+                                 "-c", "echo in-container; cat /etc/agora-test; exit 7"},
+                                &out, 120);
   EXPECT_EQ(status, 7) << out;
   EXPECT_NE(out.find("in-container"), std::string::npos) << out;
   EXPECT_NE(out.find("second layer"), std::string::npos) << out;
@@ -180,8 +177,7 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   const v1::Resource rw = sdk::persistentVolume("eng", "rw-1", "data", 32);
   const v1::Resource ro = sdk::persistentVolume("eng", "ro-1", "config", 32, v1::Volume::RO);
   v1::TaskInfo task = imageTask(
-      "mounted",
-      "echo kept > data/file && ! touch config/nope 2>/dev/null && echo ro-enforced");
+      "mounted", "echo kept > data/file && ! touch config/nope 2>/dev/null && echo ro-enforced");
   *task.add_resources() = rw;
   *task.add_resources() = ro;
   size_t seen = 0;
@@ -191,8 +187,8 @@ TEST_F(ContainersTest, PersistentVolumesAreMountedAndReadOnlyOnesStayUnwritten) 
   ASSERT_TRUE(offer.has_value());
   v1::Filters now;
   now.set_refuse_seconds(0);
-  framework.driver->acceptOffers(
-      {offer->id()}, {sdk::createVolumes({rw, ro}), sdk::launch({task})}, now);
+  framework.driver->acceptOffers({offer->id()}, {sdk::createVolumes({rw, ro}), sdk::launch({task})},
+                                 now);
   ASSERT_TRUE(framework.scheduler.waitForState("mounted", v1::TASK_FINISHED, 60))
       << (framework.scheduler.lastStatus("mounted")
               ? framework.scheduler.lastStatus("mounted")->message()
@@ -311,10 +307,10 @@ std::string readFromPort(int port) {
 
 TEST_F(ContainersTest, BridgeNetworkingPublishesAContainerPortOnAHostPort) {
   TestFramework framework(cluster_.masterAddress());
-  v1::TaskInfo task = imageTask(
-      "bridged",
-      "echo ip=$AGORA_CONTAINER_IP; /bin/busybox nc -l -p 8080 -e /bin/echo hello-bridge",
-      "cpus:0.5;mem:64;ports:[31050-31050]");
+  v1::TaskInfo task =
+      imageTask("bridged",
+                "echo ip=$AGORA_CONTAINER_IP; /bin/busybox nc -l -p 8080 -e /bin/echo hello-bridge",
+                "cpus:0.5;mem:64;ports:[31050-31050]");
   task.mutable_container()->set_network(v1::ContainerInfo::BRIDGE);
   auto* mapping = task.mutable_container()->add_port_mappings();
   mapping->set_host_port(31050);

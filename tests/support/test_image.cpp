@@ -34,9 +34,8 @@ std::string buildBusyboxLayout(const std::string& layoutDir) {
   std::string work = layoutDir + ".work";
   fs::remove_all(work);
   std::string image = layoutDir + ":busybox";
-  for (const std::string& step :
-       {"umoci init --layout " + layoutDir, "umoci new --image " + image,
-        "umoci unpack --image " + image + " " + work + "/one"}) {
+  for (const std::string& step : {"umoci init --layout " + layoutDir, "umoci new --image " + image,
+                                  "umoci unpack --image " + image + " " + work + "/one"}) {
     if (std::string error = run(step); !error.empty()) return error;
   }
   Status filled = makeBusyboxRootfs(work + "/one/rootfs");
@@ -87,8 +86,8 @@ std::string TestRegistry::pushBusybox(const std::string& repositoryAndTag) {
   if (!fs::exists(layout)) {
     if (std::string error = buildBusyboxLayout(layout); !error.empty()) return error;
   }
-  return run("skopeo copy --dest-tls-verify=false oci:" + layout + ":busybox docker://" +
-             address_ + "/" + repositoryAndTag);
+  return run("skopeo copy --dest-tls-verify=false oci:" + layout + ":busybox docker://" + address_ +
+             "/" + repositoryAndTag);
 }
 
 }  // namespace agora::testing

@@ -1,5 +1,5 @@
-// A small busybox image built offline for tests, and a registry to push it to: an OCI image layout made with `umoci`
-// from Debian's busybox-static, two layers (the second removes /bin/ls and adds
+// A small busybox image built offline for tests, and a registry to push it to: an OCI image layout
+// made with `umoci` from Debian's busybox-static, two layers (the second removes /bin/ls and adds
 // /etc/agora-test), named "busybox".
 #pragma once
 
