@@ -34,6 +34,7 @@
 #include <mutex>
 
 #include "agora/sdk/scheduler_driver.hpp"
+#include "bench/percentile.hpp"
 #include "bench/simulated_agents.hpp"
 #include "bench/steady_scheduler.hpp"
 #include "common/http/http.hpp"
@@ -101,10 +102,7 @@ class LaunchingScheduler : public sdk::Scheduler {
   }
   double percentile(double p) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (latencies_.empty()) return 0;
-    std::vector<double> sorted = latencies_;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+    return percentileOf(latencies_, p);
   }
 
  private:

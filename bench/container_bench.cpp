@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "agora/sdk/scheduler_driver.hpp"
+#include "bench/percentile.hpp"
 #include "common/base/ids.hpp"
 #include "common/resources/resources.hpp"
 #include "slave/containerizer/bundle.hpp"
@@ -36,10 +37,7 @@ double millisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0 : values[values.size() / 2];
-}
+double median(const std::vector<double>& values) { return percentileOf(values, 0.5); }
 
 // Keeps the newest offer; launches one task on it when asked, and records when each task
 // reached each state.

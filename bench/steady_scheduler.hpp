@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agora/sdk/scheduler_driver.hpp"
+#include "bench/percentile.hpp"
 #include "bench/simulated_agents.hpp"
 #include "common/resources/resources.hpp"
 
@@ -86,10 +87,7 @@ class SteadyScheduler : public sdk::Scheduler {
   }
   double percentile(double p) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (latencies_.empty()) return 0;
-    std::vector<double> sorted = latencies_;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+    return percentileOf(latencies_, p);
   }
 
  private:

@@ -1,7 +1,5 @@
 #include "slave/executor/container_runner.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,21 +17,6 @@ namespace agora::slave {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Holds an exclusive flock on a file for its lifetime.
-class FileLock {
- public:
-  explicit FileLock(const std::string& path) : fd_(open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
-    if (fd_ >= 0) flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) close(fd_);  // Releases the lock.
-  }
-  bool held() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 // "uid[:gid]" with numbers only (names need the image's /etc/passwd: not yet).
 Status parseUser(const std::string& user, uint32_t* uid, uint32_t* gid) {
@@ -93,17 +76,17 @@ ContainerRunner::ContainerRunner(ContainerRunnerOptions options, v1::TaskInfo ta
       containerId_(containerIdForSandbox(options_.sandbox)) {}
 
 StatusOr<std::string> ContainerRunner::pullImage(
-    const std::string& text, const std::function<void(const std::string&)>& progress) {
+    images::ImageStore& store, const std::string& text,
+    const std::function<void(const std::string&)>& progress) {
   auto reference = images::parseImageReference(text);
   if (!reference.isOk()) return reference.status();
-  images::ImageStore store(options_.imageStore);
-  if (Status s = store.init(); !s.isOk()) return s;
   std::string canonical = reference->toString();
   // One pull per image at a time on this agent: a second executor waits here and then
   // finds the image in the store.
-  fs::create_directories(options_.imageStore + "/locks");
-  FileLock lock(options_.imageStore + "/locks/" + images::sha256Digest(canonical).substr(7) +
-                ".lock");
+  fs::create_directories(store.dir() + "/locks");
+  images::FileLock lock(
+      store.dir() + "/locks/" + images::sha256Digest(canonical).substr(7) + ".lock",
+      images::FileLock::Mode::kExclusive);
   if (!lock.held()) return Status::io("cannot lock the image store for " + canonical);
   auto cached = store.resolve(canonical);
   if (cached.isOk()) {
@@ -232,15 +215,12 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
     return Status::invalid("a container task needs cpus and mem resources");
   }
   const v1::ContainerInfo& container = task_.container();
-  std::optional<images::ImageStore::Lease> lease;  // No collection while we use blobs.
-  {
-    images::ImageStore store(options_.imageStore);
-    if (Status s = store.init(); !s.isOk()) return s;
-    lease.emplace(store);
-  }
-  auto digest = pullImage(container.image().reference(), progress);
-  if (!digest.isOk()) return digest.status();
   images::ImageStore store(options_.imageStore);
+  if (Status s = store.init(); !s.isOk()) return s;
+  std::optional<images::ImageStore::Lease> lease(std::in_place,
+                                                 store);  // No collection while we use blobs.
+  auto digest = pullImage(store, container.image().reference(), progress);
+  if (!digest.isOk()) return digest.status();
   auto image = store.config(*digest);
   if (!image.isOk()) return image.status();
   std::error_code ignored;

@@ -29,6 +29,7 @@
 #include "slave/containerizer/cni.hpp"
 #include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/runc.hpp"
+#include "slave/images/image_store.hpp"
 
 namespace agora::slave {
 
@@ -72,7 +73,7 @@ class ContainerRunner {
   const std::string& containerId() const { return containerId_; }
 
  private:
-  StatusOr<std::string> pullImage(const std::string& reference,
+  StatusOr<std::string> pullImage(images::ImageStore& store, const std::string& reference,
                                   const std::function<void(const std::string&)>& progress);
   StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
   // The task's ContainerInfo.volumes, checked (allow-list, no '..').

@@ -1,9 +1,5 @@
 #include "slave/images/image_store.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -130,15 +126,6 @@ Status ImageStore::tag(const std::string& reference, const std::string& manifest
   return Status::ok();
 }
 
-ImageStore::Lease::Lease(const ImageStore& store)
-    : fd_(::open((store.dir() + "/gc.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
-  if (fd_ >= 0) flock(fd_, LOCK_SH);
-}
-
-ImageStore::Lease::~Lease() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 std::vector<std::string> ImageStore::reachableFrom(const std::string& manifestDigest) const {
   std::vector<std::string> out{manifestDigest};
   auto parsed = manifest(manifestDigest);
@@ -150,13 +137,8 @@ std::vector<std::string> ImageStore::reachableFrom(const std::string& manifestDi
 }
 
 StatusOr<ImageStore::GcResult> ImageStore::collectGarbage(uint64_t maxBytes) {
-  int fd = ::open((dir_ + "/gc.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::io("cannot open " + dir_ + "/gc.lock");
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  FileLock lock(dir_ + "/gc.lock", FileLock::Mode::kExclusiveIfFree);
+  if (!lock.held()) {
     return Status::unavailable("the image store is in use (a pull or an unpack)");
   }
   // References by last use, oldest first.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/base/status.hpp"
+#include "slave/images/file_lock.hpp"
 #include "slave/images/manifest.hpp"
 
 namespace agora::slave::images {
@@ -53,13 +54,11 @@ class ImageStore {
   // reference may name yet (a shared lock on <dir>/gc.lock; collection takes it exclusive).
   class Lease {
    public:
-    explicit Lease(const ImageStore& store);
-    ~Lease();
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
+    explicit Lease(const ImageStore& store)
+        : lock_(store.dir() + "/gc.lock", FileLock::Mode::kShared) {}
 
    private:
-    int fd_;
+    FileLock lock_;
   };
 
   struct GcResult {

@@ -47,6 +47,12 @@ StatusOr<std::vector<std::string>> components(const std::string& path) {
   return parts;
 }
 
+// The last component of an entry's path ("a/b/.wh.c" -> ".wh.c").
+std::string baseName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 // Removes `path` (file, link or whole directory) if it exists; never follows a symlink.
 void removeAll(const std::string& path) {
   std::error_code ignored;
@@ -60,8 +66,7 @@ Status applyWhiteouts(const std::string& layerPath, const std::string& root) {
   int rc;
   while ((rc = archive_read_next_header(reader->get(), &entry)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(entry);
-    std::string base =
-        name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
+    std::string base = baseName(name);
     if (base.rfind(kWhiteoutPrefix, 0) != 0) continue;
     auto host = resolveInRoot(root, name);
     if (!host.isOk()) return host.status().withContext("layer " + layerPath);
@@ -103,8 +108,7 @@ Status extractEntries(const std::string& layerPath, const std::string& root) {
   int rc;
   while ((rc = archive_read_next_header(reader->get(), &entry)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(entry);
-    std::string base =
-        name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
+    std::string base = baseName(name);
     if (base.rfind(kWhiteoutPrefix, 0) == 0) continue;  // Applied in the first pass.
     auto host = resolveInRoot(root, name);
     if (!host.isOk()) return host.status().withContext("layer " + layerPath);
