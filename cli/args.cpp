@@ -206,8 +206,12 @@ std::string usage() {
          "  logs TASK_ID [--stderr] [-f]\n"
          "      print a task's stdout (or stderr); -f follows it until the task ends\n"
          "  image import PATH [--name N] [--as REF] [--work_dir DIR]\n"
-         "      put an OCI image layout into the agent's image store on this host (no\n"
-         "      registry needed); tasks then run it as REF (default: its name N)\n"
+         "      put an image into the agent's image store on this host (no "
+         "registry\n"
+         "      needed): PATH is an OCI image layout directory or a `docker "
+         "save` tarball;\n"
+         "      tasks then run it as REF (default: its name N, or the "
+         "tarball's tag)\n"
          "\n"
          "The master defaults to $AGORA_MASTER, else 127.0.0.1:5050.\n";
 }

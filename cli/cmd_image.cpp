@@ -1,7 +1,9 @@
 // `agora image import PATH`: see ImageArgs.
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.hpp"
+#include "slave/images/docker_archive.hpp"
 #include "slave/images/image_reference.hpp"
 #include "slave/images/image_store.hpp"
 #include "slave/images/oci_layout.hpp"
@@ -22,12 +24,22 @@ int imageCommand(const CliArgs& args) {
   slave::images::ImageStore store(image.workDir + "/images");
   if (Status s = store.init(); !s.isOk()) return fail(s.message());
   std::fprintf(stderr, "agora: importing %s into %s\n", image.path.c_str(), store.dir().c_str());
-  auto digest = slave::images::importOciLayout(store, image.path, image.name, reference);
-  if (!digest.isOk()) return fail(digest.status().message());
-  if (reference.empty()) {
-    std::printf("imported %s (no reference given: run it by digest)\n", digest->c_str());
+  std::string digest;
+  if (std::filesystem::is_directory(image.path)) {
+    auto imported = slave::images::importOciLayout(store, image.path, image.name, reference);
+    if (!imported.isOk()) return fail(imported.status().message());
+    digest = *imported;
   } else {
-    std::printf("imported %s as %s\n", digest->c_str(), reference.c_str());
+    // A `docker save` tarball; without --as it keeps its own tag.
+    auto imported = slave::images::importDockerArchive(store, image.path, image.name, reference);
+    if (!imported.isOk()) return fail(imported.status().message());
+    digest = imported->manifestDigest;
+    reference = imported->reference;
+  }
+  if (reference.empty()) {
+    std::printf("imported %s (no reference given: run it by digest)\n", digest.c_str());
+  } else {
+    std::printf("imported %s as %s\n", digest.c_str(), reference.c_str());
   }
   return 0;
 }

@@ -145,6 +145,14 @@ class Master {
   void onSchedulerCall(const std::string& identity, const v1::scheduler::Call& call);
   void onSubscribe(const std::string& identity, const v1::scheduler::Call::Subscribe& call);
   void onAccept(FrameworkEntry& framework, const v1::scheduler::Call::Accept& call);
+  // A LAUNCH_GROUP of an ACCEPT: launched whole, taking its resources from `remaining`,
+  // or every task of it answered TASK_ERROR.
+  void launchGroupInOffer(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                          const v1::scheduler::Call::Operation::LaunchGroup& launch,
+                          Resources* remaining, std::set<std::string>* usedIds);
+  // Why `executorId` cannot name a new pod of the framework on the agent, or nullopt.
+  std::optional<std::string> podInUse(const FrameworkEntry& framework, const AgentEntry& agent,
+                                      const std::string& executorId) const;
   // RESERVE / UNRESERVE inside an ACCEPT: (un)reserves `resources` out of what is left of
   // the accepted offers (`remaining`, updated). Returns why it is invalid, if it is.
   std::optional<std::string> changeReservationsInOffer(
@@ -219,6 +227,13 @@ class Master {
   // `role`: the role the offers were allocated to.
   void launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
                   const v1::TaskInfo& task, const Resources& resources);
+  // A validated pod: its tasks recorded, one RunTaskGroup to the agent.
+  void launchTaskGroup(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                       const v1::ExecutorInfo& executor, const v1::TaskGroupInfo& group);
+  // The master's record of a task sent to an agent (STAGING); `executorId` for a pod's.
+  void addLaunchedTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                       const v1::TaskInfo& info, const Resources& resources,
+                       const v1::ExecutorID* executorId);
   // The only ways in and out of `tasks_`, and to change a task's state (they keep
   // `tasksUsed_` and `tasksByState_` true).
   void addTaskEntry(const TaskKey& key, TaskEntry entry);

@@ -12,6 +12,15 @@ namespace agora::master {
 using v1::scheduler::Call;
 using v1::scheduler::Event;
 
+namespace {
+
+// The tasks an operation launches (none for a reservation or volume operation).
+const google::protobuf::RepeatedPtrField<v1::TaskInfo>& tasksOf(const Call::Operation& op) {
+  return op.has_launch_group() ? op.launch_group().task_group().tasks() : op.launch().task_infos();
+}
+
+}  // namespace
+
 void Master::onSchedulerCall(const std::string& identity, const Call& call) {
   if (call.call_case() == Call::kSubscribe) {
     onSubscribe(identity, call.subscribe());
@@ -221,11 +230,11 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
     LOG(WARNING) << "Framework " << framework.id << ": invalid ACCEPT: " << error;
     metrics_.increment("master/invalid_calls");
     for (const auto& op : call.operations()) {
-      for (const auto& task : op.launch().task_infos()) {
-        sendUpdate(framework, masterStatus(task.task_id(), agentId,
-                                           framework.partitionAware() ? v1::TASK_DROPPED
-                                                                      : v1::TASK_LOST,
-                                           v1::TaskStatus::REASON_INVALID_OFFERS, error));
+      for (const auto& task : tasksOf(op)) {
+        sendUpdate(framework,
+                   masterStatus(task.task_id(), agentId,
+                                framework.partitionAware() ? v1::TASK_DROPPED : v1::TASK_LOST,
+                                v1::TaskStatus::REASON_INVALID_OFFERS, error));
       }
     }
     // Offers that were valid go back to the pool.
@@ -266,6 +275,10 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
       }
       continue;
     }
+    if (op.has_launch_group()) {
+      launchGroupInOffer(framework, agent, role, op.launch_group(), &remaining, &usedIds);
+      continue;
+    }
     for (const auto& task : op.launch().task_infos()) {
       Error invalid = tasks_.count({framework.id, task.task_id().value()})
                           ? Error("task_id '" + task.task_id().value() +
@@ -289,6 +302,59 @@ void Master::onAccept(FrameworkEntry& framework, const Call::Accept& call) {
                      loop_.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                        *refuse));
   scheduleAllocation();
+}
+
+void Master::launchGroupInOffer(FrameworkEntry& framework, AgentEntry& agent,
+                                const std::string& role, const Call::Operation::LaunchGroup& launch,
+                                Resources* remaining, std::set<std::string>* usedIds) {
+  const v1::TaskGroupInfo& group = launch.task_group();
+  Error invalid = validateTaskGroup(launch.executor(), group);
+  if (!invalid) {
+    invalid = podInUse(framework, agent, launch.executor().executor_id().value());
+  }
+  // All or nothing: each task is checked against what the ones before it left.
+  Resources left = *remaining;
+  std::set<std::string> ids = *usedIds;
+  for (int i = 0; !invalid && i < group.tasks_size(); ++i) {
+    const v1::TaskInfo& task = group.tasks(i);
+    invalid =
+        tasks_.count({framework.id, task.task_id().value()})
+            ? Error("task_id '" + task.task_id().value() + "' is already in use by this framework")
+            : validateTask(task, left, ids);
+    if (!invalid) {
+      left -= *Resources::fromProto(task.resources());
+      ids.insert(task.task_id().value());
+    }
+  }
+  if (invalid) {
+    LOG(WARNING) << "Framework " << framework.id << ": invalid task group: " << *invalid;
+    metrics_.increment("master/invalid_tasks", group.tasks_size());
+    for (const auto& task : group.tasks()) {
+      sendUpdate(framework, masterStatus(task.task_id(), agent.id, v1::TASK_ERROR,
+                                         v1::TaskStatus::REASON_TASK_INVALID,
+                                         "Invalid task group: " + *invalid));
+    }
+    return;
+  }
+  *remaining = std::move(left);
+  *usedIds = std::move(ids);
+  launchTaskGroup(framework, agent, role, launch.executor(), group);
+}
+
+Error Master::podInUse(const FrameworkEntry& framework, const AgentEntry& agent,
+                       const std::string& executorId) const {
+  // The agent's tasks, not the framework's: a pod lives on one agent, and an
+  // agent holds far fewer tasks than a big framework.
+  for (const TaskKey& key : agent.tasks) {
+    auto task = tasks_.find(key);
+    if (key.first == framework.id && task != tasks_.end() &&
+        task->second.task.executor_id().value() == executorId &&
+        !isTerminalState(task->second.task.state())) {
+      return "executor_id '" + executorId + "' names a live pod of this framework (task '" +
+             key.second + "')";
+    }
+  }
+  return std::nullopt;
 }
 
 void Master::onDecline(FrameworkEntry& framework, const Call::Decline& call) {

@@ -65,7 +65,7 @@ void appendTaskJson(std::string* out, const v1::Task& task, const Resources* res
   appendField(out, "id", task.task_id().value(), true);
   appendField(out, "name", task.name());
   appendField(out, "framework_id", task.framework_id().value());
-  appendField(out, "executor_id", "");
+  appendField(out, "executor_id", task.executor_id().value());
   appendField(out, "slave_id", task.agent_id().value());
   appendField(out, "state", v1::TaskState_Name(task.state()));
   appendField(out, "role", task.role());

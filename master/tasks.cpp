@@ -9,6 +9,38 @@ namespace agora::master {
 
 void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
                         const v1::TaskInfo& info, const Resources& resources) {
+  addLaunchedTask(framework, agent, role, info, resources, nullptr);
+  internal::AgentEvent event;
+  auto* run = event.mutable_run_task();
+  *run->mutable_framework() = framework.info;
+  *run->mutable_task() = info;
+  run->set_role(role);
+  run->mutable_task()->mutable_agent_id()->set_value(agent.id);
+  sendToAgent(agent, event);
+}
+
+void Master::launchTaskGroup(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                             const v1::ExecutorInfo& executor, const v1::TaskGroupInfo& group) {
+  internal::AgentEvent event;
+  auto* run = event.mutable_run_task_group();
+  *run->mutable_framework() = framework.info;
+  *run->mutable_executor() = executor;
+  run->set_role(role);
+  for (const auto& info : group.tasks()) {
+    addLaunchedTask(framework, agent, role, info, *Resources::fromProto(info.resources()),
+                    &executor.executor_id());
+    v1::TaskInfo* task = run->mutable_task_group()->add_tasks();
+    *task = info;
+    task->mutable_agent_id()->set_value(agent.id);
+  }
+  sendToAgent(agent, event);
+  VLOG(1) << "Launching pod " << executor.executor_id().value() << " of framework " << framework.id
+          << " (" << group.tasks_size() << " tasks) on agent " << agent.id;
+}
+
+void Master::addLaunchedTask(FrameworkEntry& framework, AgentEntry& agent, const std::string& role,
+                             const v1::TaskInfo& info, const Resources& resources,
+                             const v1::ExecutorID* executorId) {
   TaskKey key{framework.id, info.task_id().value()};
   TaskEntry entry;
   v1::Task& task = entry.task;
@@ -21,8 +53,11 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
   *task.mutable_labels() = info.labels();
   // Not the command: the agent has it, and Mesos' Task does not carry it either.
   task.set_role(role);
-  v1::TaskStatus staging = masterStatus(info.task_id(), agent.id, v1::TASK_STAGING,
-                                        v1::TaskStatus::REASON_UNKNOWN, "");
+  if (executorId != nullptr) {
+    *task.mutable_executor_id() = *executorId;
+  }
+  v1::TaskStatus staging =
+      masterStatus(info.task_id(), agent.id, v1::TASK_STAGING, v1::TaskStatus::REASON_UNKNOWN, "");
   recordStatus(task, staging);
   entry.resources = resources;
   // The task's own policy: a drain caps its grace period (drain.cpp).
@@ -30,14 +65,6 @@ void Master::launchTask(FrameworkEntry& framework, AgentEntry& agent, const std:
   addTaskEntry(key, std::move(entry));
   framework.tasks.insert(key);
   agent.tasks.insert(key);
-
-  internal::AgentEvent event;
-  auto* run = event.mutable_run_task();
-  *run->mutable_framework() = framework.info;
-  *run->mutable_task() = info;
-  run->set_role(role);
-  run->mutable_task()->mutable_agent_id()->set_value(agent.id);
-  sendToAgent(agent, event);
   metrics_.increment("master/tasks_launched");
   VLOG(1) << "Launching task " << key.second << " of framework " << key.first << " on agent "
           << agent.id;

@@ -130,4 +130,28 @@ Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
   return std::nullopt;
 }
 
+Error validateTaskGroup(const v1::ExecutorInfo& executor, const v1::TaskGroupInfo& group) {
+  const std::string& id = executor.executor_id().value();
+  if (id.empty() || id.size() > 255 || id == "." || id == ".." ||
+      id.find_first_of("/ \t\n\r") != std::string::npos || id.find('\0') != std::string::npos) {
+    return "executor.executor_id '" + id + "' must be 1-255 characters without '/' or whitespace";
+  }
+  if (group.tasks_size() == 0) {
+    return "task_group has no tasks";
+  }
+  auto network = group.tasks(0).container().network();
+  for (const auto& task : group.tasks()) {
+    if (task.container().network() != network) {
+      return "task '" + task.task_id().value() +
+             "' asks for another network than the group's first task (a pod "
+             "shares one)";
+    }
+    if (network == v1::ContainerInfo::BRIDGE && task.container().image().reference().empty()) {
+      return "task '" + task.task_id().value() +
+             "' has no image: a pod on a BRIDGE network runs only containers";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace agora::master

@@ -23,10 +23,16 @@ Error validateSeconds(const std::string& field, double seconds);
 double boundedSeconds(double seconds);
 // `filters.refuse_seconds`, or 5 when absent; nullopt when invalid.
 std::optional<double> refuseSeconds(const v1::Filters& filters);
-// Checks one task of an ACCEPT against what is left of the offers. `usedIds` holds the task
-// ids already active for the framework or earlier in the same ACCEPT.
+// Checks one task of an ACCEPT against what is left of the offers. `usedIds`
+// holds the task ids already active for the framework or earlier in the same
+// ACCEPT.
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
                    const std::set<std::string>& usedIds);
+// The shape of a LAUNCH_GROUP, before its tasks are checked one by one with
+// validateTask: an executor id usable as a directory name, at least one task,
+// and one network for the pod (BRIDGE only when every task has an image, since
+// plain processes cannot join it).
+Error validateTaskGroup(const v1::ExecutorInfo& executor, const v1::TaskGroupInfo& group);
 
 // Persistent volumes (volume_validation.cpp), after Mesos' CREATE/DESTROY validation.
 // Who asks: a framework (`role` is its role, `principal` its principal) or the operator

@@ -230,6 +230,9 @@ internal::AgentCall Agent::registrationCall() const {
                    : cp.framework().roles_size() > 0 ? cp.framework().roles(0)
                                                      : cp.framework().role());
     *task->mutable_command() = cp.task().command();
+    if (cp.has_executor()) {
+      *task->mutable_executor_id() = cp.executor().executor_id();
+    }
     if (frameworks.insert(key.first).second) {
       *reregister->add_frameworks() = cp.framework();
     }
@@ -267,6 +270,9 @@ void Agent::onMasterEvent(const internal::AgentEvent& event) {
   switch (event.event_case()) {
     case internal::AgentEvent::kRunTask:
       onRunTask(event.run_task());
+      return;
+    case internal::AgentEvent::kRunTaskGroup:
+      onRunTaskGroup(event.run_task_group());
       return;
     case internal::AgentEvent::kKillTask:
       onKillTask(event.kill_task());

@@ -121,17 +121,38 @@ class Agent {
   std::optional<std::string> missingVolume(const v1::TaskInfo& task) const;
   // Makes each volume of the task appear at `<sandbox>/<container_path>`.
   Status linkVolumes(const v1::TaskInfo& task, const std::string& sandbox) const;
+  // A plain process of a pod: its `parent_sandbox` volumes as links into the
+  // pod's shared directory (containers mount them instead).
+  Status linkPodVolumes(const v1::TaskInfo& task, const std::string& sandbox,
+                        const std::string& podDir) const;
 
   // Tasks (agent_tasks.cpp).
   void onRunTask(const internal::AgentEvent::RunTask& run);
+  // A pod: every task is validated before any runs; each gets its own executor,
+  // and they share `<work_dir>/pods/<framework>/<executor id>` (group.pb, the
+  // shared directory and the network namespace, see
+  // slave/executor/pod_network.hpp).
+  void onRunTaskGroup(const internal::AgentEvent::RunTaskGroup& run);
+  Status writePodGroup(const std::string& podDir, const v1::TaskGroupInfo& group) const;
+  std::optional<std::string> whyTaskCannotJoinPod(const v1::FrameworkInfo& framework,
+                                                  const v1::TaskInfo& task) const;
+  // Checkpoints a valid task (of the pod `pod`, when set) and launches its
+  // executor.
+  void admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& info,
+                 const std::string& role, const v1::ExecutorInfo* pod);
   void launchExecutor(TaskRecord& task);
-  // The containerizer the task needs (oci for an image, posix otherwise) is enabled.
+  // The containerizer the task needs (oci for an image, posix otherwise) is
+  // enabled.
   Status checkContainerizer(const v1::TaskInfo& task) const;
   void onKillTask(const internal::AgentEvent::KillTask& kill);
-  void killTask(TaskRecord& task, const v1::KillPolicy& policy);
+  // `message`: why, when the framework did not ask (the TASK_KILLED update says
+  // it).
+  void killTask(TaskRecord& task, const v1::KillPolicy& policy, const std::string& message = "");
+  // Kills the other live tasks of `cause`'s pod.
+  void killPod(const TaskRecord& cause, const std::string& message);
   void onShutdownFramework(const v1::FrameworkID& frameworkId);
-  // Checkpoints `status` (with the task's new state, when the task is known) and queues
-  // it for the master. False when the checkpoint write failed.
+  // Checkpoints `status` (with the task's new state, when the task is known)
+  // and queues it for the master. False when the checkpoint write failed.
   bool recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus status);
   // An update the agent itself generates (source AGENT, fresh uuid).
   void reportFromAgent(const v1::FrameworkID& frameworkId, const v1::TaskID& taskId,

@@ -70,26 +70,101 @@ void Agent::onRunTask(const internal::AgentEvent::RunTask& run) {
               << frameworkId;
     return;
   }
+  admitTask(run.framework(), run.task(), run.role(), nullptr);
+}
+
+void Agent::admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& info,
+                      const std::string& role, const v1::ExecutorInfo* pod) {
+  const std::string& frameworkId = framework.id().value();
+  const std::string& taskId = info.task_id().value();
   TaskRecord record;
-  record.checkpoint.mutable_framework()->CopyFrom(run.framework());
-  record.checkpoint.mutable_task()->CopyFrom(run.task());
+  record.checkpoint.mutable_framework()->CopyFrom(framework);
+  record.checkpoint.mutable_task()->CopyFrom(info);
   *record.checkpoint.mutable_task()->mutable_agent_id() = link_->agentId();
   record.checkpoint.set_sandbox(sandboxPath(options_.workDir, frameworkId, taskId));
   record.checkpoint.set_state(v1::TASK_STAGING);
-  record.checkpoint.set_role(run.role());
-  // Checkpoint before launching: after a crash the agent then knows to expect the executor.
+  record.checkpoint.set_role(role);
+  if (pod != nullptr) {
+    *record.checkpoint.mutable_executor() = *pod;
+  }
+  // Checkpoint before launching: after a crash the agent then knows to expect
+  // the executor.
   Status saved = checkpoint_->saveTask(record.checkpoint);
   if (!saved.isOk()) {
     LOG(ERROR) << "Cannot run task " << taskId << ": " << saved.message();
-    reportFromAgent(run.framework().id(), run.task().task_id(), v1::TASK_FAILED,
+    reportFromAgent(framework.id(), info.task_id(), v1::TASK_FAILED,
                     v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, saved.message());
     return;
   }
-  frameworks_[frameworkId] = run.framework();
-  LOG(INFO) << "Running task " << taskId << " (" << run.task().name() << ") of framework "
-            << frameworkId << " in " << record.checkpoint.sandbox();
-  TaskRecord& task = tasks_.emplace(key, std::move(record)).first->second;
+  frameworks_[frameworkId] = framework;
+  LOG(INFO) << "Running task " << taskId << " (" << info.name() << ") of framework " << frameworkId
+            << " in " << record.checkpoint.sandbox();
+  TaskRecord& task = tasks_.emplace(TaskKey{frameworkId, taskId}, std::move(record)).first->second;
   launchExecutor(task);
+}
+
+void Agent::onRunTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
+  const v1::FrameworkInfo& framework = run.framework();
+  const std::string& executorId = run.executor().executor_id().value();
+  // All or none: every task is checked before any is checkpointed.
+  std::optional<std::string> invalid;
+  if (!isSafePathComponent(framework.id().value()) || !isSafePathComponent(executorId)) {
+    invalid = "framework id '" + framework.id().value() + "' or executor id '" + executorId +
+              "' is empty or not a path name";
+  }
+  for (int i = 0; !invalid && i < run.task_group().tasks_size(); ++i) {
+    invalid = whyTaskCannotJoinPod(framework, run.task_group().tasks(i));
+  }
+  std::string podDir = podPath(options_.workDir, framework.id().value(), executorId);
+  if (!invalid) {
+    Status written = writePodGroup(podDir, run.task_group());
+    if (!written.isOk()) invalid = written.message();
+  }
+  if (invalid) {
+    LOG(WARNING) << "Refusing pod " << executorId << " of framework " << framework.id().value()
+                 << ": " << *invalid;
+    for (const auto& task : run.task_group().tasks()) {
+      if (!task.task_id().value().empty() && !framework.id().value().empty()) {
+        reportFromAgent(framework.id(), task.task_id(), v1::TASK_ERROR,
+                        v1::TaskStatus::REASON_TASK_INVALID, "Invalid task group: " + *invalid);
+      }
+    }
+    return;
+  }
+  LOG(INFO) << "Running pod " << executorId << " of framework " << framework.id().value() << " ("
+            << run.task_group().tasks_size() << " tasks) in " << podDir;
+  for (const auto& task : run.task_group().tasks()) {
+    admitTask(framework, task, run.role(), &run.executor());
+  }
+}
+
+std::optional<std::string> Agent::whyTaskCannotJoinPod(const v1::FrameworkInfo& framework,
+                                                       const v1::TaskInfo& task) const {
+  internal::AgentEvent::RunTask single;
+  *single.mutable_framework() = framework;
+  *single.mutable_task() = task;
+  if (auto invalid = validateRunTask(single)) return invalid;
+  if (auto missing = missingVolume(task)) return missing;
+  if (tasks_.count(TaskKey{framework.id().value(), task.task_id().value()}) > 0) {
+    return "task '" + task.task_id().value() + "' is already known to this agent";
+  }
+  if (Status containerizer = checkContainerizer(task); !containerizer.isOk()) {
+    return containerizer.message();
+  }
+  return std::nullopt;
+}
+
+Status Agent::writePodGroup(const std::string& podDir, const v1::TaskGroupInfo& group) const {
+  std::error_code error;
+  std::filesystem::create_directories(podDir + "/shared", error);
+  if (error) {
+    return Status::io("cannot create the pod directory " + podDir + ": " + error.message());
+  }
+  std::ofstream out(podDir + "/group.pb", std::ios::binary | std::ios::trunc);
+  if (!out || !group.SerializeToOstream(&out)) {
+    return Status::io("cannot write " + podDir + "/group.pb");
+  }
+  return Status::ok();
 }
 
 Status Agent::checkContainerizer(const v1::TaskInfo& task) const {
@@ -120,6 +195,9 @@ void Agent::launchExecutor(TaskRecord& task) {
       .insecureRegistries = options_.insecureRegistries,
       .imageStoreMaxMb = options_.imageStoreMaxMb,
       .allowedHostPaths = options_.allowedHostPaths,
+      .podDir = cp.has_executor() ? podPath(options_.workDir, cp.framework().id().value(),
+                                            cp.executor().executor_id().value())
+                                  : "",
   };
   std::error_code error;
   std::filesystem::create_directories(launch.sandbox, error);
@@ -131,6 +209,9 @@ void Agent::launchExecutor(TaskRecord& task) {
   }
   if (prepared.isOk()) {
     prepared = linkVolumes(cp.task(), launch.sandbox);
+  }
+  if (prepared.isOk()) {
+    prepared = linkPodVolumes(cp.task(), launch.sandbox, launch.podDir);
   }
   StatusOr<pid_t> pid = prepared.isOk() ? spawnExecutor(launch) : StatusOr<pid_t>(prepared);
   if (!pid.isOk()) {
@@ -169,9 +250,24 @@ void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {
   v1::KillPolicy policy =
       kill.has_kill_policy() ? kill.kill_policy() : task->checkpoint.task().kill_policy();
   killTask(*task, policy);
+  if (task->checkpoint.has_executor()) {
+    // Mesos' default executor: killing one task of a pod kills the pod.
+    killPod(*task, "Killed with task " + kill.task_id().value() + " of its pod");
+  }
 }
 
-void Agent::killTask(TaskRecord& task, const v1::KillPolicy& policy) {
+void Agent::killPod(const TaskRecord& cause, const std::string& message) {
+  const std::string& frameworkId = cause.checkpoint.framework().id().value();
+  const std::string& executorId = cause.checkpoint.executor().executor_id().value();
+  for (auto& [key, task] : tasks_) {
+    if (&task != &cause && key.first == frameworkId && task.checkpoint.has_executor() &&
+        task.checkpoint.executor().executor_id().value() == executorId) {
+      killTask(task, task.checkpoint.task().kill_policy(), message);
+    }
+  }
+}
+
+void Agent::killTask(TaskRecord& task, const v1::KillPolicy& policy, const std::string& message) {
   if (task.state == TaskRecord::State::kTerminal) {
     VLOG(1) << "Task " << task.checkpoint.task().task_id().value() << " already terminated";
     return;
@@ -181,6 +277,7 @@ void Agent::killTask(TaskRecord& task, const v1::KillPolicy& policy) {
   task.killPolicy = policy;
   internal::ExecutorEvent event;
   *event.mutable_kill()->mutable_kill_policy() = policy;
+  event.mutable_kill()->set_message(message);
   sendToExecutor(identityOf(keyOf(task.checkpoint)), std::move(event));
 }
 
@@ -228,8 +325,13 @@ bool Agent::recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus stat
     task->checkpoint = std::move(updated);
     task->statuses.push_back(status);
     task->seenUuids.insert(status.uuid());
-    if (isTerminalState(status.state())) {
+    if (isTerminalState(status.state()) && task->state != TaskRecord::State::kTerminal) {
       transitionTo(*task, TaskRecord::State::kTerminal);
+      if (task->checkpoint.has_executor() && status.state() != v1::TASK_FINISHED) {
+        // One task of a pod failed (or was killed): the pod goes with it.
+        killPod(*task, "Killed because task " + key.second + " of its pod is " +
+                           v1::TaskState_Name(status.state()));
+      }
     }
   }
   return true;

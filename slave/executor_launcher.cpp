@@ -51,6 +51,7 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--insecure_registries=" + launch.insecureRegistries,
       "--image_store_max_mb=" + std::to_string(launch.imageStoreMaxMb),
       "--allowed_host_paths=" + launch.allowedHostPaths,
+      "--pod_dir=" + launch.podDir,
       "--logtostderr=1",
   };
   std::vector<char*> argv;

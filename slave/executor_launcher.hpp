@@ -32,6 +32,7 @@ struct ExecutorLaunch {
   std::string insecureRegistries;  // Comma-separated.
   int64_t imageStoreMaxMb = 0;
   std::string allowedHostPaths;  // Comma-separated.
+  std::string podDir;            // Set for a task of a pod (`podPath`).
 };
 
 // Writes nothing; spawns the executor. The error names the cause (missing binary, ...).

@@ -40,10 +40,15 @@ std::string sandboxPath(const std::string& workDir, const std::string& framework
   return sandboxesRoot(workDir) + "/" + frameworkId + "/" + taskId;
 }
 
+std::string podPath(const std::string& workDir, const std::string& frameworkId,
+                    const std::string& executorId) {
+  return workDir + "/pods/" + frameworkId + "/" + executorId;
+}
+
 std::string volumePath(const std::string& workDir, const std::string& role,
                        const std::string& persistenceId) {
-  // A hierarchical role is one directory ("eng%2Fweb"), so the volumes of "eng/web" never
-  // nest inside a volume of "eng" named "web".
+  // A hierarchical role is one directory ("eng%2Fweb"), so the volumes of
+  // "eng/web" never nest inside a volume of "eng" named "web".
   std::string encoded;
   for (char c : role) {
     encoded += c == '/' ? std::string("%2F") : std::string(1, c);

@@ -60,11 +60,18 @@ std::string sandboxesRoot(const std::string& workDir);
 std::string sandboxPath(const std::string& workDir, const std::string& frameworkId,
                         const std::string& taskId);
 
-// `<work_dir>/volumes/roles/<role>/<persistence id>`: where a persistent volume's data
-// lives (Mesos' layout). A hierarchical role ("eng/web") becomes nested directories.
+// `<work_dir>/pods/<framework id>/<executor id>`: what the tasks of one pod
+// share.
+std::string podPath(const std::string& workDir, const std::string& frameworkId,
+                    const std::string& executorId);
+
+// `<work_dir>/volumes/roles/<role>/<persistence id>`: where a persistent
+// volume's data lives (Mesos' layout). A hierarchical role ("eng/web") becomes
+// nested directories.
 std::string volumePath(const std::string& workDir, const std::string& role,
                        const std::string& persistenceId);
-// True when `role` and `persistenceId` make a path that stays under `volumes/roles/`.
+// True when `role` and `persistenceId` make a path that stays under
+// `volumes/roles/`.
 bool isSafeVolumePath(const std::string& role, const std::string& persistenceId);
 
 // True when `id` can be used as one path component (and in a checkpoint key): non-empty,

@@ -147,4 +147,51 @@ Status Agent::linkVolumes(const v1::TaskInfo& task, const std::string& sandbox) 
   return Status::ok();
 }
 
+Status Agent::linkPodVolumes(const v1::TaskInfo& task, const std::string& sandbox,
+                             const std::string& podDir) const {
+  for (const auto& volume : task.container().volumes()) {
+    if (!volume.parent_sandbox()) continue;
+    const std::string& shared = volume.host_path();
+    const std::string& inside = volume.container_path();
+    if (podDir.empty()) {
+      return Status::invalid("volume '" + shared +
+                             "' is in the pod's shared directory (parent_sandbox) but the task "
+                             "is not in a pod (LAUNCH_GROUP)");
+    }
+    if (shared.empty() || shared.front() == '/' || shared.find("..") != std::string::npos ||
+        inside.find("..") != std::string::npos) {
+      return Status::invalid("pod volume '" + shared + "' -> '" + inside +
+                             "' needs a relative path in the pod's shared "
+                             "directory, without '..'");
+    }
+    std::error_code error;
+    std::filesystem::create_directories(podDir + "/shared/" + shared, error);
+    if (error) {
+      return Status::io("cannot create " + podDir + "/shared/" + shared + ": " + error.message());
+    }
+    if (!task.container().image().reference().empty()) {
+      continue;  // The container runner mounts it.
+    }
+    if (inside.empty() || inside.front() == '/') {
+      return Status::invalid("pod volume '" + shared +
+                             "' of a plain process needs a path in "
+                             "its sandbox, not '" +
+                             inside + "'");
+    }
+    std::filesystem::path link = std::filesystem::path(sandbox) / inside;
+    if (link.has_parent_path()) {
+      std::filesystem::create_directories(link.parent_path(), error);
+    }
+    if (!error) {
+      std::filesystem::remove(link, error);  // A link left by an earlier launch.
+      std::filesystem::create_directory_symlink(podDir + "/shared/" + shared, link, error);
+    }
+    if (error) {
+      return Status::io("cannot make the pod's directory '" + shared + "' appear at " +
+                        link.string() + ": " + error.message());
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace agora::slave

@@ -99,7 +99,7 @@ StatusOr<std::string> ContainerRunner::pullImage(
   return images::RegistryClient(registry).pull(store, *reference);
 }
 
-Status ContainerRunner::attachNetwork(const Resources& resources, oci::ContainerConfig& config,
+Status ContainerRunner::attachNetwork(oci::ContainerConfig& config,
                                       std::map<std::string, std::string>& env) {
   const v1::ContainerInfo& container = task_.container();
   if (container.network() != v1::ContainerInfo::BRIDGE) {
@@ -108,33 +108,28 @@ Status ContainerRunner::attachNetwork(const Resources& resources, oci::Container
     }
     return Status::ok();
   }
-  IntervalSet offered = resources.ranges("ports");
-  std::vector<oci::PortMapping> ports;
-  for (const auto& mapping : container.port_mappings()) {
-    IntervalSet wanted;
-    wanted.add(mapping.host_port(), mapping.host_port());
-    if (mapping.host_port() == 0 || !offered.contains(wanted)) {
-      return Status::invalid("host port " + std::to_string(mapping.host_port()) +
-                             " is not among the task's ports resources");
-    }
-    if (mapping.container_port() == 0 || mapping.container_port() > 65535) {
-      return Status::invalid("container port " + std::to_string(mapping.container_port()) +
-                             " is not a port");
-    }
-    std::string protocol = mapping.protocol().empty() ? "tcp" : mapping.protocol();
-    if (protocol != "tcp" && protocol != "udp") {
-      return Status::invalid("port mapping protocol '" + protocol + "' is not tcp or udp");
-    }
-    ports.push_back(oci::PortMapping{static_cast<int>(mapping.host_port()),
-                                     static_cast<int>(mapping.container_port()), protocol});
+  auto ports = taskPortMappings(task_);
+  if (!ports.isOk()) return ports.status();
+  std::string address;
+  if (!options_.podDir.empty()) {
+    // The pod's namespace, shared with its other tasks (the first one attaches
+    // it).
+    PodNetwork pod(options_.podDir, options_.cniDir);
+    auto joined = pod.join(task_.task_id().value());
+    if (!joined.isOk()) return joined.status();
+    joinedPod_ = true;
+    address = *joined;
+    config.networkNamespacePath = pod.netnsPath();
+  } else {
+    oci::CniNetwork network(oci::CniOptions{.stateDir = options_.cniDir});
+    auto attached = network.attach(containerId_, *ports);
+    if (!attached.isOk()) return attached.status();
+    attachedPorts_ = *ports;
+    address = *attached;
+    config.networkNamespacePath = oci::CniNetwork::netnsPath(containerId_);
   }
-  oci::CniNetwork network(oci::CniOptions{.stateDir = options_.cniDir});
-  auto address = network.attach(containerId_, ports);
-  if (!address.isOk()) return address.status();
-  attachedPorts_ = ports;
   config.hostNetwork = false;
-  config.networkNamespacePath = oci::CniNetwork::netnsPath(containerId_);
-  env["AGORA_CONTAINER_IP"] = *address;
+  env["AGORA_CONTAINER_IP"] = address;
   return Status::ok();
 }
 
@@ -149,7 +144,16 @@ StatusOr<std::vector<oci::Mount>> ContainerRunner::declaredVolumes() const {
                              "' needs a host and a container path, without '..'");
     }
     std::string source;
-    if (host.front() == '/') {
+    if (volume.parent_sandbox()) {
+      if (options_.podDir.empty() || host.front() == '/') {
+        return Status::invalid("volume '" + host +
+                               "' in the pod's shared directory needs a relative path and a "
+                               "task of a pod (LAUNCH_GROUP)");
+      }
+      source = options_.podDir + "/shared/" + host;
+      std::error_code ignored;
+      fs::create_directories(source, ignored);
+    } else if (host.front() == '/') {
       std::error_code error;
       std::string real = fs::canonical(host, error).string();
       bool allowed =
@@ -259,7 +263,7 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
     env[name] = value;
   }
   config.hostNetwork = container.network() == v1::ContainerInfo::HOST;
-  if (Status s = attachNetwork(*resources, config, env); !s.isOk()) return s;
+  if (Status s = attachNetwork(config, env); !s.isOk()) return s;
   config.env = toEnvStrings(env);
   config.cwd = kContainerSandbox;
   std::string user = task_.command().user().empty() ? image->user : task_.command().user();
@@ -316,6 +320,10 @@ void ContainerRunner::cleanUp() {
         .detach(containerId_, *attachedPorts_)
         .ignoreError();
     attachedPorts_.reset();
+  }
+  if (joinedPod_) {
+    PodNetwork(options_.podDir, options_.cniDir).leave(task_.task_id().value());
+    joinedPod_ = false;
   }
   std::error_code ignored;
   fs::remove_all(bundleDir(), ignored);

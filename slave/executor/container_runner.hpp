@@ -29,6 +29,7 @@
 #include "slave/containerizer/cni.hpp"
 #include "slave/containerizer/oci_spec.hpp"
 #include "slave/containerizer/runc.hpp"
+#include "slave/executor/pod_network.hpp"
 #include "slave/images/image_store.hpp"
 
 namespace agora::slave {
@@ -43,6 +44,9 @@ struct ContainerRunnerOptions {
   std::string sandbox;  // The task's sandbox on the host.
   std::string frameworkId;
   std::string hostname;  // The agent's (for $HOST).
+  // Set for a task of a pod: the pod's directory (shared volumes and network,
+  // see pod_network.hpp).
+  std::string podDir;
 };
 
 inline constexpr char kContainerSandbox[] = "/mnt/mesos/sandbox";
@@ -78,9 +82,9 @@ class ContainerRunner {
   StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
   // The task's ContainerInfo.volumes, checked (allow-list, no '..').
   StatusOr<std::vector<oci::Mount>> declaredVolumes() const;
-  // BRIDGE: the port mappings, checked against the task's `ports`; attaches the network.
-  Status attachNetwork(const Resources& resources, oci::ContainerConfig& config,
-                       std::map<std::string, std::string>& env);
+  // BRIDGE: the port mappings, checked against the task's `ports`; attaches the
+  // network (or joins the pod's).
+  Status attachNetwork(oci::ContainerConfig& config, std::map<std::string, std::string>& env);
   std::string bundleDir() const { return options_.sandbox + ".container"; }
   std::string cgroupsPath() const { return containerCgroupsPath(containerId_); }
 
@@ -91,6 +95,7 @@ class ContainerRunner {
   std::optional<oci::Runc> runc_;
   std::optional<oci::CgroupLayout> layout_;
   std::optional<std::vector<oci::PortMapping>> attachedPorts_;  // Set while attached.
+  bool joinedPod_ = false;  // Member of the pod's network (leave on clean-up).
 };
 
 }  // namespace agora::slave

@@ -140,7 +140,8 @@ void Executor::launchContainer() {
                              .insecureRegistries = options_.insecureRegistries,
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,
-                             .hostname = options_.hostname},
+                             .hostname = options_.hostname,
+                             .podDir = options_.podDir},
       task_);
   LOG(INFO) << "Preparing container " << container_->containerId() << " for image "
             << task_.container().image().reference();
@@ -156,7 +157,8 @@ void Executor::onContainerPrepared(const Status& prepared) {
     container_->cleanUp();
     transitionTo(State::kExited);
     report(v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
-           "Task killed while its container was being prepared");
+           killMessage_.empty() ? "Task killed while its container was being prepared"
+                                : killMessage_ + " (while its container was being prepared)");
     return;
   }
   StatusOr<pid_t> pid = prepared.isOk() ? container_->start() : StatusOr<pid_t>(prepared);
@@ -220,7 +222,8 @@ void Executor::onChildExited() {
     }
   }
   if (killRequested_) {
-    report(v1::TASK_KILLED, v1::TaskStatus::REASON_UNKNOWN, "Task killed: " + exit.message,
+    report(v1::TASK_KILLED, v1::TaskStatus::REASON_UNKNOWN,
+           (killMessage_.empty() ? "Task killed" : killMessage_) + ": " + exit.message,
            exit.exitCode);
   } else if (exit.success) {
     report(v1::TASK_FINISHED, v1::TaskStatus::REASON_UNKNOWN, exit.message, exit.exitCode);
@@ -258,7 +261,7 @@ void Executor::onEvent(const internal::ExecutorEvent& event) {
       onAcknowledged(event.acknowledged().uuid());
       return;
     case internal::ExecutorEvent::kKill:
-      onKill(event.kill().kill_policy());
+      onKill(event.kill().kill_policy(), event.kill().message());
       return;
     case internal::ExecutorEvent::kHeartbeat:
       return;
@@ -283,7 +286,8 @@ void Executor::onAcknowledged(const std::string& uuid) {
   }
 }
 
-void Executor::onKill(const v1::KillPolicy& policy) {
+void Executor::onKill(const v1::KillPolicy& policy, const std::string& why) {
+  if (!why.empty() && killMessage_.empty()) killMessage_ = why;
   if (state_ == State::kStarting && container_ && !killRequested_) {
     killRequested_ = true;  // Reported once the preparation ends (it cannot be cut short).
     report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");

@@ -57,6 +57,7 @@ struct ExecutorOptions {
   std::set<std::string> insecureRegistries;
   int64_t imageStoreMaxMb = 0;
   std::vector<std::string> allowedHostPaths;
+  std::string podDir;  // Set for a task of a pod.
 };
 
 class Executor {
@@ -102,7 +103,8 @@ class Executor {
   void onReadable();
   void onEvent(const internal::ExecutorEvent& event);
   void onAcknowledged(const std::string& uuid);
-  void onKill(const v1::KillPolicy& policy);
+  // `why`: set when the agent kills on its own (a task of the pod failed).
+  void onKill(const v1::KillPolicy& policy, const std::string& why);
   void onTick();
   void report(v1::TaskState state, v1::TaskStatus::Reason reason, const std::string& message,
               std::optional<int> exitCode = std::nullopt);
@@ -117,6 +119,7 @@ class Executor {
   State state_ = State::kStarting;
   std::deque<Pending> unacknowledged_;
   bool killRequested_ = false;
+  std::string killMessage_;  // Why the agent killed the task, when it said.
   pid_t child_ = -1;
   int pidfd_ = -1;
   std::unique_ptr<ContainerRunner> container_;

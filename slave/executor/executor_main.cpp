@@ -26,6 +26,7 @@ DEFINE_int64(image_store_max_mb, 0, "Collect the image store down to this size (
 DEFINE_string(allowed_host_paths, "", "Comma-separated host directories volumes may mount");
 DEFINE_string(insecure_registries, "",
               "Comma-separated registries (host:port) pulled from over plain HTTP");
+DEFINE_string(pod_dir, "", "The pod's directory, for a task of a pod (LAUNCH_GROUP)");
 DEFINE_string(agent_timeout, "1hrs",
               "Kill the task and exit after hearing nothing from any agent for this long");
 
@@ -80,28 +81,29 @@ int main(int argc, char** argv) {
 
   agora::EventLoop loop;
   zmq::context_t context(1);
-  auto executor = agora::slave::Executor::create(loop, context,
-                                                 agora::slave::ExecutorOptions{
-                                                     .agentEndpoint = FLAGS_agent_endpoint,
-                                                     .frameworkId = FLAGS_framework_id,
-                                                     .taskId = FLAGS_task_id,
-                                                     .sandbox = FLAGS_sandbox,
-                                                     .taskPath = FLAGS_task_path,
-                                                     .hostname = FLAGS_hostname,
-                                                     .agentTimeout = *timeout,
-                                                     .inheritedEnvironment = environment(),
-                                                     .imageStore = FLAGS_image_store,
-                                                     .runcRoot = FLAGS_runc_root,
-                                                     .cniDir = FLAGS_cni_dir,
-                                                     .insecureRegistries =
-                                                         splitList(FLAGS_insecure_registries),
-                                                     .imageStoreMaxMb = FLAGS_image_store_max_mb,
-                                                     .allowedHostPaths = [] {
-                                                       auto set = splitList(FLAGS_allowed_host_paths);
-                                                       return std::vector<std::string>(set.begin(),
-                                                                                       set.end());
-                                                     }(),
-                                                 });
+  auto executor = agora::slave::Executor::create(
+      loop, context,
+      agora::slave::ExecutorOptions{
+          .agentEndpoint = FLAGS_agent_endpoint,
+          .frameworkId = FLAGS_framework_id,
+          .taskId = FLAGS_task_id,
+          .sandbox = FLAGS_sandbox,
+          .taskPath = FLAGS_task_path,
+          .hostname = FLAGS_hostname,
+          .agentTimeout = *timeout,
+          .inheritedEnvironment = environment(),
+          .imageStore = FLAGS_image_store,
+          .runcRoot = FLAGS_runc_root,
+          .cniDir = FLAGS_cni_dir,
+          .insecureRegistries = splitList(FLAGS_insecure_registries),
+          .imageStoreMaxMb = FLAGS_image_store_max_mb,
+          .allowedHostPaths =
+              [] {
+                auto set = splitList(FLAGS_allowed_host_paths);
+                return std::vector<std::string>(set.begin(), set.end());
+              }(),
+          .podDir = FLAGS_pod_dir,
+      });
   if (!executor.isOk()) {
     LOG(ERROR) << executor.status().message();
     return EXIT_FAILURE;

@@ -53,24 +53,8 @@ class ContainersTest : public ::testing::Test {
     return task;
   }
 
-  // The task's sandbox output (the agent's /state names its directory).
   std::string sandboxFile(const std::string& taskId, const std::string& file) {
-    auto agent = cluster_.agentState(0);
-    for (const char* list : {"frameworks", "completed_frameworks"}) {
-      for (const auto& fw : agent[list]) {
-        for (const char* executors : {"executors", "completed_executors"}) {
-          if (!fw.contains(executors)) continue;
-          for (const auto& ex : fw[executors]) {
-            if (ex["id"] == taskId) {
-              std::ifstream in(ex["directory"].get<std::string>() + "/" + file);
-              return std::string((std::istreambuf_iterator<char>(in)),
-                                 std::istreambuf_iterator<char>());
-            }
-          }
-        }
-      }
-    }
-    return "";
+    return cluster_.sandboxFile(0, taskId, file);
   }
 
   TestCluster cluster_;
@@ -238,11 +222,18 @@ TEST_F(ContainersTest, HostPathVolumesNeedTheAllowListAndSandboxPathsWork) {
       << framework.scheduler.lastStatus("denied")->message();
 }
 
-// An image imported on the agent's host (no registry involved) runs under the name given.
-TEST_F(ContainersTest, AnImportedImageRunsWithoutARegistry) {
+// Images imported on the agent's host (no registry involved) run under their
+// names: an OCI layout under the name given, a `docker save` tarball (made by
+// skopeo) under its tag.
+TEST_F(ContainersTest, ImportedImagesRunWithoutARegistry) {
   std::string layout = cluster_.dir() + "/offline-layout";
   std::string built = buildBusyboxLayout(layout);
   ASSERT_TRUE(built.empty()) << built;
+  std::string archive = cluster_.dir() + "/saved.tar";
+  ASSERT_EQ(std::system(("skopeo --insecure-policy copy -q oci:" + layout +
+                         ":busybox docker-archive:" + archive + ":saved/box:7 >/dev/null 2>&1")
+                            .c_str()),
+            0);
   std::string out;
   ASSERT_EQ(cluster_.runTool({binDir() + "/agora", "image", "import", layout, "--name", "busybox",
                               "--as", "offline/box:1", "--work_dir", cluster_.dir() + "/agent0"},
@@ -250,14 +241,26 @@ TEST_F(ContainersTest, AnImportedImageRunsWithoutARegistry) {
             0)
       << out;
   EXPECT_NE(out.find("as docker.io/offline/box:1"), std::string::npos) << out;
+  ASSERT_EQ(cluster_.runTool({binDir() + "/agora", "image", "import", archive, "--work_dir",
+                              cluster_.dir() + "/agent0"},
+                             &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("as docker.io/saved/box:7"), std::string::npos) << out;
   TestFramework framework(cluster_.masterAddress());
-  v1::TaskInfo task = imageTask("offline", "cat /etc/agora-test");
-  task.mutable_container()->mutable_image()->set_reference("offline/box:1");
-  framework.scheduler.queueTask(task);
+  for (const auto& [id, reference] :
+       {std::pair<std::string, std::string>{"offline", "offline/box:1"},
+        {"saved", "saved/box:7"}}) {
+    v1::TaskInfo task = imageTask(id, "cat /etc/agora-test");
+    task.mutable_container()->mutable_image()->set_reference(reference);
+    framework.scheduler.queueTask(task);
+  }
   ASSERT_TRUE(framework.start());
-  ASSERT_TRUE(framework.scheduler.waitForState("offline", v1::TASK_FINISHED, 60))
-      << framework.scheduler.lastStatus("offline")->message();
-  EXPECT_NE(sandboxFile("offline", "stdout").find("second layer"), std::string::npos);
+  for (const char* id : {"offline", "saved"}) {
+    ASSERT_TRUE(framework.scheduler.waitForState(id, v1::TASK_FINISHED, 60))
+        << id << ": " << framework.scheduler.lastStatus(id)->message();
+    EXPECT_NE(sandboxFile(id, "stdout").find("second layer"), std::string::npos) << id;
+  }
 }
 
 // The agent's /monitor/statistics shows a running container's limits and usage from its
@@ -345,6 +348,75 @@ TEST_F(ContainersTest, APortMappingOutsideTheTasksPortsIsRefused) {
   EXPECT_NE(framework.scheduler.lastStatus("greedy")->message().find("host port 80"),
             std::string::npos)
       << framework.scheduler.lastStatus("greedy")->message();
+}
+
+TEST_F(ContainersTest, APodsContainersShareANetworkNamespaceAndADirectory) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.setDeclineUnused(false);
+  ASSERT_TRUE(framework.start());
+  auto inPod = [&](const std::string& id, const std::string& command,
+                   const std::string& resources) {
+    v1::TaskInfo task = imageTask(id, command, resources);
+    task.mutable_container()->set_network(v1::ContainerInfo::BRIDGE);
+    auto* volume = task.mutable_container()->add_volumes();
+    volume->set_host_path("exchange");
+    volume->set_container_path("/mnt/pod");
+    volume->set_parent_sandbox(true);
+    return task;
+  };
+  v1::TaskInfo server = inPod("server",
+                              "echo ip=$AGORA_CONTAINER_IP; echo shared-file > /mnt/pod/note; "
+                              "while true; do /bin/busybox nc -l -p 8080 -e /bin/echo hello-pod; "
+                              "done",
+                              "cpus:0.5;mem:64;ports:[31070-31070]");
+  auto* mapping = server.mutable_container()->add_port_mappings();
+  mapping->set_host_port(31070);
+  mapping->set_container_port(8080);
+  // Reaches the server on the pod's loopback: only a shared network namespace
+  // allows that.
+  v1::TaskInfo client = inPod("client",
+                              "echo ip=$AGORA_CONTAINER_IP; "
+                              "until /bin/busybox nc 127.0.0.1 8080 > got && [ -s got ]; do "
+                              "sleep 0.1; done; cat got; cat /mnt/pod/note",
+                              "cpus:0.5;mem:64");
+  size_t seen = 0;
+  auto offer = nextOfferWith(framework, seen, [](const Resources& r) {
+    return r.scalar("cpus") >= 1 && !r.ranges("ports").empty();
+  });
+  ASSERT_TRUE(offer.has_value());
+  framework.driver->acceptOffers({offer->id()}, {sdk::launchGroup("web", {server, client})});
+  ASSERT_TRUE(framework.scheduler.waitForState("client", v1::TASK_FINISHED, 90))
+      << framework.scheduler.lastStatus("client")->message() << sandboxFile("client", "stderr");
+  std::string out = sandboxFile("client", "stdout");
+  EXPECT_NE(out.find("hello-pod\nshared-file\n"), std::string::npos) << out;
+  std::string serverOut = sandboxFile("server", "stdout");
+  std::string ip = serverOut.substr(0, serverOut.find('\n'));
+  EXPECT_EQ(ip.rfind("ip=10.88.", 0), 0u) << serverOut;
+  EXPECT_EQ(out.rfind(ip + "\n", 0), 0u) << "one address for the pod: " << out << serverOut;
+  // The client finished; the server runs on and answers on its published host
+  // port.
+  EXPECT_EQ(framework.scheduler.lastStatus("server")->state(), v1::TASK_RUNNING);
+  std::string answer;
+  EXPECT_TRUE(cluster_.waitFor(
+      [&] {
+        answer = readFromPort(31070);
+        return answer == "hello-pod\n";
+      },
+      20, "the pod answers on host port 31070"))
+      << answer;
+  framework.driver->killTask(framework.scheduler.lastStatus("server")->task_id(),
+                             framework.scheduler.lastStatus("server")->agent_id(), 0.5);
+  ASSERT_TRUE(framework.scheduler.waitForState("server", v1::TASK_KILLED, 30));
+  // The last task out removed the pod's namespace.
+  EXPECT_TRUE(cluster_.waitFor(
+      [&] {
+        std::error_code ignored;
+        for (const auto& entry : fs::directory_iterator("/var/run/netns", ignored)) {
+          if (entry.path().filename().string().rfind("agora-pod-", 0) == 0) return false;
+        }
+        return true;
+      },
+      20, "the pod's network namespace is deleted"));
 }
 
 }  // namespace

@@ -44,4 +44,15 @@ Call::Operation launch(const std::vector<v1::TaskInfo>& tasks) {
   return op;
 }
 
+Call::Operation launchGroup(const std::string& executorId, const std::vector<v1::TaskInfo>& tasks) {
+  Call::Operation op;
+  auto* group = op.mutable_launch_group();
+  group->mutable_executor()->mutable_executor_id()->set_value(executorId);
+  group->mutable_executor()->set_name(executorId);
+  for (const auto& task : tasks) {
+    *group->mutable_task_group()->add_tasks() = task;
+  }
+  return op;
+}
+
 }  // namespace agora::sdk

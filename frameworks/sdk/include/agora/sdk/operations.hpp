@@ -30,5 +30,10 @@ v1::scheduler::Call::Operation createVolumes(const std::vector<v1::Resource>& vo
 v1::scheduler::Call::Operation destroyVolumes(const std::vector<v1::Resource>& volumes);
 // LAUNCH of `tasks`.
 v1::scheduler::Call::Operation launch(const std::vector<v1::TaskInfo>& tasks);
+// LAUNCH_GROUP: `tasks` as one pod named `executorId` (all run or none; they
+// share a network namespace and the pod's shared directory; one failing kills
+// the others).
+v1::scheduler::Call::Operation launchGroup(const std::string& executorId,
+                                           const std::vector<v1::TaskInfo>& tasks);
 
 }  // namespace agora::sdk
