@@ -32,6 +32,9 @@ DEFINE_string(domain, "",
               "The master's fault domain as JSON: "
               "{\"fault_domain\":{\"region\":{\"name\":\"r1\"},\"zone\":{\"name\":\"z1\"}}}; "
               "agents in other regions are offered only to REGION_AWARE frameworks");
+DEFINE_string(webui_dir, "",
+              "Directory of the web UI served at / (default: share/agora/webui next to the "
+              "installed binary, else the source tree's webui/)");
 
 namespace agora::master {
 namespace {
@@ -77,6 +80,7 @@ StatusOr<MasterOptions> optionsFromFlags() {
       .maxAgentPingTimeouts = FLAGS_max_agent_ping_timeouts,
       .maxCompletedTasksPerFramework = FLAGS_max_completed_tasks_per_framework,
       .maxCompletedFrameworks = FLAGS_max_completed_frameworks,
+      .webuiDir = FLAGS_webui_dir,
   };
   auto weights = parseWeights(FLAGS_weights);
   if (!weights.isOk()) {

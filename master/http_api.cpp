@@ -49,7 +49,9 @@ void replyOperation(httplib::Response& res, const std::optional<Status>& status)
 }  // namespace
 
 HttpApi::HttpApi(Master& master, nlohmann::json flags)
-    : master_(master), flags_(std::move(flags)) {
+    : master_(master),
+      flags_(std::move(flags)),
+      static_(resolveWebuiDir(master.options().webuiDir)) {
   routes();
 }
 
@@ -111,25 +113,7 @@ void HttpApi::routes() {
     }
     replyDocument(res, document.get());
   });
-  server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
-    std::map<std::string, std::string> query(req.params.begin(), req.params.end());
-    for (const char* number : {"limit", "offset"}) {
-      auto it = query.find(number);
-      if (it != query.end() &&
-          (it->second.empty() || it->second.size() > 9 ||
-           it->second.find_first_not_of("0123456789") != std::string::npos)) {
-        replyError(res, 400, std::string("query parameter '") + number +
-                                 "' must be a non-negative integer, got '" + it->second + "'");
-        return;
-      }
-    }
-    auto order = query.find("order");
-    if (order != query.end() && order->second != "asc" && order->second != "des") {
-      replyError(res, 400, "query parameter 'order' must be 'asc' or 'des'");
-      return;
-    }
-    onLoop(res, [this, query] { return master_.tasksJson(query); });
-  });
+  webuiRoutes();  // /tasks among them.
   server_.Get("/roles", [this](const httplib::Request&, httplib::Response& res) {
     onLoop(res, [this] { return master_.rolesJson(); });
   });

@@ -8,6 +8,7 @@
 
 #include <httplib.h>
 
+#include "master/http_static.hpp"
 #include "master/master.hpp"
 
 namespace agora::master {
@@ -26,6 +27,11 @@ class HttpApi {
  private:
   void routes();
   void maintenanceRoutes();
+  // Lists, agent forwarding and static files for the web UI (http_webui_routes.cpp).
+  void webuiRoutes();
+  // GET `path` (one of a few read-only endpoints) of the agent, answered as it answers.
+  void forwardToAgent(const std::string& agentId, const std::string& path,
+                      const httplib::Request& req, httplib::Response& res);
   void maintenanceOperatorCall(httplib::Response& res, const MaintenanceOperatorCall& call);
   static void replyOperatorStatus(httplib::Response& res, const std::optional<Status>& status);
   // Runs `fn` on the master loop; 503 when the loop does not answer in time.
@@ -35,6 +41,7 @@ class HttpApi {
 
   Master& master_;
   nlohmann::json flags_;
+  HttpStatic static_;
   httplib::Server server_;
   std::thread thread_;
 };

@@ -23,6 +23,7 @@
 #include "common/transport/sockets.hpp"
 #include "master/allocator/drf_allocator.hpp"
 #include "master/entities.hpp"
+#include "master/http_task_listing.hpp"
 #include "master/options.hpp"
 #include "master/registrar.hpp"
 #include "master/state_assembly.hpp"
@@ -49,6 +50,17 @@ class Master {
   void assembleState(StateAssembly::Done done);
   SplicedJson tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
+  // The web UI's paginated, filtered lists (http_listing.cpp): /tasks is walked over
+  // several loop turns (see TaskListing) and `done` gets the page, on the loop.
+  void listTasks(TaskQuery query, TaskListing::Done done);
+  nlohmann::json agentsJson(const AgentQuery& query) const;
+  nlohmann::json frameworksJson(const FrameworkQuery& query) const;
+  nlohmann::json offersJson(const OfferQuery& query) const;
+  // Resources (total, used, offered, idle) and counts of agents and frameworks; no walk
+  // over tasks.
+  nlohmann::json overviewJson() const;
+  // "host:port" of the agent's HTTP API. Errors: unknown agent (kNotFound).
+  StatusOr<std::string> agentHttpAddress(const std::string& agentId) const;
 
   // Roles, weights and quota (roles.cpp). REQUIRES: called on the loop.
   struct RoleQuota {
@@ -104,6 +116,11 @@ class Master {
   nlohmann::json frameworkStateJson(const FrameworkEntry& framework,
                                     StateAssembly::FrameworkTasks& active,
                                     SplicedJson& document) const;
+  // http_listing.cpp
+  void stepTaskListing(std::shared_ptr<TaskListing> listing);
+  // Visits tasks from the listing's cursor until the step's deadline; false if it yielded.
+  bool walkTasks(TaskListing& listing, const std::function<bool()>& yield) const;
+  nlohmann::json frameworkSummaryJson(const FrameworkEntry& framework, bool detailed) const;
   Master(EventLoop& loop, zmq::context_t& context, MasterOptions options,
          std::unique_ptr<Registrar> registrar);
   Status recover();

@@ -31,6 +31,8 @@ struct MasterOptions {
   Seconds stateStep{0.004};
   int maxCompletedTasksPerFramework = 1000;
   int maxCompletedFrameworks = 50;
+  // The web UI's static files; empty: see resolveWebuiDir (http_static.hpp).
+  std::string webuiDir;
   // Role weights (from "role1=2,role2=3").
   std::map<std::string, double> weights;
   // The master's fault domain; agents in another region are "remote".

@@ -1,0 +1,127 @@
+// A real cluster for the browser test: agora-master and agora-agent processes on loopback,
+// free ports, a fresh temporary directory. Every wait is on a condition with a deadline
+// that fails with what did not happen.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Polls `condition` (async, truthy when done) every 100 ms until `seconds` pass.
+export async function waitFor(condition, seconds, what) {
+  const deadline = Date.now() + seconds * 1000;
+  let last = null;
+  while (Date.now() < deadline) {
+    try {
+      const result = await condition();
+      if (result) return result;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));  // Polling a condition, not a fixed wait.
+  }
+  throw new Error(`timed out after ${seconds}s waiting until ${what}${last ? ` (last error: ${last.message})` : ''}`);
+}
+
+export class Cluster {
+  constructor(binDir) {
+    this.binDir = binDir;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-webui-'));
+    this.processes = [];
+  }
+
+  spawn(name, argv) {
+    const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+    const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', log, log]});
+    child.name = name;
+    child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({code, signal})));
+    this.processes.push(child);
+    return child;
+  }
+
+  async start(agents) {
+    this.masterPort = await freePort();
+    this.master = `127.0.0.1:${this.masterPort}`;
+    this.url = `http://${this.master}`;
+    // No --webui_dir: a master run from the build tree finds the source tree's webui/.
+    this.spawn('master', [path.join(this.binDir, 'agora-master'), '--ip=127.0.0.1',
+      `--port=${this.masterPort}`, `--work_dir=${this.dir}/master`, '--agent_ping_timeout=0.5secs',
+      '--max_agent_ping_timeouts=4', '--framework_heartbeat_interval=0.5secs',
+      '--allocation_interval=0.25secs']);
+    await waitFor(() => this.get('/health'), 30, 'the master answers /health');
+    for (let i = 1; i <= agents; ++i) {
+      const port = await freePort();
+      this.spawn(`agent${i}`, [path.join(this.binDir, 'agora-agent'), `--master=${this.master}`,
+        '--ip=127.0.0.1', `--port=${port}`, `--work_dir=${this.dir}/agent${i}`,
+        `--resources=cpus:2;mem:1024;disk:2048;ports:[${31000 + i * 100}-${31099 + i * 100}]`,
+        `--attributes=rack:r${i}`]);
+    }
+    await waitFor(async () => (await this.get('/slaves')).total === agents, 60,
+      `${agents} agents are registered`);
+  }
+
+  async get(pathAndQuery) {
+    const response = await fetch(this.url + pathAndQuery);
+    if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  // `agora run` with the CLI: a framework of its own launching one task.
+  run(name, command) {
+    return this.spawn(`run-${name}`, [path.join(this.binDir, 'agora'), `--master=${this.master}`,
+      'run', '--name', name, '--cpus', '0.1', '--mem', '32', '--', 'sh', '-c', command]);
+  }
+
+  async task(name) {
+    const reply = await this.get(`/tasks?name=${encodeURIComponent(name)}&limit=10`);
+    return reply.tasks.find((t) => t.name === name);
+  }
+
+  async stop(keepLogs) {
+    for (const child of this.processes.filter((c) => c.name.startsWith('run-')).reverse()) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    }
+    await Promise.race([Promise.all(this.processes.map((c) => c.exited)),
+      new Promise((r) => setTimeout(r, 3000))]);
+    for (const child of this.processes.reverse()) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    }
+    await Promise.race([Promise.all(this.processes.map((c) => c.exited)),
+      new Promise((r) => setTimeout(r, 10000))]);
+    for (const child of this.processes) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    this.killExecutors();
+    if (!keepLogs) {
+      fs.rmSync(this.dir, {recursive: true, force: true});
+    } else {
+      console.error(`logs kept in ${this.dir}`);
+    }
+  }
+
+  // Executors run in their own sessions (they survive agent restarts): end the ones whose
+  // sandboxes are in this cluster's directory, by pid.
+  killExecutors() {
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmdline.includes('agora-executor') && cmdline.includes(this.dir)) {
+          process.kill(Number(pid), 'SIGKILL');
+        }
+      } catch (error) {
+        // Gone meanwhile.
+      }
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// The web UI end to end, in headless Chromium (Debian's, never a downloaded one) driven by
+// playwright-core, against a real master and two agents started here. Three tasks run
+// through the CLI: one printing a line every 0.2 s, one that finishes, one that fails.
+//
+// Asserts: every page loads without console errors and shows the real agents, frameworks
+// and tasks; filters narrow the lists on the master; a reload of a page's URL shows the
+// same page; the task page's log tail shows lines written after it opened; the sandbox
+// browser lists the task's files. Screenshots of each page go to --screenshots.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {createRequire} from 'node:module';
+import {Cluster, waitFor} from './cluster.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=', 2)));
+const require = createRequire(path.join(args['deps-dir'], 'package.json'));
+const {chromium} = require('playwright-core');
+const TIMEOUT_MS = 20000;
+
+const results = [];
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({name, ok: true});
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({name, ok: false});
+    console.log(`FAIL ${name}: ${error.stack || error.message}`);
+  }
+}
+
+// Console errors and uncaught exceptions of the page since the last check.
+function watchErrors(page) {
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`exception: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // Polls cut short by navigating away are not errors.
+    if (request.failure()?.errorText !== 'net::ERR_ABORTED') {
+      errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+    }
+  });
+  return () => errors.splice(0);
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(args.screenshots, {recursive: true});
+  await page.screenshot({path: path.join(args.screenshots, `${name}.png`), fullPage: true});
+}
+
+const rowsOf = (page, tableId) => page.locator(`table#${tableId} tbody tr`);
+
+async function main() {
+  const cluster = new Cluster(args['bin-dir']);
+  let browser = null;
+  let finished = false;
+  try {
+    await cluster.start(2);
+    cluster.run('ticker', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.2; done');
+    cluster.run('hello', 'echo hello from agora');
+    cluster.run('failing', 'echo about to fail >&2; exit 3');
+    const ticker = await waitFor(async () => {
+      const t = await cluster.task('ticker');
+      return t && t.state === 'TASK_RUNNING' && t;
+    }, 60, 'the ticker task is running');
+    await waitFor(async () => (await cluster.task('hello'))?.state === 'TASK_FINISHED', 60,
+      'the hello task finished');
+    await waitFor(async () => (await cluster.task('failing'))?.state === 'TASK_FAILED', 60,
+      'the failing task failed');
+    const agents = (await cluster.get('/slaves')).slaves;
+
+    browser = await chromium.launch({executablePath: args.chromium, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage']});
+    const context = await browser.newContext({viewport: {width: 1400, height: 900}});
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const takeErrors = watchErrors(page);
+    const noErrors = () => assert.deepEqual(takeErrors(), [], 'the page logged errors');
+    const open = async (hash) => {
+      await page.goto(`${cluster.url}/${hash}`);
+      await page.locator('#status:not(:empty)').waitFor();
+    };
+    // Reloads the page's URL and checks the same page comes back.
+    const reloadShows = async (check) => {
+      const url = page.url();
+      await page.reload();
+      assert.equal(page.url(), url);
+      await check();
+    };
+
+    await step('overview shows the cluster resources, counts and tasks by state', async () => {
+      await open('');
+      const totals = page.locator('#resources tr[data-row="total"] td');
+      await waitFor(async () => (await totals.first().textContent()) === '4', 10, 'total cpus is 4');
+      await page.locator('[data-card="agents"]', {hasText: '2'}).waitFor();
+      for (const state of ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_FAILED']) {
+        await page.locator(`#task-states a[href="#/tasks?state=${state}"]`).waitFor();
+      }
+      await page.locator('[data-chart="cpus"] polyline.used').waitFor({state: 'attached'});
+      await screenshot(page, 'overview');
+      await reloadShows(() => page.locator('#resources').waitFor());
+      noErrors();
+    });
+
+    await step('agents list shows both agents and filters on the master', async () => {
+      await open('#/agents');
+      await waitFor(async () => (await rowsOf(page, 'agents').count()) === 2, 10, 'two agent rows');
+      for (const agent of agents) await page.locator(`table#agents a[href="#/agents/${agent.id}"]`).waitFor();
+      await page.locator('table#agents', {hasText: 'rack:r1'}).waitFor();
+      await screenshot(page, 'agents');
+      await page.fill('input[name="search"]', 'rack:r2');
+      await waitFor(async () => (await rowsOf(page, 'agents').count()) === 1, 10, 'one agent row');
+      await page.locator('table#agents', {hasText: 'rack:r2'}).waitFor();
+      assert.match(page.url(), /search=rack%3Ar2/);
+      await reloadShows(async () => {
+        assert.equal(await page.inputValue('input[name="search"]'), 'rack:r2');
+        await waitFor(async () => (await rowsOf(page, 'agents').count()) === 1, 10, 'one agent row after reload');
+      });
+      noErrors();
+    });
+
+    await step('agent page shows its tasks and live container usage', async () => {
+      await open(`#/agents/${ticker.slave_id}`);
+      await page.locator('table#agent-tasks', {hasText: 'ticker'}).waitFor();
+      await page.locator('table#usage', {hasText: 'ticker'}).waitFor();
+      await screenshot(page, 'agent');
+      await reloadShows(() => page.locator('table#usage', {hasText: 'ticker'}).waitFor());
+      noErrors();
+    });
+
+    await step('frameworks list and framework page show the running framework', async () => {
+      await open('#/frameworks');
+      const link = page.locator(`table#frameworks a[href="#/frameworks/${ticker.framework_id}"]`);
+      await link.first().waitFor();
+      await screenshot(page, 'frameworks');
+      await link.first().click();
+      await page.waitForURL(`**/#/frameworks/${ticker.framework_id}`);
+      await page.locator('table#framework-tasks', {hasText: 'ticker'}).waitFor();
+      await page.locator('dl.facts', {hasText: 'CONNECTED'}).waitFor();
+      await screenshot(page, 'framework');
+      await reloadShows(() => page.locator('table#framework-tasks', {hasText: 'ticker'}).waitFor());
+      noErrors();
+    });
+
+    await step('tasks list shows active and completed tasks; filters work and survive a reload', async () => {
+      await open('#/tasks');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 3, 10, 'three task rows');
+      await screenshot(page, 'tasks');
+      await page.selectOption('select[name="state"]', 'TASK_RUNNING');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one running task');
+      await page.locator('table#tasks', {hasText: 'ticker'}).waitFor();
+      await page.selectOption('select[name="state"]', 'completed');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 2, 10, 'two completed tasks');
+      await page.fill('input[name="name"]', 'hel');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one task named hel*');
+      await page.locator('table#tasks', {hasText: 'hello'}).waitFor();
+      await reloadShows(async () => {
+        assert.equal(await page.inputValue('select[name="state"]'), 'completed');
+        assert.equal(await page.inputValue('input[name="name"]'), 'hel');
+        await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one row after reload');
+      });
+      await open(`#/tasks?agent_id=${encodeURIComponent(ticker.slave_id)}&search=tick`);
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one task by agent and search');
+      await open('#/tasks?search=no-such-task');
+      await page.locator('[data-empty="tasks"]').waitFor();
+      noErrors();
+    });
+
+    await step('task page tails the log as it grows and browses the sandbox', async () => {
+      await open(`#/tasks/${ticker.framework_id}/${ticker.id}`);
+      await page.locator('table#status-history', {hasText: 'RUNNING'}).waitFor();
+      const log = page.locator('pre.log');
+      const lastTick = async () => {
+        const numbers = [...(await log.textContent()).matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+        return numbers.length ? Math.max(...numbers) : -1;
+      };
+      const first = await waitFor(async () => (await lastTick()) >= 0 && lastTick(), 15, 'the log shows a tick');
+      // Written by the task after the page read the file: the tail follows it.
+      await waitFor(async () => (await lastTick()) >= first + 5, 15, `the log shows tick ${first + 5}`);
+      await page.locator('table#sandbox-files a[data-name="stdout"]').waitFor();
+      await page.locator('table#sandbox-files a[data-name="stderr"]').waitFor();
+      await screenshot(page, 'task');
+      await page.click('.tabs a[data-file="stderr"]');
+      await page.locator('pre.log[data-path$="/stderr"]').waitFor();
+      assert.match(page.url(), /file=stderr/);
+      await reloadShows(() => page.locator('pre.log[data-path$="/stderr"]').waitFor());
+      noErrors();
+    });
+
+    await step('a failed task shows its state, reason and stderr', async () => {
+      const failing = await cluster.task('failing');
+      await open(`#/tasks/${failing.framework_id}/${failing.id}?file=stderr`);
+      await page.locator('#task-state', {hasText: 'FAILED'}).waitFor();
+      await page.locator('pre.log', {hasText: 'about to fail'}).waitFor();
+      await screenshot(page, 'task-failed');
+      noErrors();
+    });
+
+    await step('offers page lists outstanding offers from the master', async () => {
+      await open('#/offers');
+      await page.locator('table#offers, [data-empty="offers"]').first().waitFor();
+      await screenshot(page, 'offers');
+      await reloadShows(() => page.locator('table#offers, [data-empty="offers"]').first().waitFor());
+      noErrors();
+    });
+
+    await step('roles page shows the frameworks\' role with its allocation', async () => {
+      await open('#/roles');
+      await page.locator('table#roles [data-role="*"]').waitFor();
+      await page.locator('table#roles', {hasText: ticker.framework_id}).waitFor();
+      await screenshot(page, 'roles');
+      noErrors();
+    });
+
+    await step('maintenance page shows a scheduled window', async () => {
+      const start = Date.now() * 1e6 + 3600e9;
+      const schedule = {windows: [{machine_ids: [{hostname: 'maintained.example', ip: '10.0.0.9'}],
+        unavailability: {start: {nanoseconds: start}, duration: {nanoseconds: 7200e9}}}]};
+      const response = await fetch(`${cluster.url}/maintenance/schedule`, {method: 'POST',
+        body: JSON.stringify(schedule), headers: {'Content-Type': 'application/json'}});
+      assert.equal(response.status, 200, await response.text());
+      await open('#/maintenance');
+      await page.locator('table#maintenance-windows', {hasText: 'maintained.example'}).waitFor();
+      await screenshot(page, 'maintenance');
+      await reloadShows(() => page.locator('table#maintenance-windows').waitFor());
+      noErrors();
+    });
+
+    await step('an unknown route and an unknown task show an error, not a blank page', async () => {
+      await page.goto(`${cluster.url}/#/no-such-page`);
+      await page.locator('#main .error', {hasText: 'No page'}).waitFor();
+      await page.goto(`${cluster.url}/#/tasks/no-framework/no-task`);
+      await page.locator('#main .error', {hasText: 'knows no task'}).waitFor();
+      takeErrors();  // The failed lookups are expected here.
+    });
+    finished = true;
+  } finally {
+    if (browser) await browser.close();
+    await cluster.stop(!finished || results.some((r) => !r.ok));
+  }
+  const failed = results.filter((r) => !r.ok);
+  console.log(`${results.length - failed.length}/${results.length} passed; screenshots in ${args.screenshots}`);
+  if (failed.length) process.exit(1);
+}
+
+main().catch((error) => {
+  console.error(`webui test: FAILED: ${error.stack || error.message}`);
+  process.exit(1);
+});
