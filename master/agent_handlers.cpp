@@ -32,6 +32,9 @@ void Master::onAgentCall(const std::string& identity, const internal::AgentCall&
       onStatusUpdate(*agent, call.status_update());
       break;
     case internal::AgentCall::kHeartbeat:
+      agent->usage = call.heartbeat().usage();
+      onAgentHeartbeat(*agent);
+      break;
     case internal::AgentCall::kPong:
       onAgentHeartbeat(*agent);
       break;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agora/internal/agent.pb.h"
 #include "agora/internal/registry.pb.h"
 #include "agora/v1/common.pb.h"
 #include "common/event/event_loop.hpp"
@@ -64,6 +65,8 @@ struct AgentEntry {
   // Terminal updates forwarded but not yet acknowledged, by task (their uuid): a draining
   // agent is DRAINED only once these are empty.
   std::map<TaskKey, std::string> unacknowledged;
+  // What its containers used at its latest heartbeat (summed over them).
+  internal::ContainerUsage usage;
 
   bool draining() const { return drain.state() != internal::DrainInfo::UNKNOWN; }
   std::string httpAddress() const {

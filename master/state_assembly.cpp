@@ -10,6 +10,19 @@
 namespace agora::master {
 namespace {
 
+// What the agent's containers used at its latest heartbeat, summed (the fields of the
+// agent's /monitor/statistics).
+nlohmann::json containerUsageJson(const internal::ContainerUsage& usage) {
+  return {{"containers", usage.containers()},
+          {"cpus_user_time_secs", usage.cpus_user_time_secs()},
+          {"cpus_system_time_secs", usage.cpus_system_time_secs()},
+          {"cpus_limit", usage.cpus_limit()},
+          {"mem_rss_bytes", usage.mem_rss_bytes()},
+          {"mem_total_bytes", usage.mem_total_bytes()},
+          {"mem_limit_bytes", usage.mem_limit_bytes()},
+          {"timestamp", usage.timestamp()}};
+}
+
 // Mesos' `reserved_resources_full`: role -> the reserved Resource objects, persistent
 // volumes with their `disk` info.
 nlohmann::json reservedResourcesFull(const Resources& total) {
@@ -69,7 +82,8 @@ nlohmann::json Master::agentStateJson(const std::string& id, const AgentEntry& a
                         {"active", agent.state == AgentState::kRegistered},
                         {"state", toString(agent.state)},
                         {"registered_time", agent.registeredTime},
-                        {"deactivated", agent.deactivated}};
+                        {"deactivated", agent.deactivated},
+                        {"container_usage", containerUsageJson(agent.usage)}};
   if (agent.draining()) {
     nlohmann::json config = {{"mark_gone", agent.drain.config().mark_gone()}};
     if (agent.drain.config().has_max_grace_period()) {

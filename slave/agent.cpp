@@ -101,6 +101,10 @@ Status Agent::initialize() {
           // stops (a restart with the same work dir would be refused again).
           .onGone = [this](const std::string&) { loop_.stop(); },
           .onEvent = [this](const internal::AgentEvent& event) { onMasterEvent(event); },
+          .fillHeartbeat =
+              [this](internal::AgentCall::Heartbeat* heartbeat) {
+                *heartbeat->mutable_usage() = containerUsage();
+              },
       });
   AGORA_RETURN_IF_ERROR(recover());
   return bindExecutorSocket();

@@ -64,6 +64,8 @@ class Agent {
     double memMb = 0;
   };
   std::vector<MonitoredTask> monitoredTasks() const;
+  // The running containers' usage summed (cgroups), for the master's /state.
+  internal::ContainerUsage containerUsage() const;
 
   const AgentOptions& options() const { return options_; }
 
@@ -151,6 +153,9 @@ class Agent {
   // Kills the other live tasks of `cause`'s pod.
   void killPod(const TaskRecord& cause, const std::string& message);
   void onShutdownFramework(const v1::FrameworkID& frameworkId);
+  // The executor of a container task is gone without cleaning up: kill and remove the
+  // container, unmount its rootfs, release its network (agent_containers.cpp).
+  void destroyOrphanedContainer(const TaskRecord& task);
   // Checkpoints `status` (with the task's new state, when the task is known)
   // and queues it for the master. False when the checkpoint write failed.
   bool recordUpdate(const v1::FrameworkID& frameworkId, v1::TaskStatus status);

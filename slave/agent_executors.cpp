@@ -236,6 +236,7 @@ void Agent::onExecutorExited(const TaskKey& key) {
   }
   LOG(WARNING) << "Executor " << pid << " of task " << key.second
                << " exited before reporting a terminal state";
+  destroyOrphanedContainer(*task);
   reportFromAgent(task->checkpoint.framework().id(), task->checkpoint.task().task_id(),
                   v1::TASK_FAILED, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
                   "Executor (pid " + std::to_string(pid) + ") terminated unexpectedly");
@@ -257,6 +258,7 @@ void Agent::onReregisterTimeout() {
     LOG(WARNING) << "Executor of task " << key.second << " did not reregister within "
                  << options_.executorReregisterTimeout.count() << "s";
     unwatchExecutor(task);
+    destroyOrphanedContainer(task);
     reportFromAgent(task.checkpoint.framework().id(), task.checkpoint.task().task_id(),
                     v1::TASK_FAILED, v1::TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
                     "Executor was lost while the agent was down (it did not reregister within " +

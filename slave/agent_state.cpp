@@ -1,7 +1,10 @@
 // The agent's `/state` document (docs/contracts.md, "Agent").
+#include "common/base/ids.hpp"
 #include "common/http/http.hpp"
 #include "common/resources/domain.hpp"
 #include "slave/agent.hpp"
+#include "slave/containerizer/cgroups.hpp"
+#include "slave/executor/container_runner.hpp"
 
 namespace agora::slave {
 
@@ -69,6 +72,27 @@ std::vector<Agent::MonitoredTask> Agent::monitoredTasks() const {
     });
   }
   return out;
+}
+
+internal::ContainerUsage Agent::containerUsage() const {
+  internal::ContainerUsage sum;
+  sum.set_timestamp(wallSeconds());
+  auto layout = oci::detectCgroupLayout();
+  if (!layout.isOk()) return sum;
+  for (const MonitoredTask& task : monitoredTasks()) {
+    if (!task.container) continue;
+    auto usage =
+        oci::containerUsage(*layout, containerCgroupsPath(containerIdForSandbox(task.sandbox)));
+    if (!usage.isOk()) continue;  // Not started yet, or just gone.
+    sum.set_containers(sum.containers() + 1);
+    sum.set_cpus_user_time_secs(sum.cpus_user_time_secs() + usage->cpusUserTimeSecs);
+    sum.set_cpus_system_time_secs(sum.cpus_system_time_secs() + usage->cpusSystemTimeSecs);
+    sum.set_mem_rss_bytes(sum.mem_rss_bytes() + usage->memRssBytes);
+    sum.set_mem_total_bytes(sum.mem_total_bytes() + usage->memTotalBytes);
+    sum.set_mem_limit_bytes(sum.mem_limit_bytes() + usage->memLimitBytes);
+    sum.set_cpus_limit(sum.cpus_limit() + (usage->cpusLimit > 0 ? usage->cpusLimit : task.cpus));
+  }
+  return sum;
 }
 
 nlohmann::json Agent::stateJson() const {

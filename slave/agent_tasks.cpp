@@ -194,6 +194,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .cniDir = options_.workDir + "/cni",
       .insecureRegistries = options_.insecureRegistries,
       .imageStoreMaxMb = options_.imageStoreMaxMb,
+      .copyRootfs = options_.copyRootfs,
       .allowedHostPaths = options_.allowedHostPaths,
       .podDir = cp.has_executor() ? podPath(options_.workDir, cp.framework().id().value(),
                                             cp.executor().executor_id().value())

@@ -50,6 +50,7 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--cni_dir=" + launch.cniDir,
       "--insecure_registries=" + launch.insecureRegistries,
       "--image_store_max_mb=" + std::to_string(launch.imageStoreMaxMb),
+      std::string("--copy_rootfs=") + (launch.copyRootfs ? "true" : "false"),
       "--allowed_host_paths=" + launch.allowedHostPaths,
       "--pod_dir=" + launch.podDir,
       "--logtostderr=1",

@@ -31,6 +31,7 @@ struct ExecutorLaunch {
   std::string cniDir;
   std::string insecureRegistries;  // Comma-separated.
   int64_t imageStoreMaxMb = 0;
+  bool copyRootfs = false;
   std::string allowedHostPaths;  // Comma-separated.
   std::string podDir;            // Set for a task of a pod (`podPath`).
 };

@@ -37,6 +37,9 @@ DEFINE_string(insecure_registries, "",
 DEFINE_string(allowed_host_paths, "",
               "Comma-separated host directories that containers' volumes may mount (and "
               "what is under them); empty: none");
+DEFINE_string(container_rootfs, "auto",
+              "How a container gets its root filesystem: 'auto' (an overlayfs mount of the "
+              "image's layers where the kernel allows it, else a copy) or 'copy'");
 DEFINE_int64(image_store_max_mb, 10240,
              "After a pull, the image store sheds its least recently used images down to "
              "this size (0: never)");
@@ -109,6 +112,11 @@ StatusOr<AgentOptions> optionsFromFlags() {
     return Status::invalid("--image_store_max_mb must not be negative");
   }
   options.imageStoreMaxMb = FLAGS_image_store_max_mb;
+  if (FLAGS_container_rootfs != "auto" && FLAGS_container_rootfs != "copy") {
+    return Status::invalid("--container_rootfs must be 'auto' or 'copy', not '" +
+                           FLAGS_container_rootfs + "'");
+  }
+  options.copyRootfs = FLAGS_container_rootfs == "copy";
   for (const std::string& path : splitAll(FLAGS_allowed_host_paths, ',')) {
     if (!path.empty() && path.front() != '/') {
       return Status::invalid("--allowed_host_paths: '" + path + "' is not an absolute path");

@@ -262,7 +262,8 @@ void MasterLink::onHeartbeatTimer() {
     return;
   }
   internal::AgentCall call;
-  call.mutable_heartbeat();
+  auto* heartbeat = call.mutable_heartbeat();
+  if (handlers_.fillHeartbeat) handlers_.fillHeartbeat(heartbeat);
   send(std::move(call));
 }
 

@@ -43,6 +43,8 @@ class MasterLink {
     std::function<void(const std::string& message)> onGone;
     // run_task, kill_task, status_update_ack, shutdown_framework.
     std::function<void(const internal::AgentEvent& event)> onEvent;
+    // Fills each heartbeat (the containers' usage). Optional.
+    std::function<void(internal::AgentCall::Heartbeat* heartbeat)> fillHeartbeat;
   };
 
   MasterLink(EventLoop& loop, zmq::context_t& context, HostPort master, Metrics& metrics,

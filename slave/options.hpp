@@ -38,6 +38,8 @@ struct AgentOptions {
   std::string insecureRegistries;
   // The image store is collected down to this after each pull (0: never).
   int64_t imageStoreMaxMb = 10240;
+  // Containers' rootfs copied from the image even where overlayfs could mount it.
+  bool copyRootfs = false;
   // Comma-separated host directories container volumes may mount (empty: none).
   std::string allowedHostPaths;
   // Every flag as text, for `GET /flags`.

@@ -210,6 +210,24 @@ StatusOr<std::vector<oci::Mount>> ContainerRunner::volumeMounts(const Resources&
   return mounts;
 }
 
+Status ContainerRunner::makeRootfs(images::ImageStore& store, const std::string& digest,
+                                   const std::function<void(const std::string&)>& progress) {
+  std::string rootfs = bundleDir() + "/rootfs";
+  if (!options_.copyRootfs) {
+    Status mounted = store.mountRootfs(digest, bundleDir());
+    if (mounted.isOk()) {
+      overlay_ = true;
+      progress("rootfs: an overlay of " + digest + "'s layers at " + rootfs);
+      return Status::ok();
+    }
+    progress(mounted.message() + "; copying the image instead");
+    std::error_code ignored;
+    fs::remove_all(bundleDir(), ignored);
+  }
+  progress("unpacking " + digest + " into " + rootfs);
+  return store.makeRootfs(digest, rootfs);
+}
+
 Status ContainerRunner::prepare(const std::function<void(const std::string&)>& progress) {
   auto resources = Resources::fromProto(task_.resources());
   if (!resources.isOk()) return resources.status();
@@ -227,10 +245,11 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   if (!digest.isOk()) return digest.status();
   auto image = store.config(*digest);
   if (!image.isOk()) return image.status();
+  // What a previous run of the same sandbox left.
+  images::ImageStore::unmountRootfs(bundleDir() + "/rootfs");
   std::error_code ignored;
-  fs::remove_all(bundleDir(), ignored);  // A previous run of the same sandbox.
-  progress("unpacking " + *digest + " into " + bundleDir() + "/rootfs");
-  if (Status s = store.makeRootfs(*digest, bundleDir() + "/rootfs"); !s.isOk()) return s;
+  fs::remove_all(bundleDir(), ignored);
+  if (Status s = makeRootfs(store, *digest, progress); !s.isOk()) return s;
   lease.reset();
   if (options_.imageStoreMaxMb > 0) {
     // The rootfs is a copy: the store may now shed what is least recently used.
@@ -324,6 +343,10 @@ void ContainerRunner::cleanUp() {
   if (joinedPod_) {
     PodNetwork(options_.podDir, options_.cniDir).leave(task_.task_id().value());
     joinedPod_ = false;
+  }
+  if (overlay_) {
+    images::ImageStore::unmountRootfs(bundleDir() + "/rootfs");
+    overlay_ = false;
   }
   std::error_code ignored;
   fs::remove_all(bundleDir(), ignored);

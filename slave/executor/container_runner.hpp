@@ -47,6 +47,8 @@ struct ContainerRunnerOptions {
   // Set for a task of a pod: the pod's directory (shared volumes and network,
   // see pod_network.hpp).
   std::string podDir;
+  // Copy the image into the rootfs even where overlayfs could mount it.
+  bool copyRootfs = false;
 };
 
 inline constexpr char kContainerSandbox[] = "/mnt/mesos/sandbox";
@@ -80,6 +82,9 @@ class ContainerRunner {
   StatusOr<std::string> pullImage(images::ImageStore& store, const std::string& reference,
                                   const std::function<void(const std::string&)>& progress);
   StatusOr<std::vector<oci::Mount>> volumeMounts(const Resources& resources);
+  // An overlayfs mount of the image's layers where the kernel allows it, else a copy.
+  Status makeRootfs(images::ImageStore& store, const std::string& digest,
+                    const std::function<void(const std::string&)>& progress);
   // The task's ContainerInfo.volumes, checked (allow-list, no '..').
   StatusOr<std::vector<oci::Mount>> declaredVolumes() const;
   // BRIDGE: the port mappings, checked against the task's `ports`; attaches the
@@ -95,7 +100,9 @@ class ContainerRunner {
   std::optional<oci::Runc> runc_;
   std::optional<oci::CgroupLayout> layout_;
   std::optional<std::vector<oci::PortMapping>> attachedPorts_;  // Set while attached.
-  bool joinedPod_ = false;  // Member of the pod's network (leave on clean-up).
+  bool joinedPod_ = false;
+  bool overlay_ = false;  // The rootfs is an overlay mount (unmount on clean-up).  // Member of the
+                          // pod's network (leave on clean-up).
 };
 
 }  // namespace agora::slave

@@ -141,7 +141,8 @@ void Executor::launchContainer() {
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,
                              .hostname = options_.hostname,
-                             .podDir = options_.podDir},
+                             .podDir = options_.podDir,
+                             .copyRootfs = options_.copyRootfs},
       task_);
   LOG(INFO) << "Preparing container " << container_->containerId() << " for image "
             << task_.container().image().reference();

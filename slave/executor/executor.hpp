@@ -56,6 +56,7 @@ struct ExecutorOptions {
   std::string cniDir;
   std::set<std::string> insecureRegistries;
   int64_t imageStoreMaxMb = 0;
+  bool copyRootfs = false;
   std::vector<std::string> allowedHostPaths;
   std::string podDir;  // Set for a task of a pod.
 };

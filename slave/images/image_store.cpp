@@ -168,7 +168,10 @@ StatusOr<ImageStore::GcResult> ImageStore::collectGarbage(uint64_t maxBytes) {
       }
     }
     result.bytesKept = kept;
-    if (kept <= maxBytes || dropped == refs.size()) return result;
+    if (kept <= maxBytes || dropped == refs.size()) {
+      pruneLayerDirs(reachable);
+      return result;
+    }
     // Over the bound: the least recently used reference goes, and the loop collects what
     // only it reached.
     result.untagged.push_back(refs[dropped].second.filename().string());

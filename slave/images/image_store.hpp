@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,17 @@ class ImageStore {
   // Every blob must be in the store. On error `target` is removed.
   Status makeRootfs(const std::string& manifestDigest, const std::string& target) const;
 
+  // Overlayfs (overlay_rootfs.cpp). Each layer is unpacked once, on its own, under
+  // <dir>/layers/<hex> (shared by every container of the agent, never written to); a
+  // container's rootfs is an overlay of them with its own upper directory.
+  // The layer's directory, unpacked now unless it already is.
+  StatusOr<std::string> unpackedLayer(const std::string& layerDigest) const;
+  // Mounts the image at `<bundleDir>/rootfs` (upper and work directories beside it).
+  // Errors (no overlayfs, not root) leave nothing mounted: callers fall back to a copy.
+  Status mountRootfs(const std::string& manifestDigest, const std::string& bundleDir) const;
+  // Unmounts a rootfs made by mountRootfs; nothing when it is not a mount.
+  static void unmountRootfs(const std::string& rootfs);
+
   // Holds the store against garbage collection while a pull and an unpack use blobs that no
   // reference may name yet (a shared lock on <dir>/gc.lock; collection takes it exclusive).
   class Lease {
@@ -79,6 +91,8 @@ class ImageStore {
   std::string refPath(const std::string& reference) const;
   // The blobs a manifest reaches: itself, its config and its layers.
   std::vector<std::string> reachableFrom(const std::string& manifestDigest) const;
+  // Removes unpacked layers whose blob is not `reachable`, unless a mounted overlay uses them.
+  void pruneLayerDirs(const std::set<std::string>& reachable) const;
 
   std::string dir_;
 };

@@ -3,8 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -98,7 +101,35 @@ int extractFlags() {
   return flags;
 }
 
-Status extractEntries(const std::string& layerPath, const std::string& root) {
+// A whiteout as overlayfs spells it, in a layer of its own: `.wh.name` becomes a 0/0
+// character device `name`; `.wh..wh..opq` marks its directory opaque (an xattr).
+Status writeOverlayWhiteout(const std::string& layerPath, const std::string& root,
+                            const std::string& name) {
+  auto host = resolveInRoot(root, name);
+  if (!host.isOk()) return host.status().withContext("layer " + layerPath);
+  std::string dir = fs::path(*host).parent_path();
+  std::error_code error;
+  fs::create_directories(dir, error);
+  std::string base = baseName(name);
+  if (base == kOpaqueWhiteout) {
+    if (setxattr(dir.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
+      return Status::io("layer " + layerPath + ": cannot mark " + dir +
+                        " opaque: " + std::strerror(errno));
+    }
+    return Status::ok();
+  }
+  std::string hidden = dir + "/" + base.substr(std::string(kWhiteoutPrefix).size());
+  removeAll(hidden);
+  if (mknod(hidden.c_str(), S_IFCHR | 0000, makedev(0, 0)) != 0) {
+    return Status::io("layer " + layerPath + ": cannot write whiteout " + hidden + ": " +
+                      std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+enum class Whiteouts { kAlreadyApplied, kForOverlay };
+
+Status extractEntries(const std::string& layerPath, const std::string& root, Whiteouts whiteouts) {
   auto reader = openLayer(layerPath);
   if (!reader.isOk()) return reader.status();
   Writer writer(archive_write_disk_new(), archive_write_free);
@@ -109,7 +140,11 @@ Status extractEntries(const std::string& layerPath, const std::string& root) {
   while ((rc = archive_read_next_header(reader->get(), &entry)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(entry);
     std::string base = baseName(name);
-    if (base.rfind(kWhiteoutPrefix, 0) == 0) continue;  // Applied in the first pass.
+    if (base.rfind(kWhiteoutPrefix, 0) == 0) {
+      if (whiteouts == Whiteouts::kAlreadyApplied) continue;  // Applied in the first pass.
+      if (Status s = writeOverlayWhiteout(layerPath, root, name); !s.isOk()) return s;
+      continue;
+    }
     auto host = resolveInRoot(root, name);
     if (!host.isOk()) return host.status().withContext("layer " + layerPath);
     if (*host == root) continue;  // The root directory itself ("./").
@@ -203,7 +238,16 @@ Status applyLayer(const std::string& layerPath, const std::string& root) {
     return Status::io("rootfs " + root + " is not a directory: " + error.message());
   }
   if (Status s = applyWhiteouts(layerPath, real); !s.isOk()) return s;
-  return extractEntries(layerPath, real);
+  return extractEntries(layerPath, real, Whiteouts::kAlreadyApplied);
+}
+
+Status unpackLayerForOverlay(const std::string& layerPath, const std::string& dir) {
+  std::error_code error;
+  std::string real = fs::canonical(dir, error);
+  if (error) {
+    return Status::io("layer directory " + dir + " is not a directory: " + error.message());
+  }
+  return extractEntries(layerPath, real, Whiteouts::kForOverlay);
 }
 
 }  // namespace agora::slave::images

@@ -20,6 +20,13 @@ namespace agora::slave::images {
 // layer (callers unpack into a fresh directory and discard it on failure).
 Status applyLayer(const std::string& layerPath, const std::string& root);
 
+// Unpacks a layer on its own into `dir` (an existing directory), to be one `lowerdir` of
+// an overlayfs mount: whiteouts are written the way overlayfs reads them (a 0/0 character
+// device per removed name, the `trusted.overlay.opaque` xattr on an opaque directory).
+// Needs root (mknod, trusted xattrs). Paths resolve inside `dir` only, so a path through a
+// symlink of a lower layer is not followed (image builders write real paths).
+Status unpackLayerForOverlay(const std::string& layerPath, const std::string& dir);
+
 // `relative` (a path inside the image) as a host path under `root`, with every symlink in
 // its parent directories resolved inside the root; the last component is not resolved.
 // Errors for `..` components that would leave the root or symlink loops.

@@ -92,6 +92,39 @@ TEST_F(ImageStoreTest, ImportsAnOciLayoutAndUnpacksItsLayersInOrder) {
   EXPECT_FALSE(store_.makeRootfs(*digest, rootfs).isOk());  // Never over an existing one.
 }
 
+TEST_F(ImageStoreTest, AnOverlayRootfsSharesTheLayersAndNeverWritesThem) {
+  if (geteuid() != 0) GTEST_SKIP() << "overlayfs mounts need root";
+  buildLayout();
+  if (IsSkipped()) return;
+  auto digest = importOciLayout(store_, dir_ / "layout", "busybox", "local/busybox:latest");
+  ASSERT_TRUE(digest.isOk()) << digest.status().message();
+  fs::path bundle = dir_ / "bundle";
+  Status mounted = store_.mountRootfs(*digest, bundle);
+  ASSERT_TRUE(mounted.isOk()) << mounted.message();
+  fs::path rootfs = bundle / "rootfs";
+  EXPECT_TRUE(fs::is_regular_file(rootfs / "bin/busybox"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(rootfs / "bin/ls")));  // Layer 2's whiteout.
+  EXPECT_TRUE(fs::exists(rootfs / "etc/agora-test"));
+  // Writes go to the container's upper directory, never into the shared layers.
+  std::ofstream(rootfs / "etc/agora-test") << "changed";
+  fs::remove(rootfs / "bin/busybox");
+  fs::path second = dir_ / "second";
+  ASSERT_TRUE(store_.mountRootfs(*digest, second).isOk());
+  EXPECT_TRUE(fs::is_regular_file(second / "rootfs/bin/busybox"));
+  std::ifstream original(second / "rootfs/etc/agora-test");
+  std::string text((std::istreambuf_iterator<char>(original)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text, "changed");
+  ImageStore::unmountRootfs((second / "rootfs").string());
+  // Collection of the image keeps the unpacked layers a mounted rootfs still reads.
+  ASSERT_TRUE(fs::remove(store_.dir() + "/refs/local%2Fbusybox:latest"));
+  ASSERT_TRUE(store_.collectGarbage(0).isOk());
+  EXPECT_FALSE(fs::is_empty(store_.dir() + "/layers"));
+  EXPECT_TRUE(fs::is_regular_file(rootfs / "etc/agora-test"));
+  ImageStore::unmountRootfs(rootfs.string());
+  ASSERT_TRUE(store_.collectGarbage(0).isOk());
+  EXPECT_TRUE(fs::is_empty(store_.dir() + "/layers"));  // Unused now: gone.
+}
+
 TEST_F(ImageStoreTest, ACorruptLayerIsRefusedAndNotKept) {
   buildLayout();
   if (IsSkipped()) return;

@@ -289,6 +289,18 @@ TEST_F(ContainersTest, MonitorStatisticsShowsAContainersUsageAndLimits) {
   EXPECT_EQ(entry["framework_id"], framework.id());
   EXPECT_DOUBLE_EQ(entry["statistics"]["cpus_limit"].get<double>(), 0.5);
   EXPECT_EQ(entry["statistics"]["mem_limit_bytes"].get<uint64_t>(), 96ull << 20);
+  // The master's /state shows the agent's containers summed, from its heartbeats.
+  nlohmann::json usage;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        usage = cluster_.state()["slaves"][0]["container_usage"];
+        return usage.value("containers", 0) == 1 && usage.value("cpus_user_time_secs", 0.0) > 0.05;
+      },
+      30, "the master's /state sums the agent's container usage"))
+      << usage.dump();
+  EXPECT_EQ(usage["mem_limit_bytes"].get<uint64_t>(), 96ull << 20);
+  EXPECT_DOUBLE_EQ(usage["cpus_limit"].get<double>(), 0.5);
+  EXPECT_GT(usage["mem_rss_bytes"].get<uint64_t>(), 1000000u);
 }
 
 // Reads what a TCP server at 127.0.0.1:`port` sends before closing ("" if none answers).
@@ -417,6 +429,38 @@ TEST_F(ContainersTest, APodsContainersShareANetworkNamespaceAndADirectory) {
         return true;
       },
       20, "the pod's network namespace is deleted"));
+}
+
+// An executor killed under its running container: the agent reports the task failed and
+// destroys the container (its processes, its rootfs mount), which would run on otherwise.
+TEST_F(ContainersTest, TheAgentDestroysTheContainerOfAnExecutorThatDied) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(imageTask("orphan", "exec sleep 1000"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("orphan", v1::TASK_RUNNING, 60));
+  auto mounted = [&] {
+    std::ifstream in("/proc/self/mounts");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(cluster_.dir() + "/agent0/sandboxes/") != std::string::npos;
+  };
+  EXPECT_TRUE(mounted()) << "the rootfs is an overlay mount";
+  std::string runcRoot = cluster_.dir() + "/agent0/runc";
+  auto containers = [&] {
+    std::string out;
+    cluster_.runTool({"/usr/bin/env", "runc", "--root", runcRoot, "list", "-q"}, &out, 30);
+    return out;
+  };
+  ASSERT_FALSE(containers().empty());
+  ASSERT_EQ(std::system(("pkill -9 -f '[a]gora-executor.*" + cluster_.dir() +
+                         ".*--task_id=orphan' >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  ASSERT_TRUE(framework.scheduler.waitForState("orphan", v1::TASK_FAILED, 60));
+  EXPECT_EQ(framework.scheduler.lastStatus("orphan")->reason(),
+            v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  EXPECT_TRUE(cluster_.waitFor([&] { return containers().empty() && !mounted(); }, 30,
+                               "the container and its rootfs mount are gone"))
+      << containers();
 }
 
 }  // namespace

@@ -21,12 +21,39 @@ TestCluster::TestCluster() : masterPort_(freePort()) {
   std::filesystem::create_directories(dir_);
 }
 
+namespace {
+
+void killProcessesUnder(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code gone;
+    std::string cwd = std::filesystem::read_symlink(entry.path() / "cwd", gone).string();
+    if (!gone && cwd.rfind(dir + "/", 0) == 0) ::kill(std::stoi(pid), SIGKILL);
+  }
+}
+
+}  // namespace
+
 TestCluster::~TestCluster() {
   agents_.clear();
   master_.reset();
-  // Executors run in their own sessions (they must survive agent restarts); reap them.
-  std::string cmd = "pkill -9 -f 'agora-executor.*" + dir_ + "' >/dev/null 2>&1";
-  int ignored = std::system(cmd.c_str());
+  // Executors run in their own sessions (they must survive agent restarts), and so do
+  // their tasks: kill every process working in this cluster's directory.
+  killProcessesUnder(dir_);
+  int ignored;
+  std::string cmd;
+  // Their containers outlive them (with no agent left to destroy them): remove them, and
+  // their rootfs mounts, or they would run on after the test.
+  cmd = "for r in " + dir_ +
+        "/agent*/runc; do [ -d \"$r\" ] && runc --root \"$r\" list -q |"
+        " xargs -r -n1 runc --root \"$r\" delete --force; done >/dev/null 2>&1;"
+        " grep -o ' " +
+        dir_ +
+        "/[^ ]*' /proc/self/mounts | xargs -r -n1 umount -l"
+        " >/dev/null 2>&1";
+  ignored = std::system(cmd.c_str());
   (void)ignored;
   if (!::testing::Test::HasFailure()) {
     std::filesystem::remove_all(dir_);
