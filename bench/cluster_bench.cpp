@@ -16,7 +16,7 @@
 // every agent re-registered with its tasks, and until the framework gets offers again.
 //
 // Usage: cluster_bench --agents=N --tasks=T [--task_seconds=S] [--state=true]
-//                      [--failover=true] [--master_minloglevel=0] [--bin_dir=DIR]
+//                      [--webui=true] [--failover=true] [--master_minloglevel=0] [--bin_dir=DIR]
 //                      [--keep=true]
 //        cluster_bench --agents=N --concurrency=C --task_seconds=S [--seconds=D]
 //                      [--issue_figure=true]  (print offer_to_running_p99_ms from this run)
@@ -180,6 +180,30 @@ void measureState(const HostPort& http, const std::string& suffix, bool issueNam
   if (issueNames) {
     std::printf("state_endpoint_10k_agents_100k_tasks_ms %.1f ms\n", best);
   }
+}
+
+// Times the web UI's paged requests (worst of three each) and the master loop's longest
+// callback while they are answered: the lists must stay fast at scale.
+void measureWebui(const HostPort& http, const std::string& suffix) {
+  const std::pair<const char*, const char*> kPages[] = {
+      {"overview", "/overview"},
+      {"tasks_page", "/tasks?limit=50&order=des"},
+      {"tasks_filtered", "/tasks?limit=50&state=TASK_RUNNING&search=zz"},
+      {"agents_page", "/slaves?limit=50&offset=5000"},
+      {"frameworks_page", "/frameworks?limit=50"},
+      {"offers_page", "/offers?limit=50"}};
+  metric(http, "master/loop_max_stall_ms");  // Resets the maximum.
+  for (const auto& [name, path] : kPages) {
+    double worst = 0;
+    for (int i = 0; i < 3; ++i) {
+      double start = nowSeconds();
+      auto reply = httpGet(http, path, std::chrono::seconds(60));
+      worst = std::max(worst, reply.isOk() ? (nowSeconds() - start) * 1000 : 1e9);
+    }
+    std::printf("webui_%s%s_ms %.1f ms\n", name, suffix.c_str(), worst);
+  }
+  std::printf("master_loop_max_stall_serving_webui%s_ms %.1f ms\n", suffix.c_str(),
+              metric(http, "master/loop_max_stall_ms"));
 }
 
 // Kills the master, restarts it on the same work dir and port, and times recovery.
@@ -392,6 +416,9 @@ int main(int argc, char** argv) {
   }
   if (flag(argc, argv, "state", "false") == "true") {
     measureState(http, suffix, issueScale);
+  }
+  if (flag(argc, argv, "webui", "false") == "true") {
+    measureWebui(http, suffix);
   }
   if (flag(argc, argv, "failover", "false") == "true") {
     master = measureFailover(master, binDir, dir, port, agents, scheduler.running(),

@@ -8,8 +8,7 @@ namespace agora::master {
 namespace {
 
 // The last value of `name`, or nullopt when absent.
-std::optional<std::string> param(const QueryParams &params,
-                                 const std::string &name) {
+std::optional<std::string> param(const QueryParams& params, const std::string& name) {
   auto range = params.equal_range(name);
   if (range.first == range.second) {
     return std::nullopt;
@@ -17,15 +16,14 @@ std::optional<std::string> param(const QueryParams &params,
   return std::prev(range.second)->second;
 }
 
-std::string paramOr(const QueryParams &params, const std::string &name) {
+std::string paramOr(const QueryParams& params, const std::string& name) {
   return param(params, name).value_or("");
 }
 
 // The first of `names` present (Mesos calls agents slaves; both spellings are
 // accepted).
-std::string firstOf(const QueryParams &params,
-                    std::initializer_list<const char *> names) {
-  for (const char *name : names) {
+std::string firstOf(const QueryParams& params, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
     if (auto value = param(params, name)) {
       return *value;
     }
@@ -33,8 +31,7 @@ std::string firstOf(const QueryParams &params,
   return "";
 }
 
-StatusOr<size_t> number(const QueryParams &params, const std::string &name,
-                        size_t fallback) {
+StatusOr<size_t> number(const QueryParams& params, const std::string& name, size_t fallback) {
   auto value = param(params, name);
   if (!value) {
     return fallback;
@@ -42,14 +39,13 @@ StatusOr<size_t> number(const QueryParams &params, const std::string &name,
   // Nine digits at most: no overflow, and no page is ever that large anyway.
   if (value->empty() || value->size() > 9 ||
       value->find_first_not_of("0123456789") != std::string::npos) {
-    return Status::invalid("query parameter '" + name +
-                           "' must be a non-negative integer, got '" + *value +
-                           "'");
+    return Status::invalid("query parameter '" + name + "' must be a non-negative integer, got '" +
+                           *value + "'");
   }
   return static_cast<size_t>(std::stoul(*value));
 }
 
-StatusOr<std::set<v1::TaskState>> parseStates(const std::string &text) {
+StatusOr<std::set<v1::TaskState>> parseStates(const std::string& text) {
   std::set<v1::TaskState> states;
   std::stringstream in(text);
   std::string name;
@@ -59,39 +55,33 @@ StatusOr<std::set<v1::TaskState>> parseStates(const std::string &text) {
     }
     v1::TaskState state;
     if (!v1::TaskState_Parse(name, &state)) {
-      return Status::invalid(
-          "query parameter 'state' has an unknown task state '" + name +
-          "' (expected TASK_RUNNING, TASK_FINISHED, ...)");
+      return Status::invalid("query parameter 'state' has an unknown task state '" + name +
+                             "' (expected TASK_RUNNING, TASK_FINISHED, ...)");
     }
     states.insert(state);
   }
   return states;
 }
 
-} // namespace
+}  // namespace
 
 std::string toLower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
-bool containsIgnoringCase(const std::string &haystack,
-                          const std::string &needle) {
+bool containsIgnoringCase(const std::string& haystack, const std::string& needle) {
   if (needle.empty()) {
     return true;
   }
   auto it =
-      std::search(haystack.begin(), haystack.end(), needle.begin(),
-                  needle.end(), [](char a, char b) {
-                    return std::tolower(static_cast<unsigned char>(a)) == b;
-                  });
+      std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   return it != haystack.end();
 }
 
-StatusOr<Page> parsePage(const QueryParams &params, size_t defaultLimit,
-                         size_t maxLimit) {
+StatusOr<Page> parsePage(const QueryParams& params, size_t defaultLimit, size_t maxLimit) {
   auto limit = number(params, "limit", defaultLimit);
   if (!limit.isOk()) {
     return limit.status();
@@ -101,14 +91,13 @@ StatusOr<Page> parsePage(const QueryParams &params, size_t defaultLimit,
     return offset.status();
   }
   if (*limit > maxLimit) {
-    return Status::invalid("query parameter 'limit' must be at most " +
-                           std::to_string(maxLimit) + ", got " +
-                           std::to_string(*limit));
+    return Status::invalid("query parameter 'limit' must be at most " + std::to_string(maxLimit) +
+                           ", got " + std::to_string(*limit));
   }
   return Page{*limit, *offset};
 }
 
-bool TaskQuery::matchesIgnoringState(const v1::Task &task) const {
+bool TaskQuery::matchesIgnoringState(const v1::Task& task) const {
   if ((!frameworkId.empty() && task.framework_id().value() != frameworkId) ||
       (!taskId.empty() && task.task_id().value() != taskId) ||
       (!agentId.empty() && task.agent_id().value() != agentId) ||
@@ -129,7 +118,7 @@ bool TaskQuery::matchesState(v1::TaskState state) const {
   return states.empty() || states.count(state) > 0;
 }
 
-StatusOr<TaskQuery> parseTaskQuery(const QueryParams &params) {
+StatusOr<TaskQuery> parseTaskQuery(const QueryParams& params) {
   TaskQuery query;
   // Stepped over loop turns (see TaskListing): any page size is safe for the
   // loop.
@@ -140,8 +129,7 @@ StatusOr<TaskQuery> parseTaskQuery(const QueryParams &params) {
   query.page = *page;
   std::string order = paramOr(params, "order");
   if (!order.empty() && order != "asc" && order != "des") {
-    return Status::invalid(
-        "query parameter 'order' must be 'asc' or 'des', got '" + order + "'");
+    return Status::invalid("query parameter 'order' must be 'asc' or 'des', got '" + order + "'");
   }
   query.descending = order == "des";
   auto states = parseStates(paramOr(params, "state"));
@@ -157,7 +145,7 @@ StatusOr<TaskQuery> parseTaskQuery(const QueryParams &params) {
   return query;
 }
 
-StatusOr<AgentQuery> parseAgentQuery(const QueryParams &params) {
+StatusOr<AgentQuery> parseAgentQuery(const QueryParams& params) {
   auto page = parsePage(params, 100, 1000);
   if (!page.isOk()) {
     return page.status();
@@ -166,8 +154,8 @@ StatusOr<AgentQuery> parseAgentQuery(const QueryParams &params) {
   query.page = *page;
   query.agentId = firstOf(params, {"slave_id", "agent_id"});
   query.state = paramOr(params, "state");
-  if (!query.state.empty() && query.state != "REGISTERED" &&
-      query.state != "UNREACHABLE" && query.state != "RECOVERED") {
+  if (!query.state.empty() && query.state != "REGISTERED" && query.state != "UNREACHABLE" &&
+      query.state != "RECOVERED") {
     return Status::invalid(
         "query parameter 'state' must be REGISTERED, UNREACHABLE or "
         "RECOVERED, got '" +
@@ -177,7 +165,7 @@ StatusOr<AgentQuery> parseAgentQuery(const QueryParams &params) {
   return query;
 }
 
-StatusOr<FrameworkQuery> parseFrameworkQuery(const QueryParams &params) {
+StatusOr<FrameworkQuery> parseFrameworkQuery(const QueryParams& params) {
   auto page = parsePage(params, 100, 1000);
   if (!page.isOk()) {
     return page.status();
@@ -189,7 +177,7 @@ StatusOr<FrameworkQuery> parseFrameworkQuery(const QueryParams &params) {
   return query;
 }
 
-StatusOr<OfferQuery> parseOfferQuery(const QueryParams &params) {
+StatusOr<OfferQuery> parseOfferQuery(const QueryParams& params) {
   auto page = parsePage(params, 100, 1000);
   if (!page.isOk()) {
     return page.status();
@@ -201,4 +189,4 @@ StatusOr<OfferQuery> parseOfferQuery(const QueryParams &params) {
   return query;
 }
 
-} // namespace agora::master
+}  // namespace agora::master

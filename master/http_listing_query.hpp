@@ -27,8 +27,7 @@ struct Page {
 };
 
 // `limit` (at most `maxLimit`) and `offset`: non-negative integers.
-StatusOr<Page> parsePage(const QueryParams &params, size_t defaultLimit,
-                         size_t maxLimit);
+StatusOr<Page> parsePage(const QueryParams& params, size_t defaultLimit, size_t maxLimit);
 
 // GET /tasks: `framework_id`, `task_id`, `agent_id` (or Mesos' `slave_id`)
 // match exactly; `state` is a comma-separated list of TASK_* names; `name` is a
@@ -41,16 +40,16 @@ struct TaskQuery {
   std::string frameworkId;
   std::string taskId;
   std::string agentId;
-  std::set<v1::TaskState> states; // Empty: every state.
-  std::string name;               // Lower case.
-  std::string search;             // Lower case.
+  std::set<v1::TaskState> states;  // Empty: every state.
+  std::string name;                // Lower case.
+  std::string search;              // Lower case.
 
   // Every filter but `states` (the answer counts matching tasks per state, so a
   // client can show how many each state filter would give).
-  bool matchesIgnoringState(const v1::Task &task) const;
+  bool matchesIgnoringState(const v1::Task& task) const;
   bool matchesState(v1::TaskState state) const;
 };
-StatusOr<TaskQuery> parseTaskQuery(const QueryParams &params);
+StatusOr<TaskQuery> parseTaskQuery(const QueryParams& params);
 
 // GET /slaves: `slave_id` (or `agent_id`) exactly; `state` an agent state name
 // (REGISTERED, UNREACHABLE, RECOVERED); `search` a case-insensitive substring
@@ -60,18 +59,18 @@ struct AgentQuery {
   Page page;
   std::string agentId;
   std::string state;
-  std::string search; // Lower case.
+  std::string search;  // Lower case.
 };
-StatusOr<AgentQuery> parseAgentQuery(const QueryParams &params);
+StatusOr<AgentQuery> parseAgentQuery(const QueryParams& params);
 
 // GET /frameworks: `framework_id` exactly; `search` a case-insensitive
 // substring of the id, name, user or roles.
 struct FrameworkQuery {
   Page page;
   std::string frameworkId;
-  std::string search; // Lower case.
+  std::string search;  // Lower case.
 };
-StatusOr<FrameworkQuery> parseFrameworkQuery(const QueryParams &params);
+StatusOr<FrameworkQuery> parseFrameworkQuery(const QueryParams& params);
 
 // GET /offers: `framework_id`, `slave_id` (or `agent_id`) exactly.
 struct OfferQuery {
@@ -79,12 +78,11 @@ struct OfferQuery {
   std::string frameworkId;
   std::string agentId;
 };
-StatusOr<OfferQuery> parseOfferQuery(const QueryParams &params);
+StatusOr<OfferQuery> parseOfferQuery(const QueryParams& params);
 
 // Lower-cased ASCII (for the case-insensitive filters).
 std::string toLower(std::string text);
 // True when `needle` (lower case) is in `haystack`, ignoring ASCII case.
-bool containsIgnoringCase(const std::string &haystack,
-                          const std::string &needle);
+bool containsIgnoringCase(const std::string& haystack, const std::string& needle);
 
-} // namespace agora::master
+}  // namespace agora::master

@@ -1,13 +1,12 @@
 #include "master/http_static.hpp"
 
+#include <glog/logging.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
-
-#include <glog/logging.h>
 
 #include "common/http/http.hpp"
 
@@ -18,15 +17,14 @@
 namespace agora::master {
 namespace fs = std::filesystem;
 
-std::string resolveWebuiDir(const std::string &flag) {
+std::string resolveWebuiDir(const std::string& flag) {
   if (!flag.empty()) {
     return flag;
   }
   std::error_code error;
   fs::path exe = fs::read_symlink("/proc/self/exe", error);
   if (!error) {
-    fs::path installed =
-        exe.parent_path().parent_path() / "share" / "agora" / "webui";
+    fs::path installed = exe.parent_path().parent_path() / "share" / "agora" / "webui";
     if (fs::is_regular_file(installed / "index.html", error)) {
       return installed.string();
     }
@@ -34,7 +32,7 @@ std::string resolveWebuiDir(const std::string &flag) {
   return AGORA_WEBUI_SOURCE_DIR;
 }
 
-bool isSafeRelativePath(const std::string &relative) {
+bool isSafeRelativePath(const std::string& relative) {
   if (relative.empty() || relative.front() == '/' ||
       relative.find_first_of(std::string("\\\0", 2)) != std::string::npos) {
     return false;
@@ -51,8 +49,8 @@ bool isSafeRelativePath(const std::string &relative) {
   return relative.back() != '/';
 }
 
-std::string contentTypeFor(const std::string &fileName) {
-  static const std::pair<const char *, const char *> kTypes[] = {
+std::string contentTypeFor(const std::string& fileName) {
+  static const std::pair<const char*, const char*> kTypes[] = {
       {".html", "text/html; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"},
       {".mjs", "text/javascript; charset=utf-8"},
@@ -65,7 +63,7 @@ std::string contentTypeFor(const std::string &fileName) {
       {".md", "text/plain; charset=utf-8"},
   };
   std::string extension = fs::path(fileName).extension().string();
-  for (const auto &[suffix, type] : kTypes) {
+  for (const auto& [suffix, type] : kTypes) {
     if (extension == suffix) {
       return type;
     }
@@ -76,14 +74,13 @@ std::string contentTypeFor(const std::string &fileName) {
 HttpStatic::HttpStatic(std::string root) : root_(std::move(root)) {
   std::error_code error;
   if (!fs::is_regular_file(fs::path(root_) / "index.html", error)) {
-    LOG(WARNING) << "No web UI in '" << root_
-                 << "' (no index.html): / answers 404; set "
+    LOG(WARNING) << "No web UI in '" << root_ << "' (no index.html): / answers 404; set "
                  << "--webui_dir";
   }
 }
 
-void HttpStatic::serve(const std::string &relative, const httplib::Request &req,
-                       httplib::Response &res) const {
+void HttpStatic::serve(const std::string& relative, const httplib::Request& req,
+                       httplib::Response& res) const {
   std::string name = relative.empty() ? "index.html" : relative;
   if (!isSafeRelativePath(name)) {
     replyError(res, 400, "refused web UI path '" + relative + "'");
@@ -93,8 +90,7 @@ void HttpStatic::serve(const std::string &relative, const httplib::Request &req,
   fs::path root = fs::canonical(root_, error);
   if (error) {
     replyError(res, 404,
-               "the web UI is not installed (no directory '" + root_ +
-                   "'; set --webui_dir)");
+               "the web UI is not installed (no directory '" + root_ + "'; set --webui_dir)");
     return;
   }
   fs::path path = fs::canonical(root / name, error);
@@ -103,21 +99,18 @@ void HttpStatic::serve(const std::string &relative, const httplib::Request &req,
     return;
   }
   // A symlink inside the directory must not lead out of it.
-  auto [rootEnd, ignored] =
-      std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  auto [rootEnd, ignored] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
   if (rootEnd != root.end()) {
-    replyError(res, 403,
-               "web UI file '" + name + "' is outside the web UI directory");
+    replyError(res, 403, "web UI file '" + name + "' is outside the web UI directory");
     return;
   }
   auto size = fs::file_size(path, error);
   auto mtime = fs::last_write_time(path, error);
-  std::string etag = "\"" + std::to_string(size) + "-" +
-                     std::to_string(static_cast<uint64_t>(
-                         std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             mtime.time_since_epoch())
-                             .count())) +
-                     "\"";
+  std::string etag =
+      "\"" + std::to_string(size) + "-" +
+      std::to_string(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count())) +
+      "\"";
   // Revalidate every time (the file names carry no content hash); a match costs
   // a 304.
   res.set_header("Cache-Control", "no-cache");
@@ -138,4 +131,4 @@ void HttpStatic::serve(const std::string &relative, const httplib::Request &req,
   res.set_content(content.str(), contentTypeFor(name).c_str());
 }
 
-} // namespace agora::master
+}  // namespace agora::master

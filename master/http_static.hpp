@@ -11,37 +11,37 @@
 // state.
 #pragma once
 
+#include <httplib.h>
+
 #include <filesystem>
 #include <string>
-
-#include <httplib.h>
 
 namespace agora::master {
 
 // The directory to serve: `flag` when set; else `share/agora/webui` next to the
 // installed binary (`<prefix>/bin/agora-master`); else the source tree's webui/
 // (a build tree).
-std::string resolveWebuiDir(const std::string &flag);
+std::string resolveWebuiDir(const std::string& flag);
 
 class HttpStatic {
-public:
+ public:
   explicit HttpStatic(std::string root);
 
   // Answers GET `relative` (a path below the root, e.g. "js/app.js"; "" is
   // index.html).
-  void serve(const std::string &relative, const httplib::Request &req,
-             httplib::Response &res) const;
-  const std::string &root() const { return root_; }
+  void serve(const std::string& relative, const httplib::Request& req,
+             httplib::Response& res) const;
+  const std::string& root() const { return root_; }
 
-private:
+ private:
   std::string root_;
 };
 
 // The Content-Type for a file name, by extension (application/octet-stream if
 // unknown).
-std::string contentTypeFor(const std::string &fileName);
+std::string contentTypeFor(const std::string& fileName);
 // True when `relative` is a plain path below a root: no `..`, `.`, empty or
 // hidden segments, no backslash or NUL, not absolute.
-bool isSafeRelativePath(const std::string &relative);
+bool isSafeRelativePath(const std::string& relative);
 
-} // namespace agora::master
+}  // namespace agora::master

@@ -30,11 +30,11 @@ struct TaskListing {
   // Where the walk stands; frameworks by their position in `frameworkIds`.
   struct Cursor {
     size_t framework = 0;
-    bool inCompleted = false; // Past the framework's active tasks.
-    std::optional<TaskKey> lastActive;
+    bool inCompleted = false;           // Past the framework's active tasks.
+    std::optional<TaskKey> lastActive;  // Set only while a step stopped inside the set.
+    size_t frameworkStart = 0;          // `matched` when the framework's walk began.
     size_t completedIndex = 0;
-    size_t completedFramework =
-        0; // In `completedFrameworks_`, after all frameworks.
+    size_t completedFramework = 0;  // In `completedFrameworks_`, after all frameworks.
   };
 
   TaskQuery query;
@@ -44,11 +44,14 @@ struct TaskListing {
   // Positions [begin, end) of the matching tasks to write in this walk.
   size_t windowBegin = 0;
   size_t windowEnd = 0;
-  bool countingOnly = false; // The first of the two walks of `order=des`.
+  bool countingOnly = false;  // The first of the two walks of `order=des`.
+  // No filter at all: the active tasks' states come from the master's counts, and a
+  // framework's active tasks outside the page are counted by the size of their set.
+  bool unfiltered = false;
 
   size_t matched = 0;
-  std::map<v1::TaskState, size_t> byState; // Every filter but the state.
+  std::map<v1::TaskState, size_t> byState;  // Every filter but the state.
   std::vector<std::string> written;
 };
 
-} // namespace agora::master
+}  // namespace agora::master

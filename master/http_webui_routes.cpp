@@ -2,9 +2,9 @@
 // /slaves, /frameworks, /offers, /overview), the agents' sandbox files and
 // usage forwarded from the master's origin (/agents/{id}/...), and the static
 // files (/, /webui/...).
-#include <future>
-
 #include <glog/logging.h>
+
+#include <future>
 
 #include "common/http/http.hpp"
 #include "master/http_api.hpp"
@@ -13,16 +13,15 @@
 namespace agora::master {
 namespace {
 
-QueryParams queryOf(const httplib::Request &req) {
+QueryParams queryOf(const httplib::Request& req) {
   return QueryParams(req.params.begin(), req.params.end());
 }
 
-std::string percentEncode(const std::string &text) {
+std::string percentEncode(const std::string& text) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        c == '/') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
       out.push_back(static_cast<char>(c));
     } else {
       out += {'%', kHex[c >> 4], kHex[c & 15]};
@@ -32,7 +31,7 @@ std::string percentEncode(const std::string &text) {
 }
 
 // The agent endpoints the master forwards, and the query parameters each takes.
-const std::map<std::string, std::vector<std::string>> &forwardedAgentPaths() {
+const std::map<std::string, std::vector<std::string>>& forwardedAgentPaths() {
   static const std::map<std::string, std::vector<std::string>> kPaths = {
       {"state", {}},
       {"monitor/statistics", {}},
@@ -45,7 +44,7 @@ const std::map<std::string, std::vector<std::string>> &forwardedAgentPaths() {
 // Runs `view` on the master loop and replies with its JSON; 503 when the loop
 // is stuck.
 template <typename F>
-void replyOnLoop(Master &master, httplib::Response &res, F view) {
+void replyOnLoop(Master& master, httplib::Response& res, F view) {
   auto result = master.loop().runSync(view);
   if (!result) {
     replyError(res, 503, "the master's event loop did not answer in time");
@@ -54,25 +53,22 @@ void replyOnLoop(Master &master, httplib::Response &res, F view) {
   replyJson(res, 200, *result);
 }
 
-} // namespace
+}  // namespace
 
 void HttpApi::webuiRoutes() {
   // A page of one list: the query is checked here (400 naming the parameter),
   // the page written on the loop.
-  auto list = [this](const std::string &path, auto parse, auto view) {
-    server_.Get(path, [this, parse, view](const httplib::Request &req,
-                                          httplib::Response &res) {
+  auto list = [this](const std::string& path, auto parse, auto view) {
+    server_.Get(path, [this, parse, view](const httplib::Request& req, httplib::Response& res) {
       auto query = parse(queryOf(req));
       if (!query.isOk()) {
         replyError(res, 400, query.status().message());
         return;
       }
-      replyOnLoop(master_, res,
-                  [this, view, q = *query] { return (master_.*view)(q); });
+      replyOnLoop(master_, res, [this, view, q = *query] { return (master_.*view)(q); });
     });
   };
-  server_.Get("/tasks", [this](const httplib::Request &req,
-                               httplib::Response &res) {
+  server_.Get("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
     auto query = parseTaskQuery(queryOf(req));
     if (!query.isOk()) {
       replyError(res, 400, query.status().message());
@@ -81,13 +77,10 @@ void HttpApi::webuiRoutes() {
     auto promise = std::make_shared<std::promise<SplicedJson>>();
     std::future<SplicedJson> page = promise->get_future();
     master_.loop().post([this, promise, q = *query] {
-      master_.listTasks(q, [promise](SplicedJson done) {
-        promise->set_value(std::move(done));
-      });
+      master_.listTasks(q, [promise](SplicedJson done) { promise->set_value(std::move(done)); });
     });
     if (page.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-      replyError(res, 503,
-                 "the master did not finish listing its tasks in time");
+      replyError(res, 503, "the master did not finish listing its tasks in time");
       return;
     }
     res.status = 200;
@@ -96,27 +89,23 @@ void HttpApi::webuiRoutes() {
   list("/slaves", parseAgentQuery, &Master::agentsJson);
   list("/frameworks", parseFrameworkQuery, &Master::frameworksJson);
   list("/offers", parseOfferQuery, &Master::offersJson);
-  server_.Get(
-      "/overview", [this](const httplib::Request &, httplib::Response &res) {
-        replyOnLoop(master_, res, [this] { return master_.overviewJson(); });
-      });
+  server_.Get("/overview", [this](const httplib::Request&, httplib::Response& res) {
+    replyOnLoop(master_, res, [this] { return master_.overviewJson(); });
+  });
   server_.Get(R"(/agents/([^/]+)/(.+))",
-              [this](const httplib::Request &req, httplib::Response &res) {
+              [this](const httplib::Request& req, httplib::Response& res) {
                 forwardToAgent(req.matches[1], req.matches[2], req, res);
               });
-  server_.Get("/", [this](const httplib::Request &req, httplib::Response &res) {
+  server_.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
     static_.serve("", req, res);
   });
-  server_.Get(R"(/webui/(.*))",
-              [this](const httplib::Request &req, httplib::Response &res) {
-                static_.serve(req.matches[1], req, res);
-              });
+  server_.Get(R"(/webui/(.*))", [this](const httplib::Request& req, httplib::Response& res) {
+    static_.serve(req.matches[1], req, res);
+  });
 }
 
-void HttpApi::forwardToAgent(const std::string &agentId,
-                             const std::string &path,
-                             const httplib::Request &req,
-                             httplib::Response &res) {
+void HttpApi::forwardToAgent(const std::string& agentId, const std::string& path,
+                             const httplib::Request& req, httplib::Response& res) {
   auto allowed = forwardedAgentPaths().find(path);
   if (allowed == forwardedAgentPaths().end()) {
     replyError(res, 404,
@@ -125,8 +114,8 @@ void HttpApi::forwardToAgent(const std::string &agentId,
                    "files/read)");
     return;
   }
-  auto address = master_.loop().runSync(
-      [this, agentId] { return master_.agentHttpAddress(agentId); });
+  auto address =
+      master_.loop().runSync([this, agentId] { return master_.agentHttpAddress(agentId); });
   if (!address) {
     replyError(res, 503, "the master's event loop did not answer in time");
     return;
@@ -137,17 +126,14 @@ void HttpApi::forwardToAgent(const std::string &agentId,
   }
   auto hostPort = parseHostPort(**address);
   if (!hostPort.isOk()) {
-    replyError(res, 502,
-               "agent " + agentId + " has no usable HTTP address '" +
-                   **address + "'");
+    replyError(res, 502, "agent " + agentId + " has no usable HTTP address '" + **address + "'");
     return;
   }
   std::string target = "/" + path;
   char separator = '?';
-  for (const std::string &name : allowed->second) {
+  for (const std::string& name : allowed->second) {
     if (req.has_param(name.c_str())) {
-      target += separator + name + "=" +
-                percentEncode(req.get_param_value(name.c_str()));
+      target += separator + name + "=" + percentEncode(req.get_param_value(name.c_str()));
       separator = '&';
     }
   }
@@ -157,16 +143,15 @@ void HttpApi::forwardToAgent(const std::string &agentId,
   auto reply = client.Get(target);
   if (!reply) {
     replyError(res, 502,
-               "agent " + agentId + " at " + **address + " did not answer " +
-                   target + ": " + httplib::to_string(reply.error()));
+               "agent " + agentId + " at " + **address + " did not answer " + target + ": " +
+                   httplib::to_string(reply.error()));
     return;
   }
   // The agent's answer as it is: its status code and its `{"message"}` on
   // errors.
   res.status = reply->status;
   std::string type = reply->get_header_value("Content-Type");
-  res.set_content(reply->body,
-                  type.empty() ? "application/json" : type.c_str());
+  res.set_content(reply->body, type.empty() ? "application/json" : type.c_str());
 }
 
-} // namespace agora::master
+}  // namespace agora::master
