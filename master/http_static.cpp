@@ -73,7 +73,9 @@ std::string contentTypeFor(const std::string& fileName) {
 
 HttpStatic::HttpStatic(std::string root) : root_(std::move(root)) {
   std::error_code error;
-  if (!fs::is_regular_file(fs::path(root_) / "index.html", error)) {
+  if (fs::is_regular_file(fs::path(root_) / "index.html", error)) {
+    LOG(INFO) << "Web UI served from " << root_;
+  } else {
     LOG(WARNING) << "No web UI in '" << root_ << "' (no index.html): / answers 404; set "
                  << "--webui_dir";
   }
