@@ -1,7 +1,7 @@
 // A real cluster for the browser test: agora-master and agora-agent processes on loopback,
 // free ports, a fresh temporary directory. Every wait is on a condition with a deadline
 // that fails with what did not happen.
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -71,6 +71,39 @@ export class Cluster {
       `${agents} agents are registered`);
   }
 
+  // A busybox OCI image built offline (umoci + Debian's busybox-static, as
+  // tests/support/test_image.cpp does) and imported into every agent's image store as
+  // "busybox", so container tasks need no registry.
+  importBusybox(agents) {
+    const layout = path.join(this.dir, 'busybox-layout');
+    const bundle = path.join(this.dir, 'busybox-bundle');
+    const image = `${layout}:busybox`;
+    const run = (argv) => execFileSync(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']});
+    for (const tool of ['/usr/bin/umoci', '/bin/busybox']) {
+      if (!fs.existsSync(tool)) {
+        throw new Error(`${tool} is missing (scripts/install-deps installs umoci and busybox-static)`);
+      }
+    }
+    run(['umoci', 'init', '--layout', layout]);
+    run(['umoci', 'new', '--image', image]);
+    run(['umoci', 'unpack', '--image', image, bundle]);
+    const rootfs = path.join(bundle, 'rootfs');
+    for (const dir of ['bin', 'proc', 'dev', 'sys', 'tmp', 'etc', 'root']) {
+      fs.mkdirSync(path.join(rootfs, dir), {recursive: true});
+    }
+    fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin/busybox'));
+    fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
+    for (const applet of ['sh', 'echo', 'sleep', 'cat', 'true']) {
+      fs.symlinkSync('busybox', path.join(rootfs, 'bin', applet));
+    }
+    run(['umoci', 'repack', '--image', image, bundle]);
+    run(['umoci', 'config', '--image', image, '--config.cmd=/bin/sh']);
+    for (let i = 1; i <= agents; ++i) {
+      run([path.join(this.binDir, 'agora'), 'image', 'import', layout, '--name', 'busybox',
+        '--work_dir', `${this.dir}/agent${i}`]);
+    }
+  }
+
   async get(pathAndQuery) {
     const response = await fetch(this.url + pathAndQuery);
     if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
@@ -78,9 +111,10 @@ export class Cluster {
   }
 
   // `agora run` with the CLI: a framework of its own launching one task.
-  run(name, command) {
+  run(name, command, image) {
     return this.spawn(`run-${name}`, [path.join(this.binDir, 'agora'), `--master=${this.master}`,
-      'run', '--name', name, '--cpus', '0.1', '--mem', '32', '--', 'sh', '-c', command]);
+      'run', '--name', name, '--cpus', '0.1', '--mem', '32', ...(image ? ['--image', image] : []),
+      '--', 'sh', '-c', command]);
   }
 
   async task(name) {

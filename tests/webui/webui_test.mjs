@@ -59,6 +59,10 @@ async function main() {
   let finished = false;
   try {
     await cluster.start(2);
+    cluster.importBusybox(2);
+    // A container task that burns some CPU: its cgroup usage shows on the agent page.
+    cluster.run('worker', 'while true; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; ' +
+      'echo worked; sleep 0.1; done', 'busybox');
     cluster.run('ticker', 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 0.2; done');
     cluster.run('hello', 'echo hello from agora');
     cluster.run('failing', 'echo about to fail >&2; exit 3');
@@ -70,6 +74,10 @@ async function main() {
       'the hello task finished');
     await waitFor(async () => (await cluster.task('failing'))?.state === 'TASK_FAILED', 60,
       'the failing task failed');
+    const worker = await waitFor(async () => {
+      const t = await cluster.task('worker');
+      return t && t.state === 'TASK_RUNNING' && t;
+    }, 60, 'the worker container task is running');
     const agents = (await cluster.get('/slaves')).slaves;
 
     browser = await chromium.launch({executablePath: args.chromium, headless: true,
@@ -122,12 +130,24 @@ async function main() {
       noErrors();
     });
 
-    await step('agent page shows its tasks and live container usage', async () => {
+    await step('agent page shows its tasks and their usage rows', async () => {
       await open(`#/agents/${ticker.slave_id}`);
       await page.locator('table#agent-tasks', {hasText: 'ticker'}).waitFor();
       await page.locator('table#usage', {hasText: 'ticker'}).waitFor();
       await screenshot(page, 'agent');
       await reloadShows(() => page.locator('table#usage', {hasText: 'ticker'}).waitFor());
+      noErrors();
+    });
+
+    await step('agent page shows a container\'s live CPU and memory usage', async () => {
+      await open(`#/agents/${worker.slave_id}`);
+      const row = page.locator('table#usage tbody tr', {hasText: 'worker'});
+      await row.locator('td code').waitFor();  // The container id.
+      // Two polls give a CPU rate; the memory is the cgroup's.
+      await waitFor(async () => /^\d/.test(await row.locator('td').nth(3).textContent()), 15,
+        'a CPU rate for the container');
+      assert.match(await row.locator('td').nth(4).textContent(), /^\d[\d.]* [KMG]?B \//);
+      await screenshot(page, 'agent-container');
       noErrors();
     });
 
@@ -147,11 +167,15 @@ async function main() {
 
     await step('tasks list shows active and completed tasks; filters work and survive a reload', async () => {
       await open('#/tasks');
-      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 3, 10, 'three task rows');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 4, 10, 'four task rows');
       await screenshot(page, 'tasks');
       await page.selectOption('select[name="state"]', 'TASK_RUNNING');
-      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one running task');
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 2, 10, 'two running tasks');
       await page.locator('table#tasks', {hasText: 'ticker'}).waitFor();
+      // Live: a task launched while the page is open shows up without a reload.
+      cluster.run('latecomer', 'sleep 60');
+      await page.locator('table#tasks', {hasText: 'latecomer'}).waitFor();
+      await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 3, 30, 'three running tasks');
       await page.selectOption('select[name="state"]', 'completed');
       await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 2, 10, 'two completed tasks');
       await page.fill('input[name="name"]', 'hel');
@@ -183,6 +207,8 @@ async function main() {
       await page.locator('table#sandbox-files a[data-name="stdout"]').waitFor();
       await page.locator('table#sandbox-files a[data-name="stderr"]').waitFor();
       await screenshot(page, 'task');
+      await page.click('table#sandbox-files a[data-name="executor.log"]');
+      await page.locator('pre.log[data-path$="/executor.log"]').waitFor();
       await page.click('.tabs a[data-file="stderr"]');
       await page.locator('pre.log[data-path$="/stderr"]').waitFor();
       assert.match(page.url(), /file=stderr/);
