@@ -136,7 +136,7 @@ export class Cluster {
     for (const child of this.processes) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    this.killExecutors();
+    this.cleanUp();
     if (!keepLogs) {
       fs.rmSync(this.dir, {recursive: true, force: true});
     } else {
@@ -144,17 +144,47 @@ export class Cluster {
     }
   }
 
-  // Executors run in their own sessions (they survive agent restarts): end the ones whose
-  // sandboxes are in this cluster's directory, by pid.
-  killExecutors() {
+  // Executors and their tasks run in their own sessions (they survive agent restarts), and
+  // containers outlive their executors when no agent is left to destroy them: end every
+  // process working in this cluster's directory (by pid), remove its runc containers and
+  // unmount its container root filesystems, so nothing runs on after the test.
+  cleanUp() {
     for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      if (Number(pid) === process.pid) continue;
       try {
         const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (cmdline.includes('agora-executor') && cmdline.includes(this.dir)) {
+        let cwd = '';
+        try {
+          cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+        } catch (error) {
+          // Not ours to read, or gone.
+        }
+        if (cmdline.includes(this.dir) || cwd.startsWith(this.dir)) {
           process.kill(Number(pid), 'SIGKILL');
         }
       } catch (error) {
         // Gone meanwhile.
+      }
+    }
+    for (const entry of fs.readdirSync(this.dir)) {
+      const root = path.join(this.dir, entry, 'runc');
+      if (!entry.startsWith('agent') || !fs.existsSync(root)) continue;
+      try {
+        const ids = execFileSync('runc', ['--root', root, 'list', '-q'], {encoding: 'utf8'});
+        for (const id of ids.split('\n').filter(Boolean)) {
+          execFileSync('runc', ['--root', root, 'delete', '--force', id], {stdio: 'ignore'});
+        }
+      } catch (error) {
+        console.error(`cleanup: runc in ${root}: ${error.message}`);
+      }
+    }
+    const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
+      .map((line) => line.split(' ')[1]).filter((m) => m && m.startsWith(this.dir));
+    for (const mount of mounts.reverse()) {
+      try {
+        execFileSync('umount', ['-l', mount], {stdio: 'ignore'});
+      } catch (error) {
+        console.error(`cleanup: umount ${mount}: ${error.message}`);
       }
     }
   }
