@@ -107,7 +107,10 @@ async function main() {
       for (const state of ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_FAILED']) {
         await page.locator(`#task-states a[href="#/tasks?state=${state}"]`).waitFor();
       }
-      await page.locator('[data-chart="cpus"] polyline.used').waitFor({state: 'attached'});
+      // The allocation chart grows as the browser samples /overview.
+      const used = page.locator('[data-chart="cpus"] polyline.used');
+      await waitFor(async () => ((await used.getAttribute('points')) || '').split(' ').length >= 3,
+        15, 'the cpus chart has three samples');
       await screenshot(page, 'overview');
       await reloadShows(() => page.locator('#resources').waitFor());
       noErrors();
@@ -118,6 +121,8 @@ async function main() {
       await waitFor(async () => (await rowsOf(page, 'agents').count()) === 2, 10, 'two agent rows');
       for (const agent of agents) await page.locator(`table#agents a[href="#/agents/${agent.id}"]`).waitFor();
       await page.locator('table#agents', {hasText: 'rack:r1'}).waitFor();
+      // The container's memory, from the agent's heartbeats.
+      await page.locator('table#agents tbody tr', {hasText: /\d[\d.]* [KMG]?B in 1/}).waitFor();
       await screenshot(page, 'agents');
       await page.fill('input[name="search"]', 'rack:r2');
       await waitFor(async () => (await rowsOf(page, 'agents').count()) === 1, 10, 'one agent row');

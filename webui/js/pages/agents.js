@@ -1,6 +1,6 @@
 // Agents: one page of the master's /slaves at a time, filtered on the master.
 import {api} from '../api.js';
-import {h, link, table, pager, stateBadge, fmtUsage, fmtAttributes} from '../dom.js';
+import {h, link, table, pager, stateBadge, fmtUsage, fmtAttributes, fmtBytes} from '../dom.js';
 import {setParams} from '../router.js';
 import {frame, filterInput, filterSelect} from './frame.js';
 
@@ -46,5 +46,10 @@ export function agentsTable(agents) {
     {title: 'cpus', cell: (a) => fmtUsage(a.used_resources, a.resources, 'cpus')},
     {title: 'mem', cell: (a) => fmtUsage(a.used_resources, a.resources, 'mem')},
     {title: 'disk', cell: (a) => fmtUsage(a.used_resources, a.resources, 'disk')},
+    // What the agent's containers use (from its heartbeats), not what they were given.
+    {title: 'containers: memory in use', cell: (a) => {
+      const usage = a.container_usage;
+      return usage && usage.containers ? `${fmtBytes(usage.mem_rss_bytes)} in ${usage.containers}` : '–';
+    }},
   ], agents, {empty: 'No agents match', id: 'agents'});
 }
