@@ -1,6 +1,5 @@
-// The web UI's lists, paginated and filtered on the master: /tasks (walked over
-// several loop turns, see TaskListing), /slaves, /frameworks, /offers and
-// /overview.
+// The web UI's lists, paginated and filtered on the master: /tasks (walked over several loop turns,
+// see TaskListing), /slaves, /frameworks, /offers and /overview.
 #include <algorithm>
 #include <chrono>
 
@@ -39,8 +38,8 @@ nlohmann::json pageJson(const Page& page, size_t total) {
   return {{"total", total}, {"offset", page.offset}, {"limit", page.limit}};
 }
 
-// Counts `task` and writes it when its position is in the page.
-// `counted`: its state is already in `byState` (see TaskListing::unfiltered).
+// Counts `task` and writes it when its position is in the page. `counted`: its state is already in
+// `byState` (see TaskListing::unfiltered).
 void visit(TaskListing& listing, const v1::Task& task, const Resources* resources,
            bool counted = false) {
   if (!listing.query.matchesIgnoringState(task)) {
@@ -157,8 +156,7 @@ void Master::stepTaskListing(std::shared_ptr<TaskListing> listing) {
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.stateStep);
   size_t visited = 0;
   auto yield = [&] {
-    // The clock is read every 64 tasks: most tasks cost well under a
-    // microsecond.
+    // The clock is read every 64 tasks: most tasks cost well under a microsecond.
     if (++visited % 64 != 0 || std::chrono::steady_clock::now() < deadline) {
       return false;
     }
@@ -223,8 +221,8 @@ nlohmann::json Master::agentsJson(const AgentQuery& query) const {
   }
   nlohmann::json out = pageJson(query.page, matched);
   out["slaves"] = agents;
-  // Mesos' /slaves lists agents known from the registry apart; here they are in
-  // `slaves` with state RECOVERED.
+  // Mesos' /slaves lists agents known from the registry apart; here they are in `slaves` with state
+  // RECOVERED.
   out["recovered_slaves"] = nlohmann::json::array();
   return out;
 }
@@ -306,8 +304,7 @@ nlohmann::json Master::frameworksJson(const FrameworkQuery& query) const {
 }
 
 nlohmann::json Master::offersJson(const OfferQuery& query) const {
-  // Sorted by id for pages that stay put between polls (`offers_` is a hash
-  // map).
+  // Sorted by id for pages that stay put between polls (`offers_` is a hash map).
   std::vector<const std::string*> ids;
   for (const auto& [id, offer] : offers_) {
     if ((query.frameworkId.empty() || offer.frameworkId == query.frameworkId) &&
@@ -347,8 +344,8 @@ nlohmann::json Master::overviewJson() const {
        {AgentState::kRegistered, AgentState::kUnreachable, AgentState::kRecovered}) {
     agents[toString(state)] = byState[state];
   }
-  // Offered = allocated to frameworks less what their tasks use: one
-  // subtraction per framework instead of one addition per offer.
+  // Offered = allocated to frameworks less what their tasks use: one subtraction per framework
+  // instead of one addition per offer.
   Resources allocated;
   int connected = 0;
   for (const auto& [id, framework] : frameworks_) {

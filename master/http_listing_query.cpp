@@ -20,8 +20,7 @@ std::string paramOr(const QueryParams& params, const std::string& name) {
   return param(params, name).value_or("");
 }
 
-// The first of `names` present (Mesos calls agents slaves; both spellings are
-// accepted).
+// The first of `names` present (Mesos calls agents slaves; both spellings are accepted).
 std::string firstOf(const QueryParams& params, std::initializer_list<const char*> names) {
   for (const char* name : names) {
     if (auto value = param(params, name)) {
@@ -120,8 +119,7 @@ bool TaskQuery::matchesState(v1::TaskState state) const {
 
 StatusOr<TaskQuery> parseTaskQuery(const QueryParams& params) {
   TaskQuery query;
-  // Stepped over loop turns (see TaskListing): any page size is safe for the
-  // loop.
+  // Stepped over loop turns (see TaskListing): any page size is safe for the loop.
   auto page = parsePage(params, 100, 999999999);
   if (!page.isOk()) {
     return page.status();

@@ -1,11 +1,9 @@
-// The query parameters of the master's list endpoints (/tasks, /slaves,
-// /frameworks, /offers): pagination and server-side filters, so a client (the
-// web UI) never needs the whole /state to show one page of a cluster with
-// 10,000 agents and 100,000 tasks.
+// The query parameters of the master's list endpoints (/tasks, /slaves, /frameworks, /offers):
+// pagination and server-side filters, so a client (the web UI) never needs the whole /state to show
+// one page of a cluster with 10,000 agents and 100,000 tasks.
 //
-// Pure functions, thread-safe: parsed on the HTTP thread, matched on the
-// master's loop. A parse error names the parameter and the value (the HTTP
-// layer answers 400 with it).
+// Pure functions, thread-safe: parsed on the HTTP thread, matched on the master's loop. A parse
+// error names the parameter and the value (the HTTP layer answers 400 with it).
 #pragma once
 
 #include <cstddef>
@@ -29,11 +27,10 @@ struct Page {
 // `limit` (at most `maxLimit`) and `offset`: non-negative integers.
 StatusOr<Page> parsePage(const QueryParams& params, size_t defaultLimit, size_t maxLimit);
 
-// GET /tasks: `framework_id`, `task_id`, `agent_id` (or Mesos' `slave_id`)
-// match exactly; `state` is a comma-separated list of TASK_* names; `name` is a
-// case-insensitive substring of the task's name; `search` a case-insensitive
-// substring of its id, name, framework id, agent id or state; `order` is `asc`
-// (the default) or `des`.
+// GET /tasks: `framework_id`, `task_id`, `agent_id` (or Mesos' `slave_id`) match exactly; `state`
+// is a comma-separated list of TASK_* names; `name` is a case-insensitive substring of the task's
+// name; `search` a case-insensitive substring of its id, name, framework id, agent id or state;
+// `order` is `asc` (the default) or `des`.
 struct TaskQuery {
   Page page;
   bool descending = false;
@@ -44,17 +41,16 @@ struct TaskQuery {
   std::string name;                // Lower case.
   std::string search;              // Lower case.
 
-  // Every filter but `states` (the answer counts matching tasks per state, so a
-  // client can show how many each state filter would give).
+  // Every filter but `states` (the answer counts matching tasks per state, so a client can show how
+  // many each state filter would give).
   bool matchesIgnoringState(const v1::Task& task) const;
   bool matchesState(v1::TaskState state) const;
 };
 StatusOr<TaskQuery> parseTaskQuery(const QueryParams& params);
 
-// GET /slaves: `slave_id` (or `agent_id`) exactly; `state` an agent state name
-// (REGISTERED, UNREACHABLE, RECOVERED); `search` a case-insensitive substring
-// of the id, hostname or attributes. At most 1,000 per page: each agent is
-// written on the master's loop.
+// GET /slaves: `slave_id` (or `agent_id`) exactly; `state` an agent state name (REGISTERED,
+// UNREACHABLE, RECOVERED); `search` a case-insensitive substring of the id, hostname or attributes.
+// At most 1,000 per page: each agent is written on the master's loop.
 struct AgentQuery {
   Page page;
   std::string agentId;
@@ -63,8 +59,8 @@ struct AgentQuery {
 };
 StatusOr<AgentQuery> parseAgentQuery(const QueryParams& params);
 
-// GET /frameworks: `framework_id` exactly; `search` a case-insensitive
-// substring of the id, name, user or roles.
+// GET /frameworks: `framework_id` exactly; `search` a case-insensitive substring of the id, name,
+// user or roles.
 struct FrameworkQuery {
   Page page;
   std::string frameworkId;

@@ -40,8 +40,7 @@ bool isSafeRelativePath(const std::string& relative) {
   std::stringstream in(relative);
   std::string segment;
   while (std::getline(in, segment, '/')) {
-    // Hidden files too: nothing like .git or an editor's swap file is meant to
-    // be served.
+    // Hidden files too: nothing like .git or an editor's swap file is meant to be served.
     if (segment.empty() || segment.front() == '.') {
       return false;
     }
@@ -113,8 +112,7 @@ void HttpStatic::serve(const std::string& relative, const httplib::Request& req,
       std::to_string(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count())) +
       "\"";
-  // Revalidate every time (the file names carry no content hash); a match costs
-  // a 304.
+  // Revalidate every time (the file names carry no content hash); a match costs a 304.
   res.set_header("Cache-Control", "no-cache");
   res.set_header("ETag", etag);
   res.set_header("X-Content-Type-Options", "nosniff");

@@ -1,15 +1,13 @@
-// A /tasks query answered over several loop turns. Filtering 100,000 tasks
-// (active and completed) takes milliseconds to tens of milliseconds; done in
-// one callback it would hold up agent and framework messages, so the walk runs
-// `MasterOptions::stateStep` per turn and resumes where it stopped (like
-// StateAssembly, with the same price: a task that ends between two steps may be
+// A /tasks query answered over several loop turns. Filtering 100,000 tasks (active and completed)
+// takes up to a few hundred milliseconds; done in one callback it would hold up agent and
+// framework messages, so the walk runs `MasterOptions::stateStep` per turn and resumes where it
+// stopped (like StateAssembly, with the same price: a task that ends between two steps may be
 // counted twice or not at all).
 //
-// The walk visits each framework's active tasks in key order, then its
-// completed tasks, then the completed frameworks' tasks. Every task matching
-// the filters gets the next position; the tasks whose positions fall in the
-// requested page are written. For `order=des` a first walk only counts, and a
-// second writes the page counted from the end.
+// The walk visits each framework's active tasks in key order, then its completed tasks, then the
+// completed frameworks' tasks. Every task matching the filters gets the next position; the tasks
+// whose positions fall in the requested page are written. For `order=des` a first walk only counts,
+// and a second writes the page counted from the end.
 #pragma once
 
 #include <functional>
@@ -45,8 +43,8 @@ struct TaskListing {
   size_t windowBegin = 0;
   size_t windowEnd = 0;
   bool countingOnly = false;  // The first of the two walks of `order=des`.
-  // No filter at all: the active tasks' states come from the master's counts, and a
-  // framework's active tasks outside the page are counted by the size of their set.
+  // No filter at all: the active tasks' states come from the master's counts, and a framework's
+  // active tasks outside the page are counted by the size of their set.
   bool unfiltered = false;
 
   size_t matched = 0;

@@ -1,7 +1,6 @@
-// The routes the web UI needs beyond the operator API: paginated lists (/tasks,
-// /slaves, /frameworks, /offers, /overview), the agents' sandbox files and
-// usage forwarded from the master's origin (/agents/{id}/...), and the static
-// files (/, /webui/...).
+// The routes the web UI needs beyond the operator API: paginated lists (/tasks, /slaves,
+// /frameworks, /offers, /overview), the agents' sandbox files and usage forwarded from the master's
+// origin (/agents/{id}/...), and the static files (/, /webui/...).
 #include <glog/logging.h>
 
 #include <future>
@@ -41,8 +40,7 @@ const std::map<std::string, std::vector<std::string>>& forwardedAgentPaths() {
   return kPaths;
 }
 
-// Runs `view` on the master loop and replies with its JSON; 503 when the loop
-// is stuck.
+// Runs `view` on the master loop and replies with its JSON; 503 when the loop is stuck.
 template <typename F>
 void replyOnLoop(Master& master, httplib::Response& res, F view) {
   auto result = master.loop().runSync(view);
@@ -56,8 +54,8 @@ void replyOnLoop(Master& master, httplib::Response& res, F view) {
 }  // namespace
 
 void HttpApi::webuiRoutes() {
-  // A page of one list: the query is checked here (400 naming the parameter),
-  // the page written on the loop.
+  // A page of one list: the query is checked here (400 naming the parameter), the page written on
+  // the loop.
   auto list = [this](const std::string& path, auto parse, auto view) {
     server_.Get(path, [this, parse, view](const httplib::Request& req, httplib::Response& res) {
       auto query = parse(queryOf(req));
@@ -147,8 +145,7 @@ void HttpApi::forwardToAgent(const std::string& agentId, const std::string& path
                    httplib::to_string(reply.error()));
     return;
   }
-  // The agent's answer as it is: its status code and its `{"message"}` on
-  // errors.
+  // The agent's answer as it is: its status code and its `{"message"}` on errors.
   res.status = reply->status;
   std::string type = reply->get_header_value("Content-Type");
   res.set_content(reply->body, type.empty() ? "application/json" : type.c_str());

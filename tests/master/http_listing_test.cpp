@@ -1,8 +1,7 @@
-// The web UI's endpoints on a real master process: paginated, filtered /tasks
-// (walked over many loop turns), /slaves, /frameworks, /offers, /overview; the
-// agent endpoints the master forwards; the static files. Fake agents and a fake
-// framework speak the protocol over ZeroMQ; a fake agent's HTTP API is a
-// cpp-httplib server in this process.
+// The web UI's endpoints on a real master process: paginated, filtered /tasks (walked over many
+// loop turns), /slaves, /frameworks, /offers, /overview; the agent endpoints the master forwards;
+// the static files. Fake agents and a fake framework speak the protocol over ZeroMQ; a fake agent's
+// HTTP API is a cpp-httplib server in this process.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -71,8 +70,8 @@ class HttpListingTest : public ::testing::Test {
     std::ofstream(webui_ + "/js/app.js") << "export const x = 1;\n";
     std::ofstream(cluster_.dir() + "/secret.txt") << "classified-42";
     std::filesystem::create_symlink(cluster_.dir() + "/secret.txt", webui_ + "/js/leak.txt");
-    // The fake peers do not heartbeat: long intervals. The smallest state step
-    // makes the /tasks walk take many loop turns.
+    // The fake peers do not heartbeat: long intervals. The smallest state step makes the /tasks
+    // walk take many loop turns.
     cluster_.startMaster({"--framework_heartbeat_interval=60secs", "--agent_ping_timeout=60secs",
                           "--state_step=0ms", "--webui_dir=" + webui_});
     auto endpoint = discoverMasterEndpoint(*parseHostPort(cluster_.masterAddress()));
@@ -95,8 +94,8 @@ class HttpListingTest : public ::testing::Test {
     return reply ? reply->agent_event().registered().agent_id().value() : "";
   }
 
-  // Subscribes a framework and launches `count` tasks "t0".."t<count-1>" (or with another
-  // `prefix`) on its first offer.
+  // Subscribes a framework and launches `count` tasks "t0".."t<count-1>" (or with another `prefix`)
+  // on its first offer.
   std::pair<std::string, std::string> launchTasks(Peer& framework, int count,
                                                   const std::string& prefix = "t") {
     v1::Envelope subscribe;
@@ -151,9 +150,9 @@ class HttpListingTest : public ::testing::Test {
   int agents_ = 0;
 };
 
-// Pages of /tasks cover every task exactly once (across frameworks: unfiltered, the pages
-// skip whole frameworks); filters and the per-state counts are computed on the master;
-// `order=des` is the reverse of `asc`.
+// Pages of /tasks cover every task exactly once (across frameworks: unfiltered, the pages skip
+// whole frameworks); filters and the per-state counts are computed on the master; `order=des` is
+// the reverse of `asc`.
 TEST_F(HttpListingTest, TasksArePaginatedAndFilteredOnTheMaster) {
   Peer agent(context_, endpoint_);
   registerAgent(agent, "cpus:100;mem:100000");
@@ -263,9 +262,8 @@ TEST_F(HttpListingTest, AgentsFrameworksOffersAndOverviewArePaged) {
   EXPECT_EQ(overview["active_tasks"]["TASK_STAGING"], 2);
 }
 
-// The master forwards a few read-only agent endpoints, with their query
-// parameters, and answers as the agent does; unknown agents and endpoints are
-// 404.
+// The master forwards a few read-only agent endpoints, with their query parameters, and answers as
+// the agent does; unknown agents and endpoints are 404.
 TEST_F(HttpListingTest, AgentEndpointsAreForwarded) {
   httplib::Server fakeAgent;
   fakeAgent.Get("/files/read", [](const httplib::Request& req, httplib::Response& res) {
