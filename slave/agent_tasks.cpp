@@ -193,6 +193,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .runcRoot = runcRootPath(options_.workDir),
       .cniDir = options_.workDir + "/cni",
       .insecureRegistries = options_.insecureRegistries,
+      .registryCredentials = options_.registryCredentials,
       .imageStoreMaxMb = options_.imageStoreMaxMb,
       .copyRootfs = options_.copyRootfs,
       .allowedHostPaths = options_.allowedHostPaths,

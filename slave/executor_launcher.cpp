@@ -49,6 +49,7 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--runc_root=" + launch.runcRoot,
       "--cni_dir=" + launch.cniDir,
       "--insecure_registries=" + launch.insecureRegistries,
+      "--registry_credentials=" + launch.registryCredentials,
       "--image_store_max_mb=" + std::to_string(launch.imageStoreMaxMb),
       std::string("--copy_rootfs=") + (launch.copyRootfs ? "true" : "false"),
       "--allowed_host_paths=" + launch.allowedHostPaths,

@@ -30,6 +30,7 @@ struct ExecutorLaunch {
   std::string runcRoot;
   std::string cniDir;
   std::string insecureRegistries;  // Comma-separated.
+  std::string registryCredentials;
   int64_t imageStoreMaxMb = 0;
   bool copyRootfs = false;
   std::string allowedHostPaths;  // Comma-separated.

@@ -9,6 +9,7 @@
 #include "common/base/duration.hpp"
 #include "common/base/strings.hpp"
 #include "common/http/http.hpp"
+#include "slave/images/registry_credentials.hpp"
 
 DEFINE_string(master, "",
               "The master's HTTP address host:port (default $AGORA_MASTER or "
@@ -37,6 +38,9 @@ DEFINE_string(insecure_registries, "",
 DEFINE_string(allowed_host_paths, "",
               "Comma-separated host directories that containers' volumes may mount (and "
               "what is under them); empty: none");
+DEFINE_string(registry_credentials, "",
+              "A Docker config.json ({\"auths\": {\"host:port\": {\"auth\": base64(user:pass)}}}) "
+              "with the credentials to pull from registries that ask for them");
 DEFINE_string(container_rootfs, "auto",
               "How a container gets its root filesystem: 'auto' (an overlayfs mount of the "
               "image's layers where the kernel allows it, else a copy) or 'copy'");
@@ -108,6 +112,11 @@ StatusOr<AgentOptions> optionsFromFlags() {
   }
   options.containerizers = *containerizers;
   options.insecureRegistries = FLAGS_insecure_registries;
+  if (!FLAGS_registry_credentials.empty()) {
+    auto credentials = images::loadRegistryCredentials(FLAGS_registry_credentials);
+    if (!credentials.isOk()) return credentials.status().withContext("--registry_credentials");
+    options.registryCredentials = FLAGS_registry_credentials;
+  }
   if (FLAGS_image_store_max_mb < 0) {
     return Status::invalid("--image_store_max_mb must not be negative");
   }

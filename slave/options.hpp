@@ -36,6 +36,8 @@ struct AgentOptions {
   std::set<std::string> containerizers{"oci", "posix"};
   // Comma-separated host:port list, handed to executors (pulls over plain HTTP).
   std::string insecureRegistries;
+  // A Docker config.json with registry credentials (read by executors before a pull).
+  std::string registryCredentials;
   // The image store is collected down to this after each pull (0: never).
   int64_t imageStoreMaxMb = 10240;
   // Containers' rootfs copied from the image even where overlayfs could mount it.

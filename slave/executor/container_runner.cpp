@@ -4,37 +4,71 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "common/base/ids.hpp"
+#include "common/base/strings.hpp"
 #include "common/resources/resources.hpp"
 #include "slave/containerizer/bundle.hpp"
 #include "slave/executor/task_environment.hpp"
 #include "slave/images/digest.hpp"
 #include "slave/images/image_store.hpp"
 #include "slave/images/registry_client.hpp"
+#include "slave/images/registry_credentials.hpp"
 
 namespace agora::slave {
 namespace {
 
 namespace fs = std::filesystem;
 
-// "uid[:gid]" with numbers only (names need the image's /etc/passwd: not yet).
-Status parseUser(const std::string& user, uint32_t* uid, uint32_t* gid) {
+// The id of `name` in the image's /etc/passwd (field 3, or 4 for its group) or
+// /etc/group (field 3), as the container would see it.
+std::optional<uint32_t> idInFile(const std::string& path, const std::string& name, int field) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields = splitAll(line, ':');
+    if (fields.size() > static_cast<size_t>(field) && fields[0] == name && !fields[field].empty() &&
+        fields[field].size() <= 9 &&
+        fields[field].find_first_not_of("0123456789") == std::string::npos) {
+      return static_cast<uint32_t>(std::stoul(fields[field]));
+    }
+  }
+  return std::nullopt;
+}
+
+// "user[:group]", each a number or a name of the image's /etc/passwd and /etc/group (a
+// named user without a group runs with the user's primary group, as Docker does).
+Status resolveUser(const std::string& user, const std::string& rootfs, uint32_t* uid,
+                   uint32_t* gid) {
   if (user.empty()) return Status::ok();
   size_t colon = user.find(':');
   std::string u = user.substr(0, colon);
-  std::string g = colon == std::string::npos ? u : user.substr(colon + 1);
-  auto number = [](const std::string& text, uint32_t* out) {
+  std::string g = colon == std::string::npos ? "" : user.substr(colon + 1);
+  auto numeric = [](const std::string& text) -> std::optional<uint32_t> {
     if (text.empty() || text.size() > 9 ||
         text.find_first_not_of("0123456789") != std::string::npos) {
-      return false;
+      return std::nullopt;
     }
-    *out = static_cast<uint32_t>(std::stoul(text));
-    return true;
+    return static_cast<uint32_t>(std::stoul(text));
   };
-  if (!number(u, uid) || !number(g, gid)) {
-    return Status::invalid("user '" + user + "' must be numeric (uid[:gid]) in a container");
+  std::optional<uint32_t> userId = numeric(u);
+  std::optional<uint32_t> primaryGroup = userId;
+  if (!userId) {
+    userId = idInFile(rootfs + "/etc/passwd", u, 2);
+    primaryGroup = idInFile(rootfs + "/etc/passwd", u, 3);
   }
+  if (!userId) {
+    return Status::invalid("user '" + u + "' is not a number and not in the image's /etc/passwd");
+  }
+  std::optional<uint32_t> groupId = g.empty() ? primaryGroup : numeric(g);
+  if (!groupId && !g.empty()) groupId = idInFile(rootfs + "/etc/group", g, 2);
+  if (!groupId) {
+    return Status::invalid("group '" + g + "' is not a number and not in the image's /etc/group");
+  }
+  *uid = *userId;
+  *gid = *groupId;
   return Status::ok();
 }
 
@@ -95,6 +129,11 @@ StatusOr<std::string> ContainerRunner::pullImage(
   }
   images::RegistryOptions registry;
   registry.insecureRegistries = options_.insecureRegistries;
+  if (!options_.registryCredentials.empty()) {
+    auto credentials = images::loadRegistryCredentials(options_.registryCredentials);
+    if (!credentials.isOk()) return credentials.status();
+    registry.credentials = *credentials;
+  }
   registry.progress = progress;
   return images::RegistryClient(registry).pull(store, *reference);
 }
@@ -286,7 +325,7 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   config.env = toEnvStrings(env);
   config.cwd = kContainerSandbox;
   std::string user = task_.command().user().empty() ? image->user : task_.command().user();
-  if (Status s = parseUser(user, &config.uid, &config.gid); !s.isOk()) return s;
+  if (Status s = resolveUser(user, config.rootfs, &config.uid, &config.gid); !s.isOk()) return s;
   config.hostname =
       container.hostname().empty() ? task_.task_id().value().substr(0, 63) : container.hostname();
   config.cpus = cpus;

@@ -41,6 +41,7 @@ struct ContainerRunnerOptions {
   int64_t imageStoreMaxMb = 0;  // Collect the image store down to this after a pull (0: never).
   std::vector<std::string> allowedHostPaths;  // Host directories volumes may mount.
   std::set<std::string> insecureRegistries;
+  std::string registryCredentials;  // A Docker config.json, or empty.
   std::string sandbox;  // The task's sandbox on the host.
   std::string frameworkId;
   std::string hostname;  // The agent's (for $HOST).

@@ -138,6 +138,7 @@ void Executor::launchContainer() {
                              .imageStoreMaxMb = options_.imageStoreMaxMb,
                              .allowedHostPaths = options_.allowedHostPaths,
                              .insecureRegistries = options_.insecureRegistries,
+                             .registryCredentials = options_.registryCredentials,
                              .sandbox = options_.sandbox,
                              .frameworkId = options_.frameworkId,
                              .hostname = options_.hostname,

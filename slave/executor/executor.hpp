@@ -55,6 +55,7 @@ struct ExecutorOptions {
   std::string runcRoot;
   std::string cniDir;
   std::set<std::string> insecureRegistries;
+  std::string registryCredentials;  // A Docker config.json, or empty.
   int64_t imageStoreMaxMb = 0;
   bool copyRootfs = false;
   std::vector<std::string> allowedHostPaths;

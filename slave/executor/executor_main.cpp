@@ -22,6 +22,7 @@ DEFINE_string(hostname, "", "Value of $HOST for the task");
 DEFINE_string(image_store, "", "The agent's image store (tasks with an image)");
 DEFINE_string(runc_root, "", "runc's state directory for the agent's containers");
 DEFINE_string(cni_dir, "", "CNI's state directory (bridge networking)");
+DEFINE_string(registry_credentials, "", "A Docker config.json with registry credentials");
 DEFINE_bool(copy_rootfs, false, "Copy the image into the rootfs instead of an overlayfs mount");
 DEFINE_int64(image_store_max_mb, 0, "Collect the image store down to this size (0: never)");
 DEFINE_string(allowed_host_paths, "", "Comma-separated host directories volumes may mount");
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
           .runcRoot = FLAGS_runc_root,
           .cniDir = FLAGS_cni_dir,
           .insecureRegistries = splitList(FLAGS_insecure_registries),
+          .registryCredentials = FLAGS_registry_credentials,
           .imageStoreMaxMb = FLAGS_image_store_max_mb,
           .copyRootfs = FLAGS_copy_rootfs,
           .allowedHostPaths =

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "slave/images/registry_credentials.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_image.hpp"
 
@@ -122,6 +123,59 @@ TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
   EXPECT_FALSE(store_.hasBlob(layer));
   EXPECT_FALSE(store_.resolve(registry_ + "/tests/busybox:1.0").isOk());
   EXPECT_TRUE(fs::is_empty(fs::path(store_.dir()) / "tmp"));
+}
+
+// A registry that wants basic auth (htpasswd): refused without credentials or with wrong
+// ones, naming the cause; pulled with the credentials of a Docker config.json.
+TEST_F(RegistryClientTest, ARegistryWithBasicAuthNeedsItsCredentials) {
+  fs::path secured = dir_ / "secured";
+  agora::testing::TestRegistry server(secured, "puller", "s3cret-pass");
+  ASSERT_TRUE(server.error().empty()) << server.error();
+  ASSERT_EQ(server.pushBusybox("private/busybox:1.0"), "");
+  ImageReference image = ref(server.address() + "/private/busybox:1.0");
+  RegistryOptions options;
+  options.insecureRegistries = {server.address()};
+  auto anonymous = RegistryClient(options).pull(store_, image);
+  ASSERT_FALSE(anonymous.isOk());
+  EXPECT_NE(anonymous.status().message().find("wants credentials"), std::string::npos)
+      << anonymous.status().message();
+  options.credentials[server.address()] = {"puller", "wrong"};
+  auto wrong = RegistryClient(options).pull(store_, image);
+  ASSERT_FALSE(wrong.isOk());
+  EXPECT_FALSE(store_.resolve(image.toString()).isOk());
+
+  // "puller:s3cret-pass" in base64, as `docker login` writes it.
+  std::ofstream(dir_ / "config.json") << R"({"auths": {"http://)" << server.address()
+                                      << R"(/v2/": {"auth": "cHVsbGVyOnMzY3JldC1wYXNz"}}})";
+  auto credentials = loadRegistryCredentials((dir_ / "config.json").string());
+  ASSERT_TRUE(credentials.isOk()) << credentials.status().message();
+  options.credentials = *credentials;
+  auto pulled = RegistryClient(options).pull(store_, image);
+  ASSERT_TRUE(pulled.isOk()) << pulled.status().message();
+  EXPECT_EQ(*store_.resolve(image.toString()), *pulled);
+}
+
+TEST(RegistryCredentialsTest, ReadsDockerConfigsAndNamesWhatIsWrong) {
+  fs::path dir = fs::path(::testing::TempDir()) / ("credentials-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto write = [&](const std::string& text) {
+    std::ofstream(dir / "config.json", std::ios::trunc) << text;
+    return loadRegistryCredentials((dir / "config.json").string());
+  };
+  auto good = write(R"({"auths": {"https://index.docker.io/v1/": {"auth": "dTpwOnc="},
+                                  "reg.local:5000": {"username": "a", "password": "b"}}})");
+  ASSERT_TRUE(good.isOk()) << good.status().message();
+  EXPECT_EQ(good->at("docker.io").username, "u");
+  EXPECT_EQ(good->at("docker.io").password, "p:w");  // Only the first ':' splits.
+  EXPECT_EQ(good->at("reg.local:5000").password, "b");
+  auto notBase64 = write(R"({"auths": {"r:1": {"auth": "%%%"}}})");
+  ASSERT_FALSE(notBase64.isOk());
+  EXPECT_NE(notBase64.status().message().find("auths[\"r:1\"]"), std::string::npos)
+      << notBase64.status().message();
+  EXPECT_FALSE(write(R"({"auths": {"r:1": {}}})").isOk());
+  EXPECT_FALSE(write("not json").isOk());
+  EXPECT_FALSE(loadRegistryCredentials((dir / "missing.json").string()).isOk());
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -463,5 +463,29 @@ TEST_F(ContainersTest, TheAgentDestroysTheContainerOfAnExecutorThatDied) {
       << containers();
 }
 
+// `command.user` as a name resolves in the image's /etc/passwd and /etc/group.
+TEST_F(ContainersTest, ANamedUserRunsWithTheImagesIds) {
+  TestFramework framework(cluster_.masterAddress());
+  for (const auto& [id, user] : {std::pair<std::string, std::string>{"as-app", "app"},
+                                 {"as-app-staff", "app:staff"},
+                                 {"as-ghost", "ghost"}}) {
+    v1::TaskInfo task = imageTask(id, "echo $(id -u):$(id -g)");
+    task.mutable_command()->set_user(user);
+    framework.scheduler.queueTask(task);
+  }
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("as-app", v1::TASK_FINISHED, 60))
+      << framework.scheduler.lastStatus("as-app")->message();
+  EXPECT_EQ(sandboxFile("as-app", "stdout"), "1234:1300\n");
+  ASSERT_TRUE(framework.scheduler.waitForState("as-app-staff", v1::TASK_FINISHED, 60));
+  EXPECT_EQ(sandboxFile("as-app-staff", "stdout"), "1234:50\n");
+  ASSERT_TRUE(framework.scheduler.waitForState("as-ghost", v1::TASK_FAILED, 60));
+  EXPECT_NE(framework.scheduler.lastStatus("as-ghost")
+                ->message()
+                .find("user 'ghost' is not a number and not in the image's /etc/passwd"),
+            std::string::npos)
+      << framework.scheduler.lastStatus("as-ghost")->message();
+}
+
 }  // namespace
 }  // namespace agora::testing

@@ -1,5 +1,6 @@
 #include "tests/support/test_image.hpp"
 
+#include <crypt.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -48,6 +49,10 @@ std::string buildBusyboxLayout(const std::string& layoutDir) {
   }
   fs::remove(fs::path(work) / "two/rootfs/bin/ls");
   std::ofstream(fs::path(work) / "two/rootfs/etc/agora-test") << "second layer\n";
+  // A named user and group, for tasks that run as "app" or "app:staff".
+  std::ofstream(fs::path(work) / "two/rootfs/etc/passwd")
+      << "root:x:0:0:root:/root:/bin/sh\napp:x:1234:1300:app:/home/app:/bin/sh\n";
+  std::ofstream(fs::path(work) / "two/rootfs/etc/group") << "root:x:0:\nstaff:x:50:\n";
   std::string error = run("umoci repack --image " + image + " " + work + "/two");
   fs::remove_all(work);
   return error;
@@ -62,17 +67,33 @@ std::string TestRegistry::whyUnavailable() {
   return "";
 }
 
-TestRegistry::TestRegistry(const std::string& dir) : dir_(dir) {
+TestRegistry::TestRegistry(const std::string& dir, const std::string& user,
+                           const std::string& password)
+    : dir_(dir), credentials_(user.empty() ? "" : user + ":" + password) {
   fs::create_directories(dir_);
   int port = freePort();
   address_ = "127.0.0.1:" + std::to_string(port);
-  std::ofstream(dir_ + "/config.yml") << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
-                                      << "  filesystem:\n    rootdirectory: " << dataDir()
-                                      << "\nhttp:\n  addr: " << address_ << "\n";
+  std::ofstream config(dir_ + "/config.yml");
+  config << "version: 0.1\nlog:\n  level: warn\nstorage:\n"
+         << "  filesystem:\n    rootdirectory: " << dataDir() << "\nhttp:\n  addr: " << address_
+         << "\n";
+  if (!user.empty()) {
+    // htpasswd wants bcrypt: libxcrypt's "$2b$" (glibc's crypt on Debian 12).
+    char* hash = crypt(password.c_str(), crypt_gensalt("$2b$", 10, nullptr, 0));
+    if (hash == nullptr || hash[0] == '*') {
+      error_ = "cannot hash the registry password with bcrypt";
+      return;
+    }
+    std::ofstream(dir_ + "/htpasswd") << user << ":" << hash << "\n";
+    config << "auth:\n  htpasswd:\n    realm: agora-test\n    path: " << dir_ << "/htpasswd\n";
+  }
+  config.close();
   server_ = Process::spawn({"/usr/bin/docker-registry", "serve", dir_ + "/config.yml"},
                            dir_ + "/registry.log");
   for (int i = 0; i < 200; ++i) {
-    std::string probe = "curl -sf -o /dev/null http://" + address_ + "/v2/";
+    std::string probe = "curl -sf -o /dev/null " +
+                        (credentials_.empty() ? std::string() : "-u " + credentials_ + " ") +
+                        "http://" + address_ + "/v2/";
     if (std::system(probe.c_str()) == 0) return;
     usleep(50000);
   }
@@ -86,8 +107,9 @@ std::string TestRegistry::pushBusybox(const std::string& repositoryAndTag) {
   if (!fs::exists(layout)) {
     if (std::string error = buildBusyboxLayout(layout); !error.empty()) return error;
   }
-  return run("skopeo copy --dest-tls-verify=false oci:" + layout + ":busybox docker://" + address_ +
-             "/" + repositoryAndTag);
+  return run("skopeo copy --dest-tls-verify=false " +
+             (credentials_.empty() ? std::string() : "--dest-creds " + credentials_ + " ") +
+             "oci:" + layout + ":busybox docker://" + address_ + "/" + repositoryAndTag);
 }
 
 }  // namespace agora::testing

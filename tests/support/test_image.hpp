@@ -1,6 +1,7 @@
 // A small busybox image built offline for tests, and a registry to push it to: an OCI image layout
 // made with `umoci` from Debian's busybox-static, two layers (the second removes /bin/ls and adds
-// /etc/agora-test), named "busybox".
+// /etc/agora-test and an /etc/passwd with user app (1234, group 1300) and /etc/group with
+// staff (50)), named "busybox".
 #pragma once
 
 #include <memory>
@@ -21,7 +22,10 @@ class TestRegistry {
  public:
   // Why a registry cannot run here (no docker-registry, skopeo, umoci or busybox), or empty.
   static std::string whyUnavailable();
-  explicit TestRegistry(const std::string& dir);
+  // With `user` set, the registry asks for HTTP basic auth (htpasswd, bcrypt) as `user`
+  // with `password`.
+  explicit TestRegistry(const std::string& dir, const std::string& user = "",
+                        const std::string& password = "");
   ~TestRegistry();
   // Empty when it answers; else why not (with its log).
   const std::string& error() const { return error_; }
@@ -33,6 +37,7 @@ class TestRegistry {
 
  private:
   std::string dir_;
+  std::string credentials_;  // "user:password", or empty.
   std::string address_;
   std::string error_;
   std::unique_ptr<Process> server_;
