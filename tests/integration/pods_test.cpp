@@ -5,6 +5,7 @@
 // launches nothing. (Pods of containers sharing a network namespace:
 // containers_test.cpp.)
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -139,6 +140,36 @@ TEST_F(PodsTest, AnExecutorIdOfALivePodCannotBeReused) {
   ASSERT_TRUE(framework_->scheduler.waitForState("two", v1::TASK_ERROR, 30));
   EXPECT_NE(message("two").find("names a live pod"), std::string::npos) << message("two");
   EXPECT_EQ(framework_->scheduler.lastStatus("one")->state(), v1::TASK_RUNNING);
+}
+
+// A pod survives an agent restart, and is still one pod after it: the agent recovers the
+// group from its checkpoint, so a task failing afterwards still takes the other down.
+TEST_F(PodsTest, APodIsStillAPodAfterAnAgentRestart) {
+  launchPod("pod-r", {sharing("stays", "exec sleep 1000"),
+                      sharing("fails", "while [ ! -f data/go ]; do sleep 0.05; done; exit 5")});
+  ASSERT_TRUE(framework_->scheduler.waitForState("stays", v1::TASK_RUNNING, 60));
+  ASSERT_TRUE(framework_->scheduler.waitForState("fails", v1::TASK_RUNNING, 60));
+  cluster_.stopAgent(0, SIGKILL);
+  cluster_.startAgent(0);
+  // The shared directory of the pod, from the restarted agent: let "fails" fail now.
+  std::string sandbox;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        nlohmann::json state = cluster_.agentState(0);
+        if (state.is_null() || !state.value("registered", false)) return false;
+        for (const auto& fw : state["frameworks"]) {
+          for (const auto& ex : fw["executors"]) {
+            if (ex["id"] == "fails") sandbox = ex["directory"].get<std::string>();
+          }
+        }
+        return !sandbox.empty();
+      },
+      30, "the restarted agent re-registers with the pod's tasks"));
+  std::ofstream(sandbox + "/data/go") << "go";
+  ASSERT_TRUE(framework_->scheduler.waitForState("fails", v1::TASK_FAILED, 60)) << message("fails");
+  ASSERT_TRUE(framework_->scheduler.waitForState("stays", v1::TASK_KILLED, 60)) << message("stays");
+  EXPECT_NE(message("stays").find("task fails of its pod is TASK_FAILED"), std::string::npos)
+      << message("stays");
 }
 
 }  // namespace
