@@ -15,6 +15,11 @@ if ! command -v node >/dev/null 2>&1; then
   echo "webui test: FAILED: 'node' is not installed (Debian package nodejs); the browser test cannot run" >&2
   exit 1
 fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "webui test: FAILED: node $(node --version) is too old; playwright-core (tests/webui/package-lock.json) needs node 20 or newer" >&2
+  exit 1
+fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "webui test: FAILED: 'npm' is not installed (Debian package npm); cannot install playwright-core" >&2
   exit 1
