@@ -193,6 +193,19 @@ async function main() {
       });
       await open(`#/tasks?agent_id=${encodeURIComponent(ticker.slave_id)}&search=tick`);
       await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 1, 10, 'one task by agent and search');
+      // Pages of two: "next" and "previous" walk the five tasks, and each page reloads.
+      const ids = () => page.locator('table#tasks tbody td:first-child').allTextContents();
+      await open('#/tasks?limit=2');
+      await page.locator('.pager', {hasText: '1–2 of 5'}).waitFor();
+      const firstPage = await ids();
+      await page.click('.pager a.next');
+      await page.locator('.pager', {hasText: '3–4 of 5'}).waitFor();
+      const secondPage = await ids();
+      assert.equal(secondPage.length, 2);
+      assert.ok(secondPage.every((id) => !firstPage.includes(id)), 'the pages overlap');
+      await reloadShows(() => page.locator('.pager', {hasText: '3–4 of 5'}).waitFor());
+      await page.click('.pager a.prev');
+      await page.locator('.pager', {hasText: '1–2 of 5'}).waitFor();
       await open('#/tasks?search=no-such-task');
       await page.locator('[data-empty="tasks"]').waitFor();
       noErrors();

@@ -6,7 +6,8 @@ import {h, link, table, pager, stateBadge, fmtResources, fmtTime, ACTIVE_STATES,
 import {setParams} from '../router.js';
 import {frame, filterInput, filterSelect} from './frame.js';
 
-const LIMIT = 50;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
 const FILTERS = ['state', 'framework_id', 'agent_id', 'name', 'search'];
 
 // The `state` filter: a group ("active", "completed") or one TASK_* state.
@@ -19,10 +20,13 @@ function statesFor(value) {
 export function mount(root, {params, refreshNow}) {
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) || '']));
   let offset = Number(params.get('offset')) || 0;
+  // The page size may be set in the URL (`limit=`), kept while paging.
+  const limit = Math.min(MAX_LIMIT, Number(params.get('limit')) || DEFAULT_LIMIT);
+  const pageParams = () => (limit === DEFAULT_LIMIT ? {...filters} : {...filters, limit});
   const update = (key) => (value) => {
     filters[key] = value;
     offset = 0;
-    setParams({...filters});
+    setParams(pageParams());
     refreshNow();
   };
   const stateOptions = [['', 'any'], ['active', 'active'], ['completed', 'completed'],
@@ -35,13 +39,14 @@ export function mount(root, {params, refreshNow}) {
     filterInput('search', filters.search, 'id, name, state…', update('search')));
   return {
     async refresh() {
-      const reply = await api.tasks({...filters, state: statesFor(filters.state), limit: LIMIT,
+      const reply = await api.tasks({...filters, state: statesFor(filters.state), limit,
         offset, order: 'des'});
       page.show(
         h('p', {class: 'counts'}, Object.entries(reply.states).sort().map(([state, count]) =>
           h('span', {class: 'count'}, stateBadge(state), ` ${count} `))),
         tasksTable(reply.tasks, 'tasks'),
-        pager(reply.total, offset, LIMIT, (o) => `#/tasks?${new URLSearchParams({...filters, offset: o})}`));
+        pager(reply.total, offset, limit,
+          (o) => `#/tasks?${new URLSearchParams({...pageParams(), offset: o})}`));
     },
     showError: page.showError,
   };
