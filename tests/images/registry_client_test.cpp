@@ -13,6 +13,7 @@
 #include "slave/images/registry_credentials.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_image.hpp"
+#include "tests/support/token_server.hpp"
 
 namespace agora::slave::images {
 namespace {
@@ -129,7 +130,7 @@ TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
 // ones, naming the cause; pulled with the credentials of a Docker config.json.
 TEST_F(RegistryClientTest, ARegistryWithBasicAuthNeedsItsCredentials) {
   fs::path secured = dir_ / "secured";
-  agora::testing::TestRegistry server(secured, "puller", "s3cret-pass");
+  agora::testing::TestRegistry server(secured, {.user = "puller", .password = "s3cret-pass"});
   ASSERT_TRUE(server.error().empty()) << server.error();
   ASSERT_EQ(server.pushBusybox("private/busybox:1.0"), "");
   ImageReference image = ref(server.address() + "/private/busybox:1.0");
@@ -176,6 +177,39 @@ TEST(RegistryCredentialsTest, ReadsDockerConfigsAndNamesWhatIsWrong) {
   EXPECT_FALSE(write("not json").isOk());
   EXPECT_FALSE(loadRegistryCredentials((dir / "missing.json").string()).isOk());
   fs::remove_all(dir);
+}
+
+// A registry that hands out bearer tokens (the token protocol of Docker Hub and most
+// registries): the client follows the challenge to the token service with its
+// credentials; without them the token grants nothing and the pull is refused.
+TEST_F(RegistryClientTest, ARegistryWithBearerTokensIsPulledWithATokenFromItsService) {
+  fs::create_directories(dir_ / "token");
+  agora::testing::TokenServer tokens((dir_ / "token").string(), "puller", "t0ken-pass");
+  ASSERT_TRUE(tokens.error().empty()) << tokens.error();
+  agora::testing::TestRegistry server(dir_ / "tokened",
+                                      {.user = "puller",
+                                       .password = "t0ken-pass",
+                                       .tokenRealm = tokens.realm(),
+                                       .tokenService = agora::testing::TokenServer::kService,
+                                       .tokenIssuer = agora::testing::TokenServer::kIssuer,
+                                       .tokenCertificate = tokens.certificatePath()});
+  ASSERT_TRUE(server.error().empty()) << server.error();
+  ASSERT_EQ(server.pushBusybox("private/busybox:2.0"), "");  // skopeo, with a token.
+  int grantedForPush = tokens.granted();
+  ASSERT_GT(grantedForPush, 0);
+  ImageReference image = ref(server.address() + "/private/busybox:2.0");
+  RegistryOptions options;
+  options.insecureRegistries = {server.address()};
+  auto anonymous = RegistryClient(options).pull(store_, image);
+  ASSERT_FALSE(anonymous.isOk());
+  EXPECT_EQ(anonymous.status().code(), StatusCode::kPermissionDenied)
+      << anonymous.status().message();
+  EXPECT_EQ(tokens.granted(), grantedForPush);
+  options.credentials[server.address()] = {"puller", "t0ken-pass"};
+  auto pulled = RegistryClient(options).pull(store_, image);
+  ASSERT_TRUE(pulled.isOk()) << pulled.status().message();
+  EXPECT_GT(tokens.granted(), grantedForPush);
+  EXPECT_EQ(*store_.resolve(image.toString()), *pulled);
 }
 
 }  // namespace

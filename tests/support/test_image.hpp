@@ -22,10 +22,18 @@ class TestRegistry {
  public:
   // Why a registry cannot run here (no docker-registry, skopeo, umoci or busybox), or empty.
   static std::string whyUnavailable();
-  // With `user` set, the registry asks for HTTP basic auth (htpasswd, bcrypt) as `user`
-  // with `password`.
-  explicit TestRegistry(const std::string& dir, const std::string& user = "",
-                        const std::string& password = "");
+  // How clients must authenticate: with `user` set, HTTP basic auth (htpasswd, bcrypt) as
+  // `user` with `password`; with `tokenRealm` set too, bearer tokens from that token
+  // service (see TokenServer), signed by `tokenCertificate`'s key.
+  struct Auth {
+    std::string user;
+    std::string password;
+    std::string tokenRealm;
+    std::string tokenService;
+    std::string tokenIssuer;
+    std::string tokenCertificate;
+  };
+  explicit TestRegistry(const std::string& dir, const Auth& auth = {});
   ~TestRegistry();
   // Empty when it answers; else why not (with its log).
   const std::string& error() const { return error_; }
