@@ -65,8 +65,15 @@ void Master::listTasks(TaskQuery query, TaskListing::Done done) {
   auto listing = std::make_shared<TaskListing>();
   listing->query = std::move(query);
   listing->done = std::move(done);
+  // Frameworks in the order they registered (then by id): with `order=des` the newest
+  // frameworks' tasks come first, as an operator expects of a task list.
+  std::vector<std::pair<double, std::string>> byAge;
   for (const auto& [id, framework] : frameworks_) {
-    listing->frameworkIds.push_back(id);
+    byAge.emplace_back(framework->registeredTime, id);
+  }
+  std::sort(byAge.begin(), byAge.end());
+  for (auto& [time, id] : byAge) {
+    listing->frameworkIds.push_back(std::move(id));
   }
   const Page& page = listing->query.page;
   listing->countingOnly = listing->query.descending;

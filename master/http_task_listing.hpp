@@ -1,13 +1,13 @@
 // A /tasks query answered over several loop turns. Filtering 100,000 tasks (active and completed)
-// takes up to a few hundred milliseconds; done in one callback it would hold up agent and
-// framework messages, so the walk runs `MasterOptions::stateStep` per turn and resumes where it
-// stopped (like StateAssembly, with the same price: a task that ends between two steps may be
-// counted twice or not at all).
+// takes up to a few hundred milliseconds; done in one callback it would hold up agent and framework
+// messages, so the walk runs `MasterOptions::stateStep` per turn and resumes where it stopped (like
+// StateAssembly, with the same price: a task that ends between two steps may be counted twice or
+// not at all).
 //
-// The walk visits each framework's active tasks in key order, then its completed tasks, then the
-// completed frameworks' tasks. Every task matching the filters gets the next position; the tasks
-// whose positions fall in the requested page are written. For `order=des` a first walk only counts,
-// and a second writes the page counted from the end.
+// The walk visits each framework (in the order they registered): its active tasks in key order,
+// then its completed tasks, then the completed frameworks' tasks. Every task matching the filters
+// gets the next position; the tasks whose positions fall in the requested page are written. For
+// `order=des` a first walk only counts, and a second writes the page counted from the end.
 #pragma once
 
 #include <functional>
