@@ -487,5 +487,24 @@ TEST_F(ContainersTest, ANamedUserRunsWithTheImagesIds) {
       << framework.scheduler.lastStatus("as-ghost")->message();
 }
 
+// Two tasks of one image launched together on an agent that does not have it: one pull.
+TEST_F(ContainersTest, ConcurrentLaunchesOfOneImagePullItOnce) {
+  TestFramework framework(cluster_.masterAddress());
+  framework.scheduler.queueTask(imageTask("first", "true"));
+  framework.scheduler.queueTask(imageTask("second", "true"));
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("first", v1::TASK_FINISHED, 60));
+  ASSERT_TRUE(framework.scheduler.waitForState("second", v1::TASK_FINISHED, 60));
+  int pulls = 0;
+  int cached = 0;
+  for (const char* id : {"first", "second"}) {
+    std::string log = sandboxFile(id, "executor.log");
+    pulls += log.find("pulling " + registry_->address()) != std::string::npos ? 1 : 0;
+    cached += log.find("is in the store") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(pulls, 1);
+  EXPECT_EQ(cached, 1);
+}
+
 }  // namespace
 }  // namespace agora::testing
