@@ -188,7 +188,7 @@ void Master::stepTaskListing(std::shared_ptr<TaskListing> listing) {
   }
   nlohmann::json states = nlohmann::json::object();
   for (const auto& [state, count] : done.byState) {
-    states[v1::TaskState_Name(state)] = count;
+    if (count > 0) states[v1::TaskState_Name(state)] = count;
   }
   SplicedJson document;
   document.skeleton = pageJson(done.query.page, done.matched);
@@ -371,7 +371,7 @@ nlohmann::json Master::overviewJson() const {
   }
   nlohmann::json activeTasks = nlohmann::json::object();
   for (const auto& [state, count] : tasksByState_) {
-    activeTasks[v1::TaskState_Name(state)] = count;
+    if (count > 0) activeTasks[v1::TaskState_Name(state)] = count;
   }
   return {{"id", masterId_},
           {"hostname", options_.hostname.empty() ? options_.ip : options_.hostname},

@@ -135,7 +135,8 @@ void Master::completeTask(const TaskKey& key) {
   auto framework = frameworks_.find(key.first);
   if (framework != frameworks_.end()) {
     framework->second->tasks.erase(key);
-    framework->second->completedTasks.push_back(std::move(entry.task));
+    // A copy: eraseTaskEntry below reads the task's state to keep `tasksByState_` true.
+    framework->second->completedTasks.push_back(entry.task);
     while (framework->second->completedTasks.size() >
            static_cast<size_t>(options_.maxCompletedTasksPerFramework)) {
       framework->second->completedTasks.pop_front();

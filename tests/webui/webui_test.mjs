@@ -104,9 +104,13 @@ async function main() {
       const totals = page.locator('#resources tr[data-row="total"] td');
       await waitFor(async () => (await totals.first().textContent()) === '4', 10, 'total cpus is 4');
       await page.locator('[data-card="agents"]', {hasText: '2'}).waitFor();
-      for (const state of ['TASK_RUNNING', 'TASK_FINISHED', 'TASK_FAILED']) {
-        await page.locator(`#task-states a[href="#/tasks?state=${state}"]`).waitFor();
+      // Exact counts: two running (ticker, worker), one finished, one failed, nothing else.
+      const expected = {TASK_RUNNING: '2', TASK_FINISHED: '1', TASK_FAILED: '1'};
+      for (const [state, count] of Object.entries(expected)) {
+        await page.locator(`#task-states a[href="#/tasks?state=${state}"]`, {hasText: count}).waitFor();
       }
+      const listed = await page.locator('#task-states a').allTextContents();
+      assert.deepEqual(listed.filter((n) => n !== '0'), ['1', '1', '2'], 'counts by state');
       // The allocation chart grows as the browser samples /overview.
       const used = page.locator('[data-chart="cpus"] polyline.used');
       await waitFor(async () => ((await used.getAttribute('points')) || '').split(' ').length >= 3,
@@ -173,6 +177,8 @@ async function main() {
     await step('tasks list shows active and completed tasks; filters work and survive a reload', async () => {
       await open('#/tasks');
       await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 4, 10, 'four task rows');
+      const counts = (await page.locator('p.counts').textContent()).replace(/\s+/g, ' ').trim();
+      assert.equal(counts, 'FAILED 1 FINISHED 1 RUNNING 2', 'the counts by state');
       await screenshot(page, 'tasks');
       await page.selectOption('select[name="state"]', 'TASK_RUNNING');
       await waitFor(async () => (await rowsOf(page, 'tasks').count()) === 2, 10, 'two running tasks');
