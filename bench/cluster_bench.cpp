@@ -190,6 +190,7 @@ void measureWebui(const HostPort& http, const std::string& suffix) {
       {"tasks_page", "/tasks?limit=50&order=des"},
       {"tasks_filtered", "/tasks?limit=50&state=TASK_RUNNING&search=zz"},
       {"agents_page", "/slaves?limit=50&offset=5000"},
+      {"agents_search", "/slaves?limit=50&search=zz"},
       {"frameworks_page", "/frameworks?limit=50"},
       {"offers_page", "/offers?limit=50"}};
   metric(http, "master/loop_max_stall_ms");  // Resets the maximum.

@@ -24,14 +24,23 @@ std::string joinArray(const std::vector<std::string>& items, bool reversed) {
   return text;
 }
 
-// "rack:r1 zone:z1": attributes as operators write them (and search for them).
-std::string attributesText(const AgentEntry& agent) {
-  std::string text;
-  nlohmann::json attributes = attributesToJson(agent.info.attributes());
-  for (const auto& [name, value] : attributes.items()) {
-    text += name + ":" + (value.is_string() ? value.get<std::string>() : value.dump()) + " ";
+// True when an attribute, written "name:value" as operators write them ("rack:r1"), contains
+// `needle` (lower case). Read from the proto: this runs for every agent of a search.
+bool attributesContain(const AgentEntry& agent, const std::string& needle) {
+  for (const v1::Attribute& attribute : agent.info.attributes()) {
+    std::string value;
+    if (attribute.type() == v1::Value::SCALAR) {
+      value = nlohmann::json(attribute.scalar().value()).dump();
+    } else if (attribute.type() == v1::Value::RANGES) {
+      value = attributesToJson(agent.info.attributes())[attribute.name()].get<std::string>();
+    } else {
+      value = attribute.text().value();
+    }
+    if (containsIgnoringCase(attribute.name() + ":" + value, needle)) {
+      return true;
+    }
   }
-  return text;
+  return false;
 }
 
 nlohmann::json pageJson(const Page& page, size_t total) {
@@ -206,7 +215,7 @@ nlohmann::json Master::agentsJson(const AgentQuery& query) const {
     }
     if (!query.search.empty() && !containsIgnoringCase(id, query.search) &&
         !containsIgnoringCase(agent.info.hostname(), query.search) &&
-        !containsIgnoringCase(attributesText(agent), query.search)) {
+        !attributesContain(agent, query.search)) {
       return;
     }
     size_t position = matched++;
