@@ -4,19 +4,24 @@
 //   container_launch_bare_runc_ms        runc run, bundle ready, to exit (median of N)
 //   container_launch_agora_running_ms    launchTasks -> TASK_RUNNING, image cached (median)
 //   container_launch_agora_finished_ms   launchTasks -> TASK_FINISHED, image cached (median)
+//   container_parallel_launches_per_s    100 launched in one ACCEPT on one agent: 100 / time
+//                                        until the last is TASK_RUNNING
 //   container_launch_agora_cold_ms       the first launch, pull included: -> TASK_RUNNING
+//   container_parallel_bare_runc_per_s   the machine's ceiling: 100 `runc run`, 8 at a time
 // Needs root, runc, docker-registry, skopeo, umoci and busybox-static; otherwise it says
 // why and prints nothing else.
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "agora/sdk/scheduler_driver.hpp"
 #include "bench/percentile.hpp"
@@ -39,13 +44,15 @@ double millisSince(Clock::time_point start) {
 
 double median(const std::vector<double>& values) { return percentileOf(values, 0.5); }
 
-// Keeps the newest offer; launches one task on it when asked, and records when each task
-// reached each state.
+constexpr int kParallel = 100;  // Containers launched at once on one agent.
+
+// Holds the offers (one agent: they can be used together); launches tasks on them when
+// asked, and records when each task reached each state.
 class OneAtATime : public sdk::Scheduler {
  public:
   void resourceOffers(sdk::SchedulerDriver*, const std::vector<v1::Offer>& offers) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const v1::Offer& offer : offers) held_ = offer;
+    for (const v1::Offer& offer : offers) held_.push_back(offer);
     changed_.notify_all();
   }
   void statusUpdate(sdk::SchedulerDriver*, const v1::TaskStatus& status) override {
@@ -53,24 +60,33 @@ class OneAtATime : public sdk::Scheduler {
     reached_[status.task_id().value()][status.state()] = Clock::now();
     changed_.notify_all();
   }
-  // Launches `task` on the held offer (waiting for one); returns when it was sent.
-  std::optional<Clock::time_point> launch(sdk::SchedulerDriver* driver, const v1::TaskInfo& task) {
+  // Launches `tasks` on the held offer (waiting for one); returns when they were sent.
+  std::optional<Clock::time_point> launch(sdk::SchedulerDriver* driver,
+                                          const std::vector<v1::TaskInfo>& tasks) {
+    Resources wanted;
+    for (const v1::TaskInfo& task : tasks) wanted += *Resources::fromProto(task.resources());
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!changed_.wait_for(lock, std::chrono::seconds(30), [&] { return held_.has_value(); })) {
-      return std::nullopt;
-    }
-    v1::OfferID offer = held_->id();
-    held_.reset();
+    auto enough = [&] {
+      Resources held;
+      for (const v1::Offer& offer : held_) held += *Resources::fromProto(offer.resources());
+      return held.contains(wanted);
+    };
+    if (!changed_.wait_for(lock, std::chrono::seconds(30), enough)) return std::nullopt;
+    std::vector<v1::OfferID> ids;
+    for (const v1::Offer& offer : held_) ids.push_back(offer.id());
+    held_.clear();
     lock.unlock();
     auto sent = Clock::now();
     v1::Filters filters;
     filters.set_refuse_seconds(0);
-    driver->launchTasks({offer}, {task}, filters);
+    driver->launchTasks(ids, tasks, filters);
     return sent;
   }
-  std::optional<Clock::time_point> waitFor(const std::string& taskId, v1::TaskState state) {
+  std::optional<Clock::time_point> waitFor(
+      const std::string& taskId, v1::TaskState state,
+      std::chrono::seconds timeout = std::chrono::seconds(60)) {
     std::unique_lock<std::mutex> lock(mutex_);
-    bool reached = changed_.wait_for(lock, std::chrono::seconds(60), [&] {
+    bool reached = changed_.wait_for(lock, timeout, [&] {
       return reached_[taskId].count(state) > 0 || reached_[taskId].count(v1::TASK_FAILED) > 0;
     });
     if (!reached || !reached_[taskId].count(state)) return std::nullopt;
@@ -80,7 +96,7 @@ class OneAtATime : public sdk::Scheduler {
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::optional<v1::Offer> held_;
+  std::vector<v1::Offer> held_;
   std::map<std::string, std::map<v1::TaskState, Clock::time_point>> reached_;
 };
 
@@ -108,6 +124,41 @@ std::vector<double> bareRunc(const std::string& dir, int runs) {
   return out;
 }
 
+// The machine's ceiling for parallel launches: kParallel `runc run`s of `true`, kWorkers
+// at a time (each worker its own bundle and cgroup, one shared rootfs). Launches per second.
+double parallelBareRunc(const std::string& dir) {
+  constexpr int kWorkers = 8;
+  std::string rootfs = dir + "/rootfs";
+  if (!testing::makeBusyboxRootfs(rootfs).isOk()) return 0;
+  for (int w = 0; w < kWorkers; ++w) {
+    slave::oci::ContainerConfig config;
+    config.rootfs = rootfs;
+    config.args = {"/bin/true"};
+    config.cpus = 0.1;
+    config.memBytes = 64 << 20;
+    config.sandboxHostPath = dir;
+    config.sandboxContainerPath = "/mnt/mesos/sandbox";
+    config.cgroupsPath = "/agora-bench/parallel-" + std::to_string(w);
+    if (!slave::oci::writeBundle(dir + "/bundle-" + std::to_string(w), config).isOk()) return 0;
+  }
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = next++; i < kParallel; i = next++) {
+        std::string command = "runc --root " + dir + "/runc-state run --bundle " + dir +
+                              "/bundle-" + std::to_string(w) + " par-" + std::to_string(i) +
+                              " >/dev/null 2>&1";
+        if (std::system(command.c_str()) != 0) failed = true;
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  return failed ? 0 : kParallel / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 int run(int runs) {
   std::string why = testing::TestRegistry::whyUnavailable();
   if (why.empty() && geteuid() != 0) why = "containers need root";
@@ -123,8 +174,9 @@ int run(int runs) {
     return 1;
   }
   std::vector<double> bare = bareRunc(cluster.dir() + "/bare-runc", runs);
+  double bareParallel = parallelBareRunc(cluster.dir() + "/parallel-runc");
   cluster.startMaster();
-  cluster.startAgent(0, "cpus:2;mem:1024;disk:1024",
+  cluster.startAgent(0, "cpus:12;mem:4096;disk:1024",
                      {"--insecure_registries=" + registry.address()});
   if (!cluster.waitForAgents(1)) return 1;
   OneAtATime scheduler;
@@ -133,19 +185,22 @@ int run(int runs) {
   options.framework.set_name("container-bench");
   sdk::SchedulerDriver driver(&scheduler, options);
   driver.start().ignoreError();
-  std::vector<double> running;
-  std::vector<double> finished;
-  double cold = -1;
-  for (int i = 0; i <= runs; ++i) {
+  auto containerTask = [&](const std::string& id) {
     v1::TaskInfo task;
-    std::string id = "c" + std::to_string(i);
     task.set_name(id);
     task.mutable_task_id()->set_value(id);
     task.mutable_command()->set_value("true");
     Resources::parse("cpus:0.1;mem:32")->toProto(task.mutable_resources());
     task.mutable_container()->mutable_image()->set_reference(registry.address() +
                                                              "/bench/busybox:1");
-    auto sent = scheduler.launch(&driver, task);
+    return task;
+  };
+  std::vector<double> running;
+  std::vector<double> finished;
+  double cold = -1;
+  for (int i = 0; i <= runs; ++i) {
+    std::string id = "c" + std::to_string(i);
+    auto sent = scheduler.launch(&driver, {containerTask(id)});
     auto up = sent ? scheduler.waitFor(id, v1::TASK_RUNNING) : std::nullopt;
     auto done = up ? scheduler.waitFor(id, v1::TASK_FINISHED) : std::nullopt;
     if (!done) {
@@ -161,6 +216,21 @@ int run(int runs) {
       finished.push_back(toFinished);
     }
   }
+  // 100 launched at once on the agent: how many reach TASK_RUNNING per second.
+  std::vector<v1::TaskInfo> batch;
+  for (int i = 0; i < kParallel; ++i) batch.push_back(containerTask("p" + std::to_string(i)));
+  auto sent = scheduler.launch(&driver, batch);
+  Clock::time_point last = sent.value_or(Clock::now());
+  for (int i = 0; sent && i < kParallel; ++i) {
+    auto up =
+        scheduler.waitFor("p" + std::to_string(i), v1::TASK_RUNNING, std::chrono::seconds(120));
+    if (!up) {
+      std::fprintf(stderr, "container_bench: parallel task p%d did not run\n", i);
+      return 1;
+    }
+    last = std::max(last, *up);
+  }
+  double parallelSeconds = std::chrono::duration<double>(last - *sent).count();
   driver.stop(sdk::FailoverMode::kTeardown);
   driver.join().ignoreError();
   // runc removes each container's cgroup, not the parent this benchmark named.
@@ -172,6 +242,8 @@ int run(int runs) {
   std::printf("container_launch_agora_running_ms %.1f ms\n", median(running));
   std::printf("container_launch_agora_finished_ms %.1f ms\n", median(finished));
   std::printf("container_launch_agora_cold_ms %.1f ms\n", cold);
+  std::printf("container_parallel_launches_per_s %.1f launches/s\n", kParallel / parallelSeconds);
+  std::printf("container_parallel_bare_runc_per_s %.1f launches/s\n", bareParallel);
   return 0;
 }
 

@@ -101,6 +101,23 @@ Status Runc::runChecked(const std::string& what, std::vector<std::string> args) 
 
 StatusOr<pid_t> Runc::create(const std::string& id, const std::string& bundleDir,
                              const std::string& stdoutPath, const std::string& stderrPath) const {
+  return launch("create", id, bundleDir, stdoutPath, stderrPath);
+}
+
+StatusOr<pid_t> Runc::runDetached(const std::string& id, const std::string& bundleDir,
+                                  const std::string& stdoutPath,
+                                  const std::string& stderrPath) const {
+  return launch("run", id, bundleDir, stdoutPath, stderrPath);
+}
+
+bool Runc::exists(const std::string& id) const {
+  std::error_code error;
+  return checkId(id).isOk() && std::filesystem::exists(stateDir_ + "/" + id, error);
+}
+
+StatusOr<pid_t> Runc::launch(const std::string& verb, const std::string& id,
+                             const std::string& bundleDir, const std::string& stdoutPath,
+                             const std::string& stderrPath) const {
   AGORA_RETURN_IF_ERROR(checkId(id));
   const int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
   Fd devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -112,22 +129,23 @@ StatusOr<pid_t> Runc::create(const std::string& id, const std::string& bundleDir
   // The container inherits runc's stdio, so runc's own errors go to a log file instead.
   const std::string logPath = bundleDir + "/runc.log";
   const std::string pidPath = bundleDir + "/init.pid";
-  StatusOr<pid_t> runc =
-      spawn(command({"--log", logPath, "create", "--bundle", bundleDir, "--pid-file", pidPath, id}),
-            {devNull.get(), out.get(), err.get()});
+  std::vector<std::string> args = {"--log", logPath, verb};
+  if (verb == "run") args.push_back("--detach");
+  args.insert(args.end(), {"--bundle", bundleDir, "--pid-file", pidPath, id});
+  StatusOr<pid_t> runc = spawn(command(std::move(args)), {devNull.get(), out.get(), err.get()});
   if (!runc.isOk()) {
     return runc.status();
   }
   int exitCode = reap(*runc);
   if (exitCode != 0) {
-    return Status::error(StatusCode::kInternal, "runc create " + id + " exited with " +
+    return Status::error(StatusCode::kInternal, "runc " + verb + " " + id + " exited with " +
                                                     std::to_string(exitCode) + ": " +
                                                     lastLine(logPath));
   }
   std::ifstream pidFile(pidPath);
   pid_t pid = 0;
   if (!(pidFile >> pid) || pid <= 0) {
-    return Status::io("runc create " + id + " wrote no pid to " + pidPath);
+    return Status::io("runc " + verb + " " + id + " wrote no pid to " + pidPath);
   }
   return pid;
 }

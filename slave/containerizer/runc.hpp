@@ -74,6 +74,12 @@ class Runc {
 
   // `runc start`: runs the user's process in a created container.
   Status start(const std::string& id) const;
+  // `runc run --detach`: create() and start() in one runc process (one fork and exec
+  // fewer on the launch path). Same stdio and pid as create().
+  StatusOr<pid_t> runDetached(const std::string& id, const std::string& bundleDir,
+                              const std::string& stdoutPath, const std::string& stderrPath) const;
+  // Whether runc has state for container `id` (a container left by an earlier run).
+  bool exists(const std::string& id) const;
 
   // `runc state`. Errors: kNotFound-like runc message if there is no such container.
   StatusOr<ContainerState> state(const std::string& id) const;
@@ -100,6 +106,10 @@ class Runc {
   std::vector<std::string> command(std::vector<std::string> args) const;
   // Runs runc with `args`, capturing stdout and stderr. Fails only if runc could not run.
   StatusOr<Output> run(std::vector<std::string> args) const;
+  // `runc create` or `runc run --detach` (`verb`).
+  StatusOr<pid_t> launch(const std::string& verb, const std::string& id,
+                         const std::string& bundleDir, const std::string& stdoutPath,
+                         const std::string& stderrPath) const;
   // Runs runc and turns a non-zero exit into an error carrying runc's stderr.
   Status runChecked(const std::string& what, std::vector<std::string> args) const;
 

@@ -135,6 +135,7 @@ StatusOr<std::string> ContainerRunner::pullImage(
     registry.credentials = *credentials;
   }
   registry.progress = progress;
+  pulled_ = true;
   return images::RegistryClient(registry).pull(store, *reference);
 }
 
@@ -290,8 +291,10 @@ Status ContainerRunner::prepare(const std::function<void(const std::string&)>& p
   fs::remove_all(bundleDir(), ignored);
   if (Status s = makeRootfs(store, *digest, progress); !s.isOk()) return s;
   lease.reset();
-  if (options_.imageStoreMaxMb > 0) {
-    // The rootfs is a copy: the store may now shed what is least recently used.
+  if (pulled_ && options_.imageStoreMaxMb > 0) {
+    // The store grew: it may now shed what is least recently used (layers a mounted rootfs
+    // reads are kept). Not after a cached launch: nothing grew, and a burst of launches
+    // would each scan the store.
     auto collected = store.collectGarbage(static_cast<uint64_t>(options_.imageStoreMaxMb) << 20);
     if (collected.isOk() && collected->blobsRemoved > 0) {
       progress("image store: removed " + std::to_string(collected->blobsRemoved) + " blobs (" +
@@ -350,12 +353,11 @@ StatusOr<pid_t> ContainerRunner::start() {
   auto layout = oci::detectCgroupLayout();
   if (layout.isOk()) layout_ = *layout;
   // The id is the sandbox's: a container left by a run of this sandbox that died goes.
-  runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
-  auto pid = runc_->create(containerId_, bundleDir(), options_.sandbox + "/stdout",
-                           options_.sandbox + "/stderr");
-  if (!pid.isOk()) return pid.status();
-  if (Status s = runc_->start(containerId_); !s.isOk()) return s;
-  return pid;
+  if (runc_->exists(containerId_)) {
+    runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+  }
+  return runc_->runDetached(containerId_, bundleDir(), options_.sandbox + "/stdout",
+                            options_.sandbox + "/stderr");
 }
 
 Status ContainerRunner::kill(int signal) const {

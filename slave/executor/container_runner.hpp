@@ -2,7 +2,7 @@
 //   prepare(): pull the image into the agent's image store unless it is there (one pull
 //              per image at a time across all executors of the agent: a file lock per
 //              reference), unpack a rootfs next to the sandbox, write the OCI bundle;
-//   start():   `runc create` + `runc start`; the container's init becomes the executor's
+//   start():   `runc run --detach`; the container's init becomes the executor's
 //              child (the executor is a subreaper), so it is watched like a command;
 //   after the init exits: oomKilled() reads the memory cgroup, cleanUp() removes the
 //              container, its cgroup and the bundle.
@@ -102,8 +102,10 @@ class ContainerRunner {
   std::optional<oci::CgroupLayout> layout_;
   std::optional<std::vector<oci::PortMapping>> attachedPorts_;  // Set while attached.
   bool joinedPod_ = false;
-  bool overlay_ = false;  // The rootfs is an overlay mount (unmount on clean-up).  // Member of the
-                          // pod's network (leave on clean-up).
+  bool overlay_ = false;
+  bool pulled_ =
+      false;  // prepare() fetched the image (the store grew).  // The rootfs is an overlay mount
+              // (unmount on clean-up).  // Member of the pod's network (leave on clean-up).
 };
 
 }  // namespace agora::slave

@@ -157,6 +157,25 @@ TEST_F(RuncTest, RunsWithItsOwnPidOneAndHostname) {
   EXPECT_EQ(stdoutOf("hello"), "hello\nagora-hello\n1\n");
 }
 
+// What the executor uses: create and start in one runc process, the init our child.
+TEST_F(RuncTest, RunDetachedStartsTheContainerAndExistsTellsItsState) {
+  fs::create_directories(sandbox("detached"));
+  launched_.push_back("detached");
+  ASSERT_TRUE(
+      writeBundle(bundle("detached"), config("detached", {"sh", "-c", "echo up; exit 4"})).isOk());
+  EXPECT_FALSE(runc_->exists("detached"));
+  StatusOr<pid_t> pid =
+      runc_->runDetached("detached", bundle("detached"), sandbox("detached") + "/stdout",
+                         sandbox("detached") + "/stderr");
+  ASSERT_TRUE(pid.isOk()) << pid.status().message();
+  running_["detached"] = *pid;
+  EXPECT_TRUE(runc_->exists("detached"));
+  EXPECT_EQ(wait("detached").code, 4);
+  EXPECT_EQ(stdoutOf("detached"), "up\n");
+  ASSERT_TRUE(runc_->remove("detached", RemoveMode::kForce).isOk());
+  EXPECT_FALSE(runc_->exists("detached"));
+}
+
 TEST_F(RuncTest, ReportsTheExitCode) {
   launch("three", config("three", {"sh", "-c", "exit 3"}));
   ExitStatus exit = wait("three");
