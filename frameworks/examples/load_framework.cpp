@@ -13,6 +13,7 @@
 int main(int argc, char** argv) {
   gflags::SetUsageMessage("agora-load-framework --command=CMD [--num_tasks=N] ...");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  FLAGS_logtostderr = true;  // Like the daemons: no log files left in /tmp.
   google::InitGoogleLogging(argv[0]);
 
   auto options = agora::examples::loadOptionsFromFlags();
