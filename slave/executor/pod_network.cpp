@@ -12,19 +12,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readFile(const std::string &path) {
+std::string readFile(const std::string& path) {
   std::ifstream in(path);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
 
-StatusOr<std::vector<oci::PortMapping>> taskPortMappings(const v1::TaskInfo &task) {
+StatusOr<std::vector<oci::PortMapping>> taskPortMappings(const v1::TaskInfo& task) {
   auto resources = Resources::fromProto(task.resources());
   if (!resources.isOk()) return resources.status();
   IntervalSet offered = resources->ranges("ports");
   std::vector<oci::PortMapping> ports;
-  for (const auto &mapping : task.container().port_mappings()) {
+  for (const auto& mapping : task.container().port_mappings()) {
     IntervalSet wanted;
     wanted.add(mapping.host_port(), mapping.host_port());
     if (mapping.host_port() == 0 || !offered.contains(wanted)) {
@@ -57,7 +57,7 @@ StatusOr<std::vector<oci::PortMapping>> PodNetwork::groupPortMappings() const {
     return Status::io("cannot read the pod's tasks from " + podDir_ + "/group.pb");
   }
   std::vector<oci::PortMapping> all;
-  for (const auto &task : group.tasks()) {
+  for (const auto& task : group.tasks()) {
     auto ports = taskPortMappings(task);
     if (!ports.isOk()) return ports.status();
     all.insert(all.end(), ports->begin(), ports->end());
@@ -65,7 +65,7 @@ StatusOr<std::vector<oci::PortMapping>> PodNetwork::groupPortMappings() const {
   return all;
 }
 
-StatusOr<std::string> PodNetwork::join(const std::string &member) {
+StatusOr<std::string> PodNetwork::join(const std::string& member) {
   images::FileLock lock(podDir_ + "/network.lock", images::FileLock::Mode::kExclusive);
   if (!lock.held()) return Status::io("cannot lock " + podDir_ + "/network.lock");
   std::error_code error;
@@ -85,7 +85,7 @@ StatusOr<std::string> PodNetwork::join(const std::string &member) {
   return address;
 }
 
-void PodNetwork::leave(const std::string &member) {
+void PodNetwork::leave(const std::string& member) {
   images::FileLock lock(podDir_ + "/network.lock", images::FileLock::Mode::kExclusive);
   std::error_code error;
   fs::remove(podDir_ + "/network.members/" + member, error);

@@ -24,7 +24,7 @@ namespace agora::slave {
 
 // The task's BRIDGE port mappings, each checked: the host port among the task's
 // `ports` resources, a real container port, tcp or udp. Errors name the port.
-StatusOr<std::vector<oci::PortMapping>> taskPortMappings(const v1::TaskInfo &task);
+StatusOr<std::vector<oci::PortMapping>> taskPortMappings(const v1::TaskInfo& task);
 
 class PodNetwork {
  public:
@@ -33,9 +33,9 @@ class PodNetwork {
 
   // Adds `member` (a task id) to the pod's network, attaching it first when no
   // task holds it. Returns the pod's address.
-  StatusOr<std::string> join(const std::string &member);
+  StatusOr<std::string> join(const std::string& member);
   // Removes `member`; the last one out detaches the namespace. Best effort.
-  void leave(const std::string &member);
+  void leave(const std::string& member);
   // Where runc joins the namespace.
   std::string netnsPath() const { return oci::CniNetwork::netnsPath(networkId()); }
 

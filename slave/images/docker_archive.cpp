@@ -35,10 +35,10 @@ class ArchiveFiles {
  public:
   ~ArchiveFiles() {
     std::error_code ignored;
-    for (const auto &[name, file] : files_) fs::remove(file.tempPath, ignored);
+    for (const auto& [name, file] : files_) fs::remove(file.tempPath, ignored);
   }
-  std::map<std::string, ArchiveFile> &files() { return files_; }
-  ArchiveFile *find(const std::string &name) {
+  std::map<std::string, ArchiveFile>& files() { return files_; }
+  ArchiveFile* find(const std::string& name) {
     auto it = files_.find(name.rfind("./", 0) == 0 ? name.substr(2) : name);
     return it == files_.end() ? nullptr : &it->second;
   }
@@ -47,15 +47,15 @@ class ArchiveFiles {
   std::map<std::string, ArchiveFile> files_;
 };
 
-Status readArchive(ImageStore &store, const std::string &path, ArchiveFiles &out) {
-  std::unique_ptr<archive, int (*)(archive *)> reader(archive_read_new(), archive_read_free);
+Status readArchive(ImageStore& store, const std::string& path, ArchiveFiles& out) {
+  std::unique_ptr<archive, int (*)(archive*)> reader(archive_read_new(), archive_read_free);
   archive_read_support_filter_all(reader.get());
   archive_read_support_format_tar(reader.get());
   if (archive_read_open_filename(reader.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
     return Status::invalid(path +
                            " is not a readable tar archive: " + archive_error_string(reader.get()));
   }
-  archive_entry *entry = nullptr;
+  archive_entry* entry = nullptr;
   int rc;
   while ((rc = archive_read_next_header(reader.get(), &entry)) == ARCHIVE_OK) {
     if (archive_entry_filetype(entry) != AE_IFREG) continue;
@@ -78,7 +78,7 @@ Status readArchive(ImageStore &store, const std::string &path, ArchiveFiles &out
     }
     copy.close();
     file.digest = hash.finish();
-    auto &slot = out.files()[name];
+    auto& slot = out.files()[name];
     std::error_code ignored;
     if (!slot.tempPath.empty()) fs::remove(slot.tempPath, ignored);  // A later copy wins.
     slot = std::move(file);
@@ -96,7 +96,7 @@ Status readArchive(ImageStore &store, const std::string &path, ArchiveFiles &out
 
 // Whether RepoTag `tag` names `name` ("busybox" and
 // "docker.io/library/busybox:latest" are one image).
-bool sameImage(const std::string &tag, const std::string &name) {
+bool sameImage(const std::string& tag, const std::string& name) {
   if (tag == name) return true;
   auto a = parseImageReference(tag);
   auto b = parseImageReference(name);
@@ -104,8 +104,8 @@ bool sameImage(const std::string &tag, const std::string &name) {
 }
 
 // The manifest.json entry for `name` (a RepoTag), or the only one.
-StatusOr<json> findImage(ArchiveFiles &files, const std::string &name) {
-  const ArchiveFile *manifest = files.find("manifest.json");
+StatusOr<json> findImage(ArchiveFiles& files, const std::string& name) {
+  const ArchiveFile* manifest = files.find("manifest.json");
   if (manifest == nullptr) {
     return Status::invalid(
         "no manifest.json: not a `docker save` archive (for an OCI image "
@@ -115,10 +115,10 @@ StatusOr<json> findImage(ArchiveFiles &files, const std::string &name) {
   if (!images.is_array()) return Status::invalid("manifest.json is not a JSON array");
   std::string tags;
   std::vector<json> matches;
-  for (const json &image : images) {
+  for (const json& image : images) {
     if (!image.is_object()) return Status::invalid("manifest.json: an entry is not an object");
     bool named = false;
-    for (const json &tag : image.value("RepoTags", json::array())) {
+    for (const json& tag : image.value("RepoTags", json::array())) {
       if (!tag.is_string()) continue;
       tags += (tags.empty() ? "" : ", ") + tag.get<std::string>();
       named = named || (!name.empty() && sameImage(tag.get<std::string>(), name));
@@ -135,21 +135,21 @@ StatusOr<json> findImage(ArchiveFiles &files, const std::string &name) {
 }
 
 // Files a blob: `file` from the archive under its own digest.
-Status fileBlob(ImageStore &store, ArchiveFile &file) {
+Status fileBlob(ImageStore& store, ArchiveFile& file) {
   if (store.hasBlob(file.digest)) return Status::ok();
   Status committed = store.commitBlob(file.tempPath, file.digest);
   if (committed.isOk()) file.tempPath.clear();
   return committed;
 }
 
-json descriptor(const char *mediaType, const ArchiveFile &file) {
+json descriptor(const char* mediaType, const ArchiveFile& file) {
   return json{{"mediaType", mediaType}, {"size", file.size}, {"digest", file.digest}};
 }
 
 }  // namespace
 
-StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string &archivePath,
-                                            const std::string &name, const std::string &reference) {
+StatusOr<ImportedImage> importDockerArchive(ImageStore& store, const std::string& archivePath,
+                                            const std::string& name, const std::string& reference) {
   ArchiveFiles files;
   if (Status s = readArchive(store, archivePath, files); !s.isOk()) return s;
   auto image = findImage(files, name);
@@ -157,7 +157,7 @@ StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string
   if (!(*image)["Config"].is_string() || !(*image)["Layers"].is_array()) {
     return Status::invalid("manifest.json: the image has no 'Config' or 'Layers'");
   }
-  auto *config = files.find((*image)["Config"].get<std::string>());
+  auto* config = files.find((*image)["Config"].get<std::string>());
   if (config == nullptr || config->text.empty()) {
     return Status::invalid("the image's config " + (*image)["Config"].dump() +
                            " is missing from the archive");
@@ -166,7 +166,7 @@ StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string
   json diffIds = configJson.is_object() && configJson.contains("rootfs")
                      ? configJson["rootfs"].value("diff_ids", json::array())
                      : json::array();
-  const json &layers = (*image)["Layers"];
+  const json& layers = (*image)["Layers"];
   if (diffIds.size() != layers.size()) {
     return Status::invalid("the image config lists " + std::to_string(diffIds.size()) +
                            " layers (rootfs.diff_ids) but manifest.json " +
@@ -178,7 +178,7 @@ StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string
                 {"layers", json::array()}};
   for (size_t i = 0; i < layers.size(); ++i) {
     std::string layerName = layers[i].is_string() ? layers[i].get<std::string>() : "";
-    auto *layer = files.find(layerName);
+    auto* layer = files.find(layerName);
     if (layer == nullptr) {
       return Status::invalid("layer '" + layerName + "' is missing from the archive");
     }
@@ -192,7 +192,7 @@ StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string
   }
   // Nothing is stored before everything checked out.
   if (Status s = fileBlob(store, *config); !s.isOk()) return s;
-  for (const json &layerName : layers) {
+  for (const json& layerName : layers) {
     if (Status s = fileBlob(store, *files.find(layerName.get<std::string>())); !s.isOk()) {
       return s;
     }

@@ -27,7 +27,7 @@ struct ImportedImage {
 // Imports the image tagged `name` in the archive (its RepoTags; empty: the
 // archive's only image) as `reference` (empty: `name`, else the image's first
 // RepoTag, canonical).
-StatusOr<ImportedImage> importDockerArchive(ImageStore &store, const std::string &archivePath,
-                                            const std::string &name, const std::string &reference);
+StatusOr<ImportedImage> importDockerArchive(ImageStore& store, const std::string& archivePath,
+                                            const std::string& name, const std::string& reference);
 
 }  // namespace agora::slave::images

@@ -44,14 +44,14 @@ class DockerArchiveTest : public ::testing::Test {
     fs::remove_all(store_.dir());
   }
 
-  static int run(const std::string &command) {
+  static int run(const std::string& command) {
     return std::system((command + " >/dev/null 2>&1").c_str());
   }
 
   size_t blobCount() const {
     size_t count = 0;
     std::error_code ignored;
-    for (const auto &blob : fs::directory_iterator(store_.dir() + "/blobs/sha256", ignored)) {
+    for (const auto& blob : fs::directory_iterator(store_.dir() + "/blobs/sha256", ignored)) {
       (void)blob;
       ++count;
     }
@@ -106,7 +106,7 @@ TEST_F(DockerArchiveTest, ACorruptLayerOrAnUnknownTagIsRefusedAndNothingIsKept) 
   fs::create_directories(unpacked);
   ASSERT_EQ(run("tar -xf " + archive_.string() + " -C " + unpacked.string()), 0);
   fs::path biggest;
-  for (const auto &file : fs::recursive_directory_iterator(unpacked)) {
+  for (const auto& file : fs::recursive_directory_iterator(unpacked)) {
     if (file.is_regular_file() && (biggest.empty() || file.file_size() > fs::file_size(biggest))) {
       biggest = file.path();
     }

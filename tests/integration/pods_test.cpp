@@ -27,9 +27,9 @@ class PodsTest : public ::testing::Test {
   }
 
   // Launches `tasks` as pod `executorId` on the next offer.
-  void launchPod(const std::string &executorId, const std::vector<v1::TaskInfo> &tasks) {
+  void launchPod(const std::string& executorId, const std::vector<v1::TaskInfo>& tasks) {
     auto offer =
-        nextOfferWith(*framework_, seen_, [](const Resources &r) { return r.scalar("cpus") >= 1; });
+        nextOfferWith(*framework_, seen_, [](const Resources& r) { return r.scalar("cpus") >= 1; });
     ASSERT_TRUE(offer.has_value()) << "no offer";
     v1::Filters now;
     now.set_refuse_seconds(0);
@@ -37,16 +37,16 @@ class PodsTest : public ::testing::Test {
   }
 
   // A task with the pod's shared directory "data" at `data` in its sandbox.
-  static v1::TaskInfo sharing(const std::string &id, const std::string &command) {
+  static v1::TaskInfo sharing(const std::string& id, const std::string& command) {
     v1::TaskInfo task = shellTask(id, command);
-    auto *volume = task.mutable_container()->add_volumes();
+    auto* volume = task.mutable_container()->add_volumes();
     volume->set_host_path("data");
     volume->set_container_path("data");
     volume->set_parent_sandbox(true);
     return task;
   }
 
-  std::string message(const std::string &taskId) {
+  std::string message(const std::string& taskId) {
     auto status = framework_->scheduler.lastStatus(taskId);
     return status ? v1::TaskState_Name(status->state()) + ": " + status->message() : "no status";
   }
