@@ -1,0 +1,342 @@
+#include "frameworks/services/app.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <regex>
+#include <sstream>
+
+#include "common/base/ids.hpp"
+
+namespace agora::services {
+
+namespace {
+
+using nlohmann::json;
+
+// Marathon's rule for one id segment (`PathId` validation), and its message verbatim.
+const char* kSegmentPattern =
+    "^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$";
+const char* kIdMessage =
+    "must fully match regular expression "
+    "'^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|"
+    "\\.\\.)$'";
+const char* kNoCommand =
+    "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.";
+const char* kCmdAndArgs = "AppDefinition must either contain a 'cmd' or a 'args', but not both.";
+
+// The fields `App` models; everything else goes to `extra`.
+const char* kModelled[] = {"id",          "cmd",          "args",
+                           "cpus",        "mem",          "disk",
+                           "instances",   "env",          "portDefinitions",
+                           "version",     "container",    "tasksRunning",
+                           "tasksStaged", "tasksHealthy", "tasksUnhealthy",
+                           "tasks",       "deployments"};
+
+// Collects errors per path, in the order paths are first seen.
+class Errors {
+ public:
+  void add(const std::string& path, const std::string& error) {
+    for (FieldError& entry : errors_) {
+      if (entry.path == path) {
+        entry.errors.push_back(error);
+        return;
+      }
+    }
+    errors_.push_back(FieldError{path, {error}});
+  }
+  std::vector<FieldError> take() { return std::move(errors_); }
+
+ private:
+  std::vector<FieldError> errors_;
+};
+
+// "-1.0" like Scala prints a Double.
+std::string formatDouble(double value) {
+  std::ostringstream out;
+  out << value;
+  std::string text = out.str();
+  if (text.find_first_of(".eE") == std::string::npos) {
+    text += ".0";
+  }
+  return text;
+}
+
+void checkResource(const json& body, const char* name, Errors& errors) {
+  if (!body.contains(name)) {
+    return;
+  }
+  std::string path = std::string("/") + name;
+  const json& value = body[name];
+  if (!value.is_number()) {
+    errors.add(path, "error.expected.jsnumber");
+  } else if (value.get<double>() < 0) {
+    errors.add(path, "got " + formatDouble(value.get<double>()) + ", expected 0.0 or more");
+  }
+}
+
+void checkInstances(const json& body, Errors& errors) {
+  if (!body.contains("instances")) {
+    return;
+  }
+  const json& value = body["instances"];
+  if (!value.is_number_integer()) {
+    errors.add("/instances", "error.expected.jsnumber");
+  } else if (value.get<int64_t>() < 0) {
+    errors.add("/instances",
+               "got " + std::to_string(value.get<int64_t>()) + ", expected 0 or more");
+  }
+}
+
+void checkId(const json& body, const std::optional<std::string>& idFromPath, Errors& errors) {
+  if (idFromPath.has_value()) {
+    if (!normalizeAppId(*idFromPath).isOk()) {
+      errors.add("/id", kIdMessage);
+    }
+    return;
+  }
+  if (!body.contains("id")) {
+    errors.add("/id", "error.path.missing");
+  } else if (!body["id"].is_string()) {
+    errors.add("/id", "error.expected.jsstring");
+  } else if (!normalizeAppId(body["id"].get<std::string>()).isOk()) {
+    errors.add("/id", kIdMessage);
+  }
+}
+
+bool checkStringMap(const json& body, const char* name, Errors& errors) {
+  if (!body.contains(name)) {
+    return false;
+  }
+  std::string path = std::string("/") + name;
+  if (!body[name].is_object()) {
+    errors.add(path, "error.expected.jsobject");
+    return false;
+  }
+  for (const auto& [key, value] : body[name].items()) {
+    if (!value.is_string()) {
+      errors.add(path + "/" + key, "error.expected.jsstring");
+    }
+  }
+  return true;
+}
+
+// cmd and args: their types, and that the app has something to run.
+void checkCommand(const json& body, Errors& errors) {
+  bool hasCmd = body.contains("cmd") && !body["cmd"].is_null();
+  bool hasArgs = body.contains("args") && !body["args"].is_null();
+  bool hasContainer = body.contains("container") && !body["container"].is_null();
+  if (hasCmd && (!body["cmd"].is_string() || body["cmd"].get<std::string>().empty())) {
+    errors.add("/cmd", body["cmd"].is_string() ? "must not be empty" : "error.expected.jsstring");
+  }
+  if (hasArgs) {
+    if (!body["args"].is_array()) {
+      errors.add("/args", "error.expected.jsarray");
+    } else {
+      for (size_t i = 0; i < body["args"].size(); ++i) {
+        if (!body["args"][i].is_string()) {
+          errors.add("/args(" + std::to_string(i) + ")", "error.expected.jsstring");
+        }
+      }
+    }
+  }
+  if (!hasCmd && !hasArgs && !hasContainer) {
+    errors.add("/", kNoCommand);
+  }
+  if (hasCmd && hasArgs) {
+    errors.add("/", kCmdAndArgs);
+  }
+}
+
+void checkContainer(const json& body, Errors& errors) {
+  if (!body.contains("container") || body["container"].is_null()) {
+    return;
+  }
+  const json& container = body["container"];
+  if (!container.is_object()) {
+    errors.add("/container", "error.expected.jsobject");
+    return;
+  }
+  std::string type = container.value("type", "DOCKER");
+  if (type != "DOCKER" && type != "MESOS") {
+    errors.add("/container/type", "error.unknown.enum.literal");
+  }
+  const json* docker = container.contains("docker") ? &container["docker"] : nullptr;
+  if (docker != nullptr &&
+      (!docker->is_object() || (docker->contains("image") && !(*docker)["image"].is_string()))) {
+    errors.add("/container/docker/image", "error.expected.jsstring");
+  } else if (type == "DOCKER" && (docker == nullptr || docker->value("image", "").empty())) {
+    errors.add("/container/docker/image", "must not be empty");
+  }
+}
+
+void checkPortDefinitions(const json& body, Errors& errors) {
+  if (!body.contains("portDefinitions")) {
+    return;
+  }
+  const json& ports = body["portDefinitions"];
+  if (!ports.is_array()) {
+    errors.add("/portDefinitions", "error.expected.jsarray");
+    return;
+  }
+  for (size_t i = 0; i < ports.size(); ++i) {
+    std::string path = "/portDefinitions(" + std::to_string(i) + ")";
+    if (!ports[i].is_object()) {
+      errors.add(path, "error.expected.jsobject");
+    } else if (ports[i].contains("port") &&
+               (!ports[i]["port"].is_number_integer() || ports[i]["port"].get<int64_t>() < 0 ||
+                ports[i]["port"].get<int64_t>() > 65535)) {
+      errors.add(path + "/port", "got " + ports[i]["port"].dump() + ", expected 0 to 65535");
+    }
+  }
+}
+
+std::string isoTime(std::chrono::system_clock::time_point when) {
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+  std::time_t seconds = millis / 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", text, static_cast<int>(millis % 1000));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> normalizeAppId(const std::string& id) {
+  static const std::regex segmentRule(kSegmentPattern);
+  std::string normalized;
+  std::stringstream parts(id);
+  std::string segment;
+  while (std::getline(parts, segment, '/')) {
+    if (segment.empty()) {
+      continue;  // Leading, trailing and doubled slashes.
+    }
+    if (!std::regex_match(segment, segmentRule)) {
+      return Status::invalid("id segment '" + segment + "' " + kIdMessage);
+    }
+    normalized += "/" + segment;
+  }
+  if (normalized.empty()) {
+    return Status::invalid("an app id needs at least one segment");
+  }
+  return normalized;
+}
+
+std::vector<FieldError> validateApp(const json& body,
+                                    const std::optional<std::string>& idFromPath) {
+  Errors errors;
+  if (!body.is_object()) {
+    errors.add("/", "error.expected.jsobject");
+    return errors.take();
+  }
+  checkId(body, idFromPath, errors);
+  checkCommand(body, errors);
+  checkContainer(body, errors);
+  for (const char* name : {"cpus", "mem", "disk"}) {
+    checkResource(body, name, errors);
+  }
+  checkInstances(body, errors);
+  checkStringMap(body, "env", errors);
+  checkStringMap(body, "labels", errors);
+  checkPortDefinitions(body, errors);
+  return errors.take();
+}
+
+App appFromJson(const json& body, const std::optional<std::string>& idFromPath) {
+  App app;
+  app.id = *normalizeAppId(idFromPath.value_or(body.value("id", "")));
+  if (body.contains("cmd") && body["cmd"].is_string()) {
+    app.cmd = body["cmd"].get<std::string>();
+  }
+  if (body.contains("args") && body["args"].is_array()) {
+    app.args = body["args"].get<std::vector<std::string>>();
+  }
+  app.cpus = body.value("cpus", app.cpus);
+  app.mem = body.value("mem", app.mem);
+  app.disk = body.value("disk", app.disk);
+  app.instances = body.value("instances", app.instances);
+  if (body.contains("env")) {
+    app.env = body["env"].get<std::map<std::string, std::string>>();
+  }
+  if (body.contains("container") && body["container"].is_object()) {
+    app.extra["container"] = body["container"];
+    app.image = body["container"].value("docker", json::object()).value("image", "");
+  }
+  if (body.contains("portDefinitions")) {
+    app.ports = static_cast<int>(body["portDefinitions"].size());
+    app.extra["portDefinitions"] = body["portDefinitions"];
+  }
+  app.version = body.value("version", "");
+  for (const auto& [key, value] : body.items()) {
+    bool modelled = false;
+    for (const char* name : kModelled) {
+      modelled = modelled || key == name;
+    }
+    if (!modelled) {
+      app.extra[key] = value;
+    }
+  }
+  return app;
+}
+
+json appToJson(const App& app) {
+  json out = app.extra;
+  out["id"] = app.id;
+  if (app.cmd.has_value()) {
+    out["cmd"] = *app.cmd;
+  } else {
+    out["cmd"] = nullptr;
+  }
+  if (!app.args.empty()) {
+    out["args"] = app.args;
+  }
+  out["cpus"] = app.cpus;
+  out["mem"] = app.mem;
+  out["disk"] = app.disk;
+  out["instances"] = app.instances;
+  out["env"] = app.env;
+  if (!out.contains("labels")) {
+    out["labels"] = json::object();
+  }
+  if (!out.contains("portDefinitions")) {
+    out["portDefinitions"] = json::array();
+  }
+  out["version"] = app.version;
+  return out;
+}
+
+json validationErrorBody(const std::vector<FieldError>& errors) {
+  json details = json::array();
+  for (const FieldError& error : errors) {
+    details.push_back({{"path", error.path}, {"errors", error.errors}});
+  }
+  return {{"message", "Object is not valid"}, {"details", details}};
+}
+
+std::string newTaskId(const std::string& appId) {
+  std::string prefix = appId.substr(appId.empty() || appId[0] != '/' ? 0 : 1);
+  for (char& c : prefix) {
+    c = c == '/' ? '_' : c;
+  }
+  return prefix + "." + newUuid();
+}
+
+std::string appIdOfTask(const std::string& taskId) {
+  size_t dot = taskId.rfind('.');
+  if (dot == std::string::npos || dot == 0) {
+    return "";
+  }
+  std::string id = "/" + taskId.substr(0, dot);
+  for (char& c : id) {
+    c = c == '_' ? '/' : c;
+  }
+  return id;
+}
+
+std::string versionNow() { return isoTime(std::chrono::system_clock::now()); }
+
+}  // namespace agora::services

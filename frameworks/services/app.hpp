@@ -1,0 +1,66 @@
+// An app definition of the Services framework, in Marathon's JSON format (`/v2/apps`).
+//
+// The REST layer speaks Marathon's JSON, so apps are kept as a validated JSON layer (not
+// protobuf): `validateApp()` checks a request body and lists every bad field the way
+// Marathon does (422 details), `appFromJson()` turns a valid body into an `App`, and
+// `appToJson()` gives it back with Marathon's defaults filled in. Fields this version does
+// not act on yet are kept verbatim in `extra` so a client gets back what it sent.
+// Pure functions and a value type; thread-compatible.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/base/status.hpp"
+
+namespace agora::services {
+
+// One entry of a 422 answer: a JSON path ("/cpus") and every rule it breaks there.
+struct FieldError {
+  std::string path;
+  std::vector<std::string> errors;
+};
+
+struct App {
+  std::string id;  // Normalised: "/shop/web".
+  std::optional<std::string> cmd;
+  std::vector<std::string> args;
+  double cpus = 1;
+  double mem = 128;
+  double disk = 0;
+  int instances = 1;
+  std::map<std::string, std::string> env;
+  std::string image;  // container.docker.image ("" when none).
+  int ports = 0;      // How many host ports each task gets (`portDefinitions`).
+  std::string version;
+  nlohmann::json extra = nlohmann::json::object();  // Other fields, echoed back as given.
+};
+
+// "web", "/shop/web/" and "shop//web" become "/web" and "/shop/web". Errors: a segment
+// that breaks Marathon's id rule, or no segment at all.
+StatusOr<std::string> normalizeAppId(const std::string& id);
+
+// Every rule `body` breaks (empty when it is a valid app definition). When `idFromPath` is
+// given (PUT /v2/apps/{id}) the body's id may be missing and is taken from the path.
+std::vector<FieldError> validateApp(const nlohmann::json& body,
+                                    const std::optional<std::string>& idFromPath = {});
+
+// REQUIRES: `validateApp(body, idFromPath)` is empty. Sets no version.
+App appFromJson(const nlohmann::json& body, const std::optional<std::string>& idFromPath = {});
+nlohmann::json appToJson(const App& app);
+
+// Marathon's 422 body for `errors`.
+nlohmann::json validationErrorBody(const std::vector<FieldError>& errors);
+
+// Task ids are Marathon's: "<app id without the leading / and with / as _>.<uuid>".
+std::string newTaskId(const std::string& appId);
+// The app id a task id names ("" when it is not one of ours).
+std::string appIdOfTask(const std::string& taskId);
+
+// Now as Marathon prints versions: "2026-11-23T20:58:01.123Z".
+std::string versionNow();
+
+}  // namespace agora::services

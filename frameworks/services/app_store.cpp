@@ -1,0 +1,107 @@
+#include "frameworks/services/app_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace agora::services {
+
+namespace {
+
+using nlohmann::json;
+
+const char* kFrameworkIdKey = "framework_id";
+const char* kAppPrefix = "apps/";
+const char* kTaskPrefix = "tasks/";
+
+json taskToJson(const TaskRecord& task) {
+  return {{"id", task.id},
+          {"appId", task.appId},
+          {"agentId", task.agentId},
+          {"host", task.host},
+          {"version", task.version},
+          {"ports", task.ports},
+          {"stagedAt", task.stagedAt}};
+}
+
+TaskRecord taskFromJson(const json& in) {
+  TaskRecord task;
+  task.id = in.value("id", "");
+  task.appId = in.value("appId", "");
+  task.agentId = in.value("agentId", "");
+  task.host = in.value("host", "");
+  task.version = in.value("version", "");
+  task.ports = in.value("ports", std::vector<int>{});
+  task.stagedAt = in.value("stagedAt", 0.0);
+  return task;
+}
+
+}  // namespace
+
+StatusOr<std::optional<std::string>> AppStore::frameworkId() {
+  return store_->get(kFrameworkIdKey);
+}
+
+Status AppStore::putFrameworkId(const std::string& id) {
+  WriteBatch batch;
+  batch.put(kFrameworkIdKey, id);
+  return store_->write(batch);
+}
+
+StatusOr<std::vector<App>> AppStore::apps() {
+  auto rows = store_->scan(kAppPrefix);
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  std::vector<App> out;
+  for (const auto& [key, value] : *rows) {
+    json body = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (!validateApp(body).empty()) {
+      return Status::io("record '" + key + "' is not a valid app");
+    }
+    out.push_back(appFromJson(body));
+  }
+  return out;
+}
+
+Status AppStore::putApp(const App& app) {
+  WriteBatch batch;
+  batch.put(kAppPrefix + app.id, appToJson(app).dump());
+  return store_->write(batch);
+}
+
+Status AppStore::removeApp(const std::string& appId) {
+  WriteBatch batch;
+  batch.remove(kAppPrefix + appId);
+  return store_->write(batch);
+}
+
+StatusOr<std::vector<TaskRecord>> AppStore::tasks() {
+  auto rows = store_->scan(kTaskPrefix);
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  std::vector<TaskRecord> out;
+  for (const auto& [key, value] : *rows) {
+    json record = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object()) {
+      return Status::io("record '" + key + "' is corrupt");
+    }
+    out.push_back(taskFromJson(record));
+  }
+  return out;
+}
+
+Status AppStore::putTasks(const std::vector<TaskRecord>& tasks) {
+  WriteBatch batch;
+  for (const TaskRecord& task : tasks) {
+    batch.put(kTaskPrefix + task.id, taskToJson(task).dump());
+  }
+  return store_->write(batch);
+}
+
+Status AppStore::removeTask(const std::string& taskId) {
+  WriteBatch batch;
+  batch.remove(kTaskPrefix + taskId);
+  return store_->write(batch);
+}
+
+}  // namespace agora::services

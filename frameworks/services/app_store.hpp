@@ -1,0 +1,55 @@
+// `AppStore`: what agora-services keeps in its RocksDB (`--work_dir`) so that a restart
+// loses nothing: the framework id (to re-subscribe as the same framework and keep its
+// tasks), the app definitions, and every task it launched (written before the launch, so
+// a restart knows every task that may be running and launches no duplicate).
+//
+// Keys: "framework_id"; "apps/<app id>" -> the app's JSON; "tasks/<task id>" -> a small
+// JSON record. Apps are JSON (not protobuf) because Marathon's format is the schema here.
+// Thread-compatible: used only on the services loop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/base/status.hpp"
+#include "common/state/state_store.hpp"
+#include "frameworks/services/app.hpp"
+
+namespace agora::services {
+
+// A task this framework launched and has not yet seen end.
+struct TaskRecord {
+  std::string id;
+  std::string appId;
+  std::string agentId;
+  std::string host;
+  std::string version;  // The app version it was launched from.
+  std::vector<int> ports;
+  int state = 0;         // `v1::TaskState`; STAGING until a status says otherwise.
+  bool killing = false;  // We asked for the kill: it no longer counts as an instance.
+  double stagedAt = 0;
+};
+
+class AppStore {
+ public:
+  explicit AppStore(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
+
+  StatusOr<std::optional<std::string>> frameworkId();
+  Status putFrameworkId(const std::string& id);
+
+  StatusOr<std::vector<App>> apps();
+  Status putApp(const App& app);
+  // Its tasks stay recorded until they end.
+  Status removeApp(const std::string& appId);
+
+  StatusOr<std::vector<TaskRecord>> tasks();
+  Status putTasks(const std::vector<TaskRecord>& tasks);
+  Status removeTask(const std::string& taskId);
+
+ private:
+  std::unique_ptr<StateStore> store_;
+};
+
+}  // namespace agora::services

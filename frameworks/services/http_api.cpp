@@ -1,0 +1,233 @@
+#include "frameworks/services/http_api.hpp"
+
+#include <glog/logging.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "common/base/ids.hpp"
+#include "common/http/http.hpp"
+
+namespace agora::services {
+
+namespace {
+
+using nlohmann::json;
+
+const char* kVersion = "1.11.0";  // The Marathon API level clients may expect.
+
+struct Context {
+  EventLoop* loop;
+  ServicesScheduler* scheduler;
+  ApiInfo info;
+};
+
+// What a handler answers, built on the loop and written on the HTTP thread.
+struct Reply {
+  int status = 200;
+  json body;
+  std::map<std::string, std::string> headers;
+};
+
+Reply errorReply(int status, const std::string& message) {
+  return {status, {{"message", message}}, {}};
+}
+
+// Runs `fn` on the scheduler's loop and writes its reply. `fn` captures only values: when
+// the loop does not answer in time (a 503, never a hang) it still runs later.
+void onLoop(const Context& ctx, httplib::Response& res, std::function<Reply()> fn) {
+  std::optional<Reply> reply = ctx.loop->runSync(std::move(fn), std::chrono::seconds(30));
+  if (!reply.has_value()) {
+    replyError(res, 503, "agora-services is busy; try again");
+    return;
+  }
+  for (const auto& [name, value] : reply->headers) {
+    res.set_header(name, value);
+  }
+  replyJson(res, reply->status, reply->body);
+}
+
+// The body as JSON, or a 400 in Marathon's format.
+std::optional<json> parseBody(const httplib::Request& req, httplib::Response& res) {
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    replyJson(res, 400, {{"message", "Invalid JSON"}, {"details", "the body is not valid JSON"}});
+    return std::nullopt;
+  }
+  return body;
+}
+
+int statusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+json deploymentBody(const json& app) {
+  return {{"deploymentId", newUuid()},
+          {"version", app.is_object() ? app.value("version", "") : ""}};
+}
+
+bool wantsTasks(const httplib::Request& req) {
+  for (auto [it, end] = req.params.equal_range("embed"); it != end; ++it) {
+    if (it->second == "apps.tasks" || it->second == "app.tasks") {
+      return true;
+    }
+  }
+  return false;
+}
+
+void createApp(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = parseBody(req, res);
+  if (!body.has_value()) {
+    return;
+  }
+  std::vector<FieldError> errors = validateApp(*body);
+  if (!errors.empty()) {
+    replyJson(res, 422, validationErrorBody(errors));
+    return;
+  }
+  App app = appFromJson(*body);
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, app]() -> Reply {
+    Status status = scheduler->createApp(app);
+    if (!status.isOk()) {
+      return errorReply(statusFor(status), status.message());
+    }
+    return {201, scheduler->appJson(app.id, /*withTasks=*/false), {{"Location", app.id}}};
+  });
+}
+
+void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Request& req,
+                httplib::Response& res) {
+  auto body = parseBody(req, res);
+  if (!body.has_value()) {
+    return;
+  }
+  std::vector<FieldError> errors = validateApp(*body, rawId);
+  if (!errors.empty()) {
+    replyJson(res, 422, validationErrorBody(errors));
+    return;
+  }
+  App app = appFromJson(*body, rawId);
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, app]() -> Reply {
+    auto created = scheduler->replaceApp(app);
+    if (!created.isOk()) {
+      return errorReply(statusFor(created.status()), created.status().message());
+    }
+    json result = deploymentBody(scheduler->appJson(app.id, false));
+    return {*created ? 201 : 200,
+            result,
+            {{"Marathon-Deployment-Id", result["deploymentId"].get<std::string>()}}};
+  });
+}
+
+void getApp(const Context& ctx, const std::string& id, httplib::Response& res) {
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, id]() -> Reply {
+    json app = scheduler->appJson(id, /*withTasks=*/true);
+    if (app.is_null()) {
+      return errorReply(404, "App '" + id + "' does not exist");
+    }
+    return {200, {{"app", app}}, {}};
+  });
+}
+
+void deleteApp(const Context& ctx, const std::string& id, httplib::Response& res) {
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, id]() -> Reply {
+    Status status = scheduler->deleteApp(id);
+    if (!status.isOk()) {
+      return errorReply(statusFor(status), status.message());
+    }
+    json result = {{"deploymentId", newUuid()}, {"version", versionNow()}};
+    return {200, result, {{"Marathon-Deployment-Id", result["deploymentId"].get<std::string>()}}};
+  });
+}
+
+// Routes /v2/apps/{id} by method; an id that cannot be an app id is simply not found.
+void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  std::string rawId = req.matches[1];
+  if (req.method == "PUT") {
+    replaceApp(ctx, rawId, req, res);
+    return;
+  }
+  auto id = normalizeAppId(rawId);
+  if (!id.isOk()) {
+    replyError(res, 404, "App '/" + rawId + "' does not exist");
+  } else if (req.method == "GET") {
+    getApp(ctx, *id, res);
+  } else {
+    deleteApp(ctx, *id, res);
+  }
+}
+
+void info(const Context& ctx, httplib::Response& res) {
+  ServicesScheduler* scheduler = ctx.scheduler;
+  ApiInfo apiInfo = ctx.info;
+  onLoop(ctx, res, [scheduler, apiInfo]() -> Reply {
+    std::string frameworkId = scheduler->frameworkId();
+    return {200,
+            {{"name", "agora-services"},
+             {"version", kVersion},
+             {"elected", true},
+             {"leader", "127.0.0.1:" + std::to_string(apiInfo.httpPort)},
+             {"frameworkId", frameworkId.empty() ? json(nullptr) : json(frameworkId)},
+             {"marathon_config",
+              {{"master", apiInfo.master},
+               {"failover_timeout", apiInfo.failoverTimeout},
+               {"mesos_role", "*"}}},
+             {"http_config", {{"http_port", apiInfo.httpPort}}}},
+            {}};
+  });
+}
+
+}  // namespace
+
+void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler* scheduler,
+                    const ApiInfo& apiInfo) {
+  auto ctx = std::make_shared<Context>(Context{loop, scheduler, apiInfo});
+  server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("pong", "text/plain");
+  });
+  server.Get("/v2/info",
+             [ctx](const httplib::Request&, httplib::Response& res) { info(*ctx, res); });
+  server.Get("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {
+    bool withTasks = wantsTasks(req);
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler, withTasks]() -> Reply {
+      return {200, scheduler->appsJson(withTasks), {}};
+    });
+  });
+  server.Post("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {
+    createApp(*ctx, req, res);
+  });
+  auto route = [ctx](const httplib::Request& req, httplib::Response& res) {
+    appRoute(*ctx, req, res);
+  };
+  server.Get("/v2/apps/(.+)", route);
+  server.Put("/v2/apps/(.+)", route);
+  server.Delete("/v2/apps/(.+)", route);
+  // Nothing from the network may crash the daemon: a handler that throws is a 500.
+  server.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        std::string what = "internal error";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        LOG(WARNING) << req.method << " " << req.path << " failed: " << what;
+        replyError(res, 500, what);
+      });
+}
+
+}  // namespace agora::services

@@ -1,0 +1,118 @@
+// agora-services: long-running services through a Marathon-compatible REST API. A
+// framework like any other (it uses only the scheduler SDK); its apps, tasks and framework
+// id live in RocksDB under --work_dir.
+//
+// Threads: the services loop (all scheduler state), the SDK driver's loop, the HTTP
+// server's pool, and one thread waiting for SIGTERM/SIGINT to shut down cleanly.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "agora/sdk/scheduler_driver.hpp"
+#include "common/event/event_loop.hpp"
+#include "common/state/state_store.hpp"
+#include "frameworks/services/app_store.hpp"
+#include "frameworks/services/flags.hpp"
+#include "frameworks/services/http_api.hpp"
+#include "frameworks/services/services_scheduler.hpp"
+
+namespace {
+
+using agora::services::ServicesOptions;
+
+agora::sdk::DriverOptions driverOptions(const ServicesOptions& options,
+                                        const std::string& frameworkId) {
+  agora::sdk::DriverOptions out;
+  out.master = options.master;
+  out.framework.set_name(options.frameworkName);
+  out.framework.set_failover_timeout(options.failoverTimeout);
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  out.framework.set_hostname(host);
+  const char* user = std::getenv("USER");
+  out.framework.set_user(user != nullptr ? user : "root");
+  if (!frameworkId.empty()) {
+    out.framework.mutable_id()->set_value(frameworkId);
+  }
+  return out;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "agora-services: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage("agora-services --master=HOST:PORT --work_dir=DIR [--http_port=8080]");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  auto options = agora::services::servicesOptionsFromFlags();
+  if (!options.isOk()) {
+    return fail(options.status().message());
+  }
+  // Blocked in every thread; the waiter below takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto db = agora::openRocksDbStore(options->workDir + "/state");
+  if (!db.isOk()) {
+    return fail("opening " + options->workDir + "/state: " + db.status().message());
+  }
+  agora::services::AppStore store(std::move(*db));
+  agora::EventLoop loop;
+  agora::services::ServicesScheduler scheduler(&loop, &store);
+  agora::Status recovered = scheduler.recover();
+  if (!recovered.isOk()) {
+    return fail(recovered.message());
+  }
+
+  httplib::Server server;
+  agora::services::registerRoutes(server, &loop, &scheduler,
+                                  {.master = options->master,
+                                   .httpPort = options->httpPort,
+                                   .failoverTimeout = options->failoverTimeout});
+  if (!server.bind_to_port(options->httpAddress, options->httpPort)) {
+    return fail("cannot listen on " + options->httpAddress + ":" +
+                std::to_string(options->httpPort));
+  }
+
+  std::thread loopThread([&] { loop.run(); });
+  agora::sdk::SchedulerDriver driver(&scheduler, driverOptions(*options, scheduler.frameworkId()));
+  scheduler.setDriver(&driver);
+  agora::Status started = driver.start();
+  if (!started.isOk()) {
+    loop.stop();
+    loopThread.join();
+    return fail(started.message());
+  }
+  std::thread signalThread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    LOG(INFO) << "Received signal " << sig << "; shutting down";
+    server.stop();
+  });
+  LOG(INFO) << "agora-services listening on " << options->httpAddress << ":" << options->httpPort
+            << ", master " << options->master;
+  server.listen_after_bind();
+
+  // Failover, not teardown: the master keeps the tasks for the next agora-services.
+  driver.stop(agora::sdk::FailoverMode::kFailover);
+  agora::Status joined = driver.join();
+  loop.stop();
+  loopThread.join();
+  signalThread.detach();
+  return joined.isOk() ? 0 : 1;
+}

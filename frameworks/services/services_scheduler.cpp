@@ -1,0 +1,386 @@
+#include "frameworks/services/services_scheduler.hpp"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+
+#include "common/base/ids.hpp"
+#include "common/base/task_states.hpp"
+#include "frameworks/services/task_builder.hpp"
+
+namespace agora::services {
+
+namespace {
+
+using nlohmann::json;
+
+// TASK_UNKNOWN answers a reconciliation for a task the master does not know: for us it is
+// gone (launched just before a crash and never reached the master, or long forgotten).
+bool hasEnded(v1::TaskState state) { return isTerminalState(state) || state == v1::TASK_UNKNOWN; }
+
+bool isStaged(int state) { return state == v1::TASK_STAGING || state == v1::TASK_STARTING; }
+
+}  // namespace
+
+ServicesScheduler::ServicesScheduler(EventLoop* loop, AppStore* store, SchedulerOptions options)
+    : loop_(loop), store_(store), options_(options) {}
+
+Status ServicesScheduler::recover() {
+  auto apps = store_->apps();
+  if (!apps.isOk()) {
+    return apps.status().withContext("reading apps");
+  }
+  for (App& app : *apps) {
+    apps_[app.id] = std::move(app);
+  }
+  auto tasks = store_->tasks();
+  if (!tasks.isOk()) {
+    return tasks.status().withContext("reading tasks");
+  }
+  for (TaskRecord& task : *tasks) {
+    task.state = v1::TASK_STAGING;  // Until the reconciliation after subscribing says more.
+    tasks_[task.id] = std::move(task);
+  }
+  auto id = store_->frameworkId();
+  if (!id.isOk()) {
+    return id.status().withContext("reading the framework id");
+  }
+  frameworkId_ = id->value_or("");
+  LOG(INFO) << "Recovered " << apps_.size() << " apps and " << tasks_.size() << " tasks"
+            << (frameworkId_.empty() ? "" : " of framework " + frameworkId_);
+  return Status::ok();
+}
+
+// --- driver callbacks: hop onto the loop. -------------------------------------------------
+
+void ServicesScheduler::subscribed(sdk::SchedulerDriver*, const v1::FrameworkID& id,
+                                   const v1::MasterID&) {
+  loop_->post([this, id = id.value()] { onSubscribed(id); });
+}
+
+void ServicesScheduler::resourceOffers(sdk::SchedulerDriver*,
+                                       const std::vector<v1::Offer>& offers) {
+  loop_->post([this, offers] { onOffers(offers); });
+}
+
+void ServicesScheduler::statusUpdate(sdk::SchedulerDriver*, const v1::TaskStatus& status) {
+  loop_->post([this, status] { onStatus(status); });
+}
+
+void ServicesScheduler::disconnected(sdk::SchedulerDriver*) {
+  loop_->post([this] {
+    LOG(WARNING) << "Lost the master; the driver is looking for it";
+    subscribed_ = false;
+  });
+}
+
+void ServicesScheduler::error(sdk::SchedulerDriver*, const std::string& message) {
+  LOG(ERROR) << "The master refused the framework: " << message;
+}
+
+// --- loop side. ---------------------------------------------------------------------------
+
+void ServicesScheduler::onSubscribed(const std::string& frameworkId) {
+  if (frameworkId != frameworkId_) {
+    Status status = store_->putFrameworkId(frameworkId);
+    if (!status.isOk()) {
+      // Without it a restart would subscribe as a new framework and orphan the tasks.
+      LOG(ERROR) << "Could not persist framework id " << frameworkId << ": " << status.message();
+    }
+    frameworkId_ = frameworkId;
+  }
+  LOG(INFO) << "Subscribed as framework " << frameworkId << " with " << tasks_.size()
+            << " known tasks";
+  subscribed_ = true;
+  suppressed_.reset();
+  // Explicit reconciliation ends every recorded task the master does not know (TASK_UNKNOWN);
+  // implicit reconciliation reports tasks we have no record of.
+  std::vector<v1::TaskStatus> known;
+  for (auto& [id, task] : tasks_) {
+    v1::TaskStatus status;
+    status.mutable_task_id()->set_value(id);
+    status.mutable_agent_id()->set_value(task.agentId);
+    known.push_back(status);
+    if (task.killing) {
+      kill(task);  // A kill sent while disconnected was dropped.
+    }
+  }
+  driver_->reconcileTasks(known);
+  driver_->reconcileTasks({});
+  converge();
+  reviveIfWaiting();
+}
+
+void ServicesScheduler::onOffers(const std::vector<v1::Offer>& offers) {
+  for (const v1::Offer& offer : offers) {
+    useOffer(offer);
+  }
+  updateSuppression();
+}
+
+void ServicesScheduler::useOffer(const v1::Offer& offer) {
+  auto offered = Resources::fromProto(offer.resources());
+  std::vector<v1::TaskInfo> launches;
+  std::vector<TaskRecord> records;
+  Resources remaining = offered.isOk() ? *offered : Resources();
+  for (const auto& [appId, app] : apps_) {
+    int missing = app.instances - activeTasks(appId);
+    for (; missing > 0; --missing) {
+      auto fit = fitTask(app, remaining);
+      if (!fit.has_value()) {
+        break;
+      }
+      remaining -= fit->resources;
+      std::string taskId = newTaskId(appId);
+      launches.push_back(buildTask(app, taskId, offer, *fit));
+      records.push_back(TaskRecord{.id = taskId,
+                                   .appId = appId,
+                                   .agentId = offer.agent_id().value(),
+                                   .host = offer.hostname(),
+                                   .version = app.version,
+                                   .ports = fit->ports,
+                                   .state = v1::TASK_STAGING,
+                                   .stagedAt = wallSeconds()});
+      tasks_[taskId] = records.back();
+    }
+  }
+  v1::Filters filters;
+  filters.set_refuse_seconds(anyWaiting() ? options_.busyRefuseSeconds
+                                          : options_.idleRefuseSeconds);
+  if (launches.empty()) {
+    driver_->declineOffer(offer.id(), filters);
+    return;
+  }
+  // The records go to disk before the launch, so a restart never launches a duplicate.
+  Status status = store_->putTasks(records);
+  if (!status.isOk()) {
+    LOG(ERROR) << "Not launching " << launches.size() << " tasks: " << status.message();
+    for (const TaskRecord& record : records) {
+      tasks_.erase(record.id);
+    }
+    driver_->declineOffer(offer.id(), filters);
+    return;
+  }
+  for (const TaskRecord& record : records) {
+    LOG(INFO) << "Launching task " << record.id << " of app " << record.appId << " on "
+              << record.host;
+  }
+  driver_->launchTasks({offer.id()}, launches, filters);
+}
+
+void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
+  const std::string& id = status.task_id().value();
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) {
+    onUnknownTask(status);
+    return;
+  }
+  if (!hasEnded(status.state())) {
+    it->second.state = status.state();
+    if (it->second.agentId.empty()) {
+      it->second.agentId = status.agent_id().value();
+    }
+    return;
+  }
+  LOG(INFO) << "Task " << id << " of app " << it->second.appId << " ended "
+            << v1::TaskState_Name(status.state())
+            << (status.message().empty() ? "" : ": " + status.message());
+  tasks_.erase(it);
+  Status removed = store_->removeTask(id);
+  if (!removed.isOk()) {
+    LOG(ERROR) << "Could not forget task " << id << ": " << removed.message();
+  }
+  reviveIfWaiting();
+  converge();
+}
+
+// A task we hold no record of, from the implicit reconciliation: adopt it if its app still
+// exists (converge() then kills any excess), kill it otherwise.
+void ServicesScheduler::onUnknownTask(const v1::TaskStatus& status) {
+  if (hasEnded(status.state())) {
+    return;
+  }
+  const std::string& id = status.task_id().value();
+  std::string appId = appIdOfTask(id);
+  TaskRecord task;
+  task.id = id;
+  task.appId = appId;
+  task.agentId = status.agent_id().value();
+  task.state = status.state();
+  task.stagedAt = wallSeconds();
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    LOG(WARNING) << "Killing task " << id << " of unknown app '" << appId << "'";
+    kill(task);
+    return;
+  }
+  LOG(INFO) << "Adopting task " << id << " of app " << appId;
+  task.version = app->second.version;
+  Status stored = store_->putTasks({task});
+  if (!stored.isOk()) {
+    LOG(ERROR) << "Could not record adopted task " << id << ": " << stored.message();
+  }
+  tasks_[id] = task;
+  converge();
+}
+
+void ServicesScheduler::converge() {
+  std::map<std::string, std::vector<TaskRecord*>> byApp;
+  for (auto& [id, task] : tasks_) {
+    if (task.killing) {
+      continue;
+    }
+    if (apps_.count(task.appId) == 0) {
+      kill(task);
+    } else {
+      byApp[task.appId].push_back(&task);
+    }
+  }
+  for (auto& [appId, tasks] : byApp) {
+    int excess = static_cast<int>(tasks.size()) - apps_[appId].instances;
+    if (excess <= 0) {
+      continue;
+    }
+    // Youngest first (Marathon's default killSelection), staged before running.
+    std::sort(tasks.begin(), tasks.end(), [](const TaskRecord* a, const TaskRecord* b) {
+      if (isStaged(a->state) != isStaged(b->state)) {
+        return isStaged(a->state);
+      }
+      return a->stagedAt > b->stagedAt;
+    });
+    for (int i = 0; i < excess; ++i) {
+      kill(*tasks[i]);
+    }
+  }
+  updateSuppression();
+}
+
+void ServicesScheduler::kill(TaskRecord& task) {
+  LOG(INFO) << "Killing task " << task.id << " of app " << task.appId;
+  task.killing = true;
+  v1::TaskID taskId;
+  taskId.set_value(task.id);
+  v1::AgentID agentId;
+  agentId.set_value(task.agentId);
+  driver_->killTask(taskId, agentId);
+}
+
+void ServicesScheduler::reviveIfWaiting() {
+  if (subscribed_ && anyWaiting()) {
+    driver_->reviveOffers();
+    suppressed_ = false;
+  }
+}
+
+void ServicesScheduler::updateSuppression() {
+  if (!subscribed_) {
+    return;
+  }
+  bool waiting = anyWaiting();
+  if (waiting && suppressed_ != false) {
+    driver_->reviveOffers();
+    suppressed_ = false;
+  } else if (!waiting && suppressed_ != true) {
+    driver_->suppressOffers();
+    suppressed_ = true;
+  }
+}
+
+int ServicesScheduler::activeTasks(const std::string& appId) const {
+  int count = 0;
+  for (const auto& [id, task] : tasks_) {
+    count += task.appId == appId && !task.killing ? 1 : 0;
+  }
+  return count;
+}
+
+bool ServicesScheduler::anyWaiting() const {
+  for (const auto& [appId, app] : apps_) {
+    if (activeTasks(appId) < app.instances) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- REST side. ---------------------------------------------------------------------------
+
+Status ServicesScheduler::createApp(App app) {
+  if (apps_.count(app.id) > 0) {
+    return Status::error(StatusCode::kAlreadyExists,
+                         "An app with id [" + app.id + "] already exists.");
+  }
+  return replaceApp(std::move(app)).status();
+}
+
+StatusOr<bool> ServicesScheduler::replaceApp(App app) {
+  app.version = versionNow();
+  AGORA_RETURN_IF_ERROR(store_->putApp(app));
+  bool created = apps_.count(app.id) == 0;
+  LOG(INFO) << (created ? "Created" : "Replaced") << " app " << app.id << " with " << app.instances
+            << " instances";
+  apps_[app.id] = std::move(app);
+  converge();
+  reviveIfWaiting();
+  return created;
+}
+
+Status ServicesScheduler::deleteApp(const std::string& appId) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  AGORA_RETURN_IF_ERROR(store_->removeApp(appId));
+  LOG(INFO) << "Deleted app " << appId;
+  apps_.erase(appId);
+  converge();
+  return Status::ok();
+}
+
+json ServicesScheduler::taskJson(const TaskRecord& task) const {
+  return {{"id", task.id},
+          {"appId", task.appId},
+          {"host", task.host},
+          {"ports", task.ports},
+          {"slaveId", task.agentId},
+          {"state", v1::TaskState_Name(static_cast<v1::TaskState>(task.state))},
+          {"stagedAt", task.stagedAt},
+          {"version", task.version}};
+}
+
+json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return nullptr;
+  }
+  json out = appToJson(app->second);
+  int running = 0;
+  int staged = 0;
+  json tasks = json::array();
+  for (const auto& [id, task] : tasks_) {
+    if (task.appId != appId) {
+      continue;
+    }
+    running += task.state == v1::TASK_RUNNING ? 1 : 0;
+    staged += isStaged(task.state) ? 1 : 0;
+    tasks.push_back(taskJson(task));
+  }
+  out["tasksRunning"] = running;
+  out["tasksStaged"] = staged;
+  out["tasksHealthy"] = 0;
+  out["tasksUnhealthy"] = 0;
+  out["deployments"] = json::array();
+  if (withTasks) {
+    out["tasks"] = tasks;
+  }
+  return out;
+}
+
+json ServicesScheduler::appsJson(bool withTasks) const {
+  json apps = json::array();
+  for (const auto& [appId, app] : apps_) {
+    apps.push_back(appJson(appId, withTasks));
+  }
+  return {{"apps", apps}};
+}
+
+}  // namespace agora::services

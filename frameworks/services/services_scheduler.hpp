@@ -1,0 +1,94 @@
+// `ServicesScheduler`: the heart of agora-services. It owns the apps and the tasks they run,
+// keeps every app at `instances` tasks (launching from offers, killing on scale-down or
+// delete), persists through `AppStore` before acting, and answers the REST layer.
+//
+// Thread-safety: all state lives on `loop`. The `sdk::Scheduler` callbacks arrive on the
+// driver's thread and only post to `loop`; the REST layer calls the other public methods
+// through `EventLoop::runSync` (they REQUIRE the loop thread). Ownership: `loop`, `store`
+// and the driver (`setDriver`) are borrowed and must outlive this object.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agora/sdk/scheduler.hpp"
+#include "agora/sdk/scheduler_driver.hpp"
+#include "common/event/event_loop.hpp"
+#include "frameworks/services/app.hpp"
+#include "frameworks/services/app_store.hpp"
+
+namespace agora::services {
+
+struct SchedulerOptions {
+  // Offers declined while an app waits for more room come back after this long.
+  double busyRefuseSeconds = 5;
+  // Offers declined while nothing waits (the framework is also suppressed then).
+  double idleRefuseSeconds = 120;
+  // How often to reconcile all tasks with the master (lost updates, adopted tasks).
+  double reconcileSeconds = 60;
+};
+
+class ServicesScheduler : public sdk::Scheduler {
+ public:
+  ServicesScheduler(EventLoop* loop, AppStore* store, SchedulerOptions options = {});
+
+  // Loads apps and tasks from the store. REQUIRES: before the loop and the driver start.
+  Status recover();
+  // REQUIRES: before the driver starts.
+  void setDriver(sdk::SchedulerDriver* driver) { driver_ = driver; }
+
+  // sdk::Scheduler: each posts to the loop.
+  void subscribed(sdk::SchedulerDriver* driver, const v1::FrameworkID& id,
+                  const v1::MasterID& master) override;
+  void resourceOffers(sdk::SchedulerDriver* driver, const std::vector<v1::Offer>& offers) override;
+  void statusUpdate(sdk::SchedulerDriver* driver, const v1::TaskStatus& status) override;
+  void disconnected(sdk::SchedulerDriver* driver) override;
+  void error(sdk::SchedulerDriver* driver, const std::string& message) override;
+
+  // --- REST side; REQUIRE the loop thread. -----------------------------------------------
+  // Errors: kAlreadyExists when the id is taken, kIoError when the store failed.
+  Status createApp(App app);
+  // Creates or replaces. Returns true when it created the app.
+  StatusOr<bool> replaceApp(App app);
+  // Errors: kNotFound. Kills every task of the app.
+  Status deleteApp(const std::string& appId);
+  // The app as Marathon shows it (with task counts, and its tasks when `withTasks`);
+  // null when unknown.
+  nlohmann::json appJson(const std::string& appId, bool withTasks) const;
+  nlohmann::json appsJson(bool withTasks) const;
+  std::string frameworkId() const { return frameworkId_; }
+
+ private:
+  void onSubscribed(const std::string& frameworkId);
+  void onOffers(const std::vector<v1::Offer>& offers);
+  void onStatus(const v1::TaskStatus& status);
+  void onUnknownTask(const v1::TaskStatus& status);
+  // Launches what fits on `offer`, or declines it.
+  void useOffer(const v1::Offer& offer);
+  // Kills tasks beyond each app's `instances` and tasks of deleted apps, then revives or
+  // suppresses offers.
+  void converge();
+  void kill(TaskRecord& task);
+  // Revives offers (clearing decline filters) when an app waits for tasks.
+  void reviveIfWaiting();
+  void updateSuppression();
+  int activeTasks(const std::string& appId) const;
+  bool anyWaiting() const;
+  nlohmann::json taskJson(const TaskRecord& task) const;
+
+  EventLoop* loop_;
+  AppStore* store_;
+  SchedulerOptions options_;
+  sdk::SchedulerDriver* driver_ = nullptr;
+  std::string frameworkId_;
+  std::map<std::string, App> apps_;
+  std::map<std::string, TaskRecord> tasks_;
+  // Unknown after a (re-)subscription: the next update sends either call.
+  std::optional<bool> suppressed_;
+  bool subscribed_ = false;
+};
+
+}  // namespace agora::services

@@ -1,0 +1,125 @@
+#include "frameworks/services/task_builder.hpp"
+
+#include <sstream>
+
+namespace agora::services {
+
+namespace {
+
+StatusOr<Resources> scalarsOf(const App& app) {
+  std::ostringstream text;
+  text << "cpus:" << app.cpus << ";mem:" << app.mem;
+  if (app.disk > 0) {
+    text << ";disk:" << app.disk;
+  }
+  return Resources::parse(text.str());
+}
+
+std::optional<std::vector<int>> pickPorts(const Resources& remaining, int count) {
+  std::vector<int> ports;
+  // A named local: iterating `intervals()` of a temporary would dangle.
+  IntervalSet free = remaining.reservedTo(Resources::kUnreservedRole).ranges("ports");
+  for (const auto& [begin, end] : free.intervals()) {
+    for (uint64_t port = begin; port <= end && static_cast<int>(ports.size()) < count; ++port) {
+      ports.push_back(static_cast<int>(port));
+    }
+  }
+  if (static_cast<int>(ports.size()) < count) {
+    return std::nullopt;
+  }
+  return ports;
+}
+
+Resources portResources(const std::vector<int>& ports) {
+  google::protobuf::RepeatedPtrField<v1::Resource> entries;
+  v1::Resource* entry = entries.Add();
+  entry->set_name("ports");
+  entry->set_type(v1::Value::RANGES);
+  for (int port : ports) {
+    v1::Value::Range* range = entry->mutable_ranges()->add_range();
+    range->set_begin(port);
+    range->set_end(port);
+  }
+  auto resources = Resources::fromProto(entries);
+  return resources.isOk() ? *resources : Resources();
+}
+
+void addVariable(v1::Environment* env, const std::string& name, const std::string& value) {
+  v1::Environment::Variable* variable = env->add_variables();
+  variable->set_name(name);
+  variable->set_value(value);
+}
+
+void fillEnvironment(const App& app, const std::string& taskId, const v1::Offer& offer,
+                     const TaskFit& fit, v1::Environment* env) {
+  for (const auto& [name, value] : app.env) {
+    addVariable(env, name, value);
+  }
+  addVariable(env, "MARATHON_APP_ID", app.id);
+  addVariable(env, "MARATHON_APP_VERSION", app.version);
+  addVariable(env, "MESOS_TASK_ID", taskId);
+  addVariable(env, "HOST", offer.hostname());
+  addVariable(env, "MARATHON_APP_RESOURCE_CPUS", std::to_string(app.cpus));
+  addVariable(env, "MARATHON_APP_RESOURCE_MEM", std::to_string(app.mem));
+  addVariable(env, "MARATHON_APP_RESOURCE_DISK", std::to_string(app.disk));
+  if (!app.image.empty()) {
+    addVariable(env, "MARATHON_APP_DOCKER_IMAGE", app.image);
+  }
+  std::string all;
+  for (size_t i = 0; i < fit.ports.size(); ++i) {
+    addVariable(env, "PORT" + std::to_string(i), std::to_string(fit.ports[i]));
+    all += (i == 0 ? "" : ",") + std::to_string(fit.ports[i]);
+  }
+  if (!fit.ports.empty()) {
+    addVariable(env, "PORT", std::to_string(fit.ports[0]));
+    addVariable(env, "PORTS", all);
+  }
+}
+
+}  // namespace
+
+std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
+  auto scalars = scalarsOf(app);
+  if (!scalars.isOk()) {
+    return std::nullopt;
+  }
+  auto ports = pickPorts(remaining, app.ports);
+  if (!ports.has_value()) {
+    return std::nullopt;
+  }
+  TaskFit fit{*scalars, *ports};
+  if (!ports->empty()) {
+    fit.resources += portResources(*ports);
+  }
+  if (!remaining.contains(fit.resources)) {
+    return std::nullopt;
+  }
+  return fit;
+}
+
+v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offer& offer,
+                       const TaskFit& fit) {
+  v1::TaskInfo task;
+  task.set_name(app.id.substr(1));
+  task.mutable_task_id()->set_value(taskId);
+  *task.mutable_agent_id() = offer.agent_id();
+  fit.resources.toProto(task.mutable_resources());
+  v1::CommandInfo* command = task.mutable_command();
+  if (app.cmd.has_value()) {
+    command->set_shell(true);
+    command->set_value(*app.cmd);
+  } else if (!app.args.empty()) {
+    command->set_shell(false);
+    command->set_value(app.args[0]);
+    for (const std::string& arg : app.args) {
+      command->add_arguments(arg);
+    }
+  }
+  fillEnvironment(app, taskId, offer, fit, command->mutable_environment());
+  if (!app.image.empty()) {
+    task.mutable_container()->mutable_image()->set_reference(app.image);
+  }
+  return task;
+}
+
+}  // namespace agora::services

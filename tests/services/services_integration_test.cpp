@@ -1,0 +1,182 @@
+// agora-services as a real process against a real master and agent: the REST API drives
+// real tasks (create, scale down, delete), bad definitions change nothing, and a restarted
+// agora-services keeps its apps and its tasks without launching duplicates.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/support/cluster.hpp"
+
+namespace agora::testing {
+namespace {
+
+using nlohmann::json;
+
+struct HttpReply {
+  int status = 0;  // 0 when unreachable.
+  json body;
+};
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.start(1);
+    port_ = freePort();
+    startServices();
+  }
+
+  void startServices() {
+    services_ = Process::spawn(
+        {binDir() + "/agora-services", "--master=" + cluster_.masterAddress(),
+         "--http_port=" + std::to_string(port_), "--work_dir=" + cluster_.dir() + "/services"},
+        cluster_.dir() + "/services.log");
+    ASSERT_TRUE(cluster_.waitFor([&] { return call("GET", "/ping").status == 200; }, 30,
+                                 "agora-services answers /ping"));
+  }
+
+  void stopServices() {
+    services_->signal(SIGTERM);
+    ASSERT_TRUE(services_->waitFor(30).has_value()) << "agora-services did not exit";
+  }
+
+  HttpReply call(const std::string& method, const std::string& path, const std::string& body = "") {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(2);
+    client.set_read_timeout(10);
+    httplib::Result result = method == "GET"    ? client.Get(path)
+                             : method == "POST" ? client.Post(path, body, "application/json")
+                             : method == "PUT"  ? client.Put(path, body, "application/json")
+                                                : client.Delete(path);
+    if (!result) {
+      return {};
+    }
+    json parsed = json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+    return {result->status, parsed.is_discarded() ? json(result->body) : parsed};
+  }
+
+  // Ids of the master's tasks of `prefix` in `state` (active or completed).
+  std::vector<std::string> masterTasks(const std::string& prefix, const std::string& state = "") {
+    std::vector<std::string> ids;
+    json tasks = cluster_.tasks();
+    if (tasks.is_null()) {
+      return ids;
+    }
+    for (const json& task : tasks["tasks"]) {
+      std::string id = task.value("id", "");
+      if (id.rfind(prefix, 0) == 0 && (state.empty() || task.value("state", "") == state)) {
+        ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+
+  int appCount(const std::string& appPath, const char* field) {
+    HttpReply reply = call("GET", "/v2/apps" + appPath);
+    return reply.status == 200 ? reply.body["app"].value(field, -1) : -1;
+  }
+
+  TestCluster cluster_;
+  int port_ = 0;
+  std::unique_ptr<Process> services_;
+};
+
+const char* kWeb = R"({"id": "/shop/web", "cmd": "env > env.txt; sleep 1000", "instances": 2,
+                       "cpus": 0.1, "mem": 32, "portDefinitions": [{"port": 0}]})";
+
+TEST_F(ServicesTest, AppsRunScaleDeleteAndSurviveARestart) {
+  HttpReply created = call("POST", "/v2/apps", kWeb);
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_EQ(created.body["id"], "/shop/web");
+  std::string version = created.body.value("version", "");
+  EXPECT_FALSE(version.empty());
+
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
+                               60, "two tasks of /shop/web RUNNING on the master"));
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 2; }, 30,
+                               "GET /v2/apps/shop/web shows tasksRunning 2"));
+  // Marathon's environment reaches the task.
+  std::string taskId = masterTasks("shop_web.", "TASK_RUNNING")[0];
+  std::string env;
+  ASSERT_TRUE(
+      cluster_.waitFor([&] { return !(env = cluster_.sandboxFile(0, taskId, "env.txt")).empty(); },
+                       30, "the task wrote env.txt"));
+  EXPECT_NE(env.find("MARATHON_APP_ID=/shop/web"), std::string::npos) << env;
+  EXPECT_NE(env.find("MARATHON_APP_VERSION=" + version), std::string::npos) << env;
+  EXPECT_NE(env.find("MESOS_TASK_ID=" + taskId), std::string::npos) << env;
+  EXPECT_NE(env.find("PORT0=310"), std::string::npos) << env;
+
+  // A second create of the same id, and bad definitions, change nothing.
+  EXPECT_EQ(call("POST", "/v2/apps", kWeb).status, 409);
+  HttpReply invalid =
+      call("POST", "/v2/apps", R"({"id": "/bad", "cmd": "x", "cpus": -1, "env": {"A": 1}})");
+  ASSERT_EQ(invalid.status, 422) << invalid.body.dump();
+  EXPECT_EQ(invalid.body["message"], "Object is not valid");
+  EXPECT_EQ(invalid.body["details"],
+            json::parse(R"([{"path": "/cpus", "errors": ["got -1.0, expected 0.0 or more"]},
+                            {"path": "/env/A", "errors": ["error.expected.jsstring"]}])"));
+  HttpReply badPut = call("PUT", "/v2/apps/shop/web", R"({"cmd": "x", "instances": -1})");
+  EXPECT_EQ(badPut.status, 422) << badPut.body.dump();
+  EXPECT_EQ(call("POST", "/v2/apps", "{not json").status, 400);
+  HttpReply list = call("GET", "/v2/apps");
+  ASSERT_EQ(list.body["apps"].size(), 1u) << list.body.dump();
+  EXPECT_EQ(list.body["apps"][0]["instances"], 2);
+  EXPECT_EQ(call("GET", "/v2/apps/bad").status, 404);
+
+  // Restart: the app is still there, the tasks are reconciled, and nothing is relaunched.
+  std::string frameworkId = call("GET", "/v2/info").body.value("frameworkId", "");
+  ASSERT_FALSE(frameworkId.empty());
+  stopServices();
+  startServices();
+  EXPECT_EQ(call("GET", "/v2/apps/shop/web").body["app"].value("version", ""), version);
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 2; }, 30,
+                               "the restarted agora-services sees its two tasks RUNNING"));
+  EXPECT_EQ(call("GET", "/v2/info").body.value("frameworkId", ""), frameworkId);
+  // A new app launching proves offers flow again; a duplicate of /shop/web would have
+  // been launched from the same offers.
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "probe", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("probe.", "TASK_RUNNING").size() == 1; },
+                               60, "the probe app runs after the restart"));
+  EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << cluster_.tasks().dump();
+
+  // Scale down to one, then delete.
+  HttpReply scaled = call("PUT", "/v2/apps/shop/web",
+                          R"({"cmd": "env > env.txt; sleep 1000", "instances": 1, "cpus": 0.1,
+                              "mem": 32, "portDefinitions": [{"port": 0}]})");
+  ASSERT_EQ(scaled.status, 200) << scaled.body.dump();
+  EXPECT_FALSE(scaled.body.value("deploymentId", "").empty());
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 1; },
+                               60, "one task of /shop/web left RUNNING"));
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 1; }, 30,
+                               "GET shows tasksRunning 1"));
+  EXPECT_EQ(call("GET", "/v2/apps/shop/web").body["app"]["tasks"].size(), 1u);
+
+  ASSERT_EQ(call("DELETE", "/v2/apps/shop/web").status, 200);
+  EXPECT_EQ(call("GET", "/v2/apps/shop/web").status, 404);
+  EXPECT_EQ(call("DELETE", "/v2/apps/shop/web").status, 404);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").empty(); }, 60,
+                               "no task of /shop/web left RUNNING"));
+  EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << "no replacement was launched";
+}
+
+TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
+  HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
+  ASSERT_EQ(put.status, 201) << put.body.dump();
+  HttpReply app = call("GET", "/v2/apps/team/api");
+  ASSERT_EQ(app.status, 200);
+  EXPECT_EQ(app.body["app"]["id"], "/team/api");
+  EXPECT_EQ(app.body["app"]["tasksRunning"], 0);
+  EXPECT_EQ(app.body["app"]["tasksStaged"], 0);
+  EXPECT_EQ(call("GET", "/ping").body, "pong");
+  HttpReply info = call("GET", "/v2/info");
+  EXPECT_EQ(info.body["http_config"]["http_port"], port_);
+  EXPECT_EQ(info.body["marathon_config"]["master"], cluster_.masterAddress());
+}
+
+}  // namespace
+}  // namespace agora::testing

@@ -1,0 +1,93 @@
+// Fitting an app's task into an offer, and the TaskInfo it becomes (command, environment,
+// ports, image).
+#include "frameworks/services/task_builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace agora::services {
+namespace {
+
+v1::Offer offerOf(const std::string& resources) {
+  v1::Offer offer;
+  offer.mutable_id()->set_value("o1");
+  offer.mutable_agent_id()->set_value("a1");
+  offer.set_hostname("host1");
+  Resources::parse(resources)->toProto(offer.mutable_resources());
+  return offer;
+}
+
+std::map<std::string, std::string> envOf(const v1::TaskInfo& task) {
+  std::map<std::string, std::string> env;
+  for (const auto& variable : task.command().environment().variables()) {
+    env[variable.name()] = variable.value();
+  }
+  return env;
+}
+
+App webApp(int ports) {
+  App app = appFromJson({{"id", "/shop/web"}, {"cmd", "sleep 1000"}, {"cpus", 0.5}, {"mem", 64}});
+  app.ports = ports;
+  app.version = "v1";
+  return app;
+}
+
+TEST(TaskBuilderTest, FitsScalarsAndTheLowestFreePorts) {
+  auto offered = Resources::parse("cpus:1;mem:128;ports:[31000-31001,31005-31010]");
+  auto fit = fitTask(webApp(3), *offered);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->ports, (std::vector<int>{31000, 31001, 31005}));
+  EXPECT_EQ(fit->resources.scalar("cpus"), 0.5);
+  EXPECT_TRUE(offered->contains(fit->resources));
+}
+
+TEST(TaskBuilderTest, DoesNotFitWhenAnythingIsShort) {
+  EXPECT_FALSE(fitTask(webApp(0), *Resources::parse("cpus:0.4;mem:128")).has_value());
+  EXPECT_FALSE(fitTask(webApp(0), *Resources::parse("cpus:1;mem:32")).has_value());
+  EXPECT_FALSE(fitTask(webApp(2), *Resources::parse("cpus:1;mem:128;ports:[1-1]")).has_value());
+  EXPECT_TRUE(fitTask(webApp(0), *Resources::parse("cpus:1;mem:128")).has_value());
+}
+
+TEST(TaskBuilderTest, BuildsTheCommandAndMarathonsEnvironment) {
+  App app = webApp(2);
+  app.env["MINE"] = "yes";
+  v1::Offer offer = offerOf("cpus:1;mem:128;ports:[31000-31100]");
+  auto fit = fitTask(app, *Resources::fromProto(offer.resources()));
+  ASSERT_TRUE(fit.has_value());
+  v1::TaskInfo task = buildTask(app, "shop_web.x", offer, *fit);
+  EXPECT_EQ(task.task_id().value(), "shop_web.x");
+  EXPECT_EQ(task.agent_id().value(), "a1");
+  EXPECT_EQ(task.command().value(), "sleep 1000");
+  EXPECT_TRUE(task.command().shell());
+  EXPECT_FALSE(task.has_container());
+  auto env = envOf(task);
+  EXPECT_EQ(env["MINE"], "yes");
+  EXPECT_EQ(env["MARATHON_APP_ID"], "/shop/web");
+  EXPECT_EQ(env["MARATHON_APP_VERSION"], "v1");
+  EXPECT_EQ(env["MESOS_TASK_ID"], "shop_web.x");
+  EXPECT_EQ(env["HOST"], "host1");
+  EXPECT_EQ(env["PORT0"], "31000");
+  EXPECT_EQ(env["PORT1"], "31001");
+  EXPECT_EQ(env["PORTS"], "31000,31001");
+  EXPECT_TRUE(
+      Resources::fromProto(offer.resources())->contains(*Resources::fromProto(task.resources())));
+}
+
+TEST(TaskBuilderTest, ArgsAndImage) {
+  App app = appFromJson({{"id", "/web"},
+                         {"args", {"sleep", "5"}},
+                         {"container", {{"type", "MESOS"}, {"docker", {{"image", "busybox"}}}}}});
+  v1::Offer offer = offerOf("cpus:2;mem:256");
+  auto fit = fitTask(app, *Resources::fromProto(offer.resources()));
+  ASSERT_TRUE(fit.has_value());
+  v1::TaskInfo task = buildTask(app, "web.y", offer, *fit);
+  EXPECT_FALSE(task.command().shell());
+  EXPECT_EQ(task.command().value(), "sleep");
+  EXPECT_EQ(task.command().arguments_size(), 2);
+  EXPECT_EQ(task.container().image().reference(), "busybox");
+  EXPECT_EQ(envOf(task)["MARATHON_APP_DOCKER_IMAGE"], "busybox");
+}
+
+}  // namespace
+}  // namespace agora::services
