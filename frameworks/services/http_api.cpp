@@ -104,20 +104,42 @@ void createApp(const Context& ctx, const httplib::Request& req, httplib::Respons
   });
 }
 
+// The definition a PUT asks for: like Marathon (`partialUpdate` defaults to true), the
+// body's fields replace those of an existing app and the others are kept.
+json mergedDefinition(const std::optional<App>& existing, const json& body, bool partial) {
+  if (!existing.has_value() || !partial || !body.is_object()) {
+    return body;
+  }
+  json merged = appToJson(*existing);
+  for (const auto& [key, value] : body.items()) {
+    merged[key] = value;
+  }
+  if (body.contains("cmd") && !body.contains("args")) {
+    merged.erase("args");
+  } else if (body.contains("args") && !body.contains("cmd")) {
+    merged.erase("cmd");
+  }
+  return merged;
+}
+
 void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Request& req,
                 httplib::Response& res) {
   auto body = parseBody(req, res);
   if (!body.has_value()) {
     return;
   }
-  std::vector<FieldError> errors = validateApp(*body, rawId);
-  if (!errors.empty()) {
-    replyJson(res, 422, validationErrorBody(errors));
-    return;
-  }
-  App app = appFromJson(*body, rawId);
+  bool partial = req.get_param_value("partialUpdate") != "false";
   ServicesScheduler* scheduler = ctx.scheduler;
-  onLoop(ctx, res, [scheduler, app]() -> Reply {
+  // Validated on the loop: a partial update needs the current definition.
+  onLoop(ctx, res, [scheduler, rawId, partial, body = *body]() -> Reply {
+    auto id = normalizeAppId(rawId);
+    json definition =
+        mergedDefinition(id.isOk() ? scheduler->findApp(*id) : std::nullopt, body, partial);
+    std::vector<FieldError> errors = validateApp(definition, rawId);
+    if (!errors.empty()) {
+      return {422, validationErrorBody(errors), {}};
+    }
+    App app = appFromJson(definition, rawId);
     auto created = scheduler->replaceApp(app);
     if (!created.isOk()) {
       return errorReply(statusFor(created.status()), created.status().message());

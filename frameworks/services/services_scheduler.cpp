@@ -336,6 +336,11 @@ Status ServicesScheduler::deleteApp(const std::string& appId) {
   return Status::ok();
 }
 
+std::optional<App> ServicesScheduler::findApp(const std::string& appId) const {
+  auto it = apps_.find(appId);
+  return it == apps_.end() ? std::nullopt : std::optional<App>(it->second);
+}
+
 json ServicesScheduler::taskJson(const TaskRecord& task) const {
   return {{"id", task.id},
           {"appId", task.appId},

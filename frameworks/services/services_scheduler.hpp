@@ -60,6 +60,7 @@ class ServicesScheduler : public sdk::Scheduler {
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
   nlohmann::json appsJson(bool withTasks) const;
   std::string frameworkId() const { return frameworkId_; }
+  std::optional<App> findApp(const std::string& appId) const;
 
  private:
   void onSubscribed(const std::string& frameworkId);

@@ -144,10 +144,9 @@ TEST_F(ServicesTest, AppsRunScaleDeleteAndSurviveARestart) {
                                60, "the probe app runs after the restart"));
   EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << cluster_.tasks().dump();
 
-  // Scale down to one, then delete.
-  HttpReply scaled = call("PUT", "/v2/apps/shop/web",
-                          R"({"cmd": "env > env.txt; sleep 1000", "instances": 1, "cpus": 0.1,
-                              "mem": 32, "portDefinitions": [{"port": 0}]})");
+  // Scale down to one (a partial update, as `curl -X PUT -d '{"instances": 1}'` does
+  // against Marathon), then delete.
+  HttpReply scaled = call("PUT", "/v2/apps/shop/web", R"({"instances": 1})");
   ASSERT_EQ(scaled.status, 200) << scaled.body.dump();
   EXPECT_FALSE(scaled.body.value("deploymentId", "").empty());
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 1; },
@@ -172,6 +171,15 @@ TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   EXPECT_EQ(app.body["app"]["id"], "/team/api");
   EXPECT_EQ(app.body["app"]["tasksRunning"], 0);
   EXPECT_EQ(app.body["app"]["tasksStaged"], 0);
+  // A partial update keeps the other fields; a full replacement must be complete.
+  ASSERT_EQ(call("PUT", "/v2/apps/team/api", R"({"mem": 16})").status, 200);
+  app = call("GET", "/v2/apps/team/api");
+  EXPECT_EQ(app.body["app"]["cmd"], "sleep 1000");
+  EXPECT_EQ(app.body["app"]["mem"], 16);
+  HttpReply full = call("PUT", "/v2/apps/team/api?partialUpdate=false", R"({"instances": 0})");
+  ASSERT_EQ(full.status, 422) << full.body.dump();
+  EXPECT_EQ(full.body["details"][0]["path"], "/");
+  EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["mem"], 16);
   EXPECT_EQ(call("GET", "/ping").body, "pong");
   HttpReply info = call("GET", "/v2/info");
   EXPECT_EQ(info.body["http_config"]["http_port"], port_);
