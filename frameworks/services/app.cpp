@@ -26,12 +26,27 @@ const char* kNoCommand =
 const char* kCmdAndArgs = "AppDefinition must either contain a 'cmd' or a 'args', but not both.";
 
 // The fields `App` models; everything else goes to `extra`.
-const char* kModelled[] = {"id",          "cmd",          "args",
-                           "cpus",        "mem",          "disk",
-                           "instances",   "env",          "portDefinitions",
-                           "version",     "container",    "tasksRunning",
-                           "tasksStaged", "tasksHealthy", "tasksUnhealthy",
-                           "tasks",       "deployments"};
+const char* kModelled[] = {"id",
+                           "cmd",
+                           "args",
+                           "cpus",
+                           "mem",
+                           "disk",
+                           "instances",
+                           "env",
+                           "portDefinitions",
+                           "version",
+                           "container",
+                           "tasksRunning",
+                           "tasksStaged",
+                           "tasksHealthy",
+                           "tasksUnhealthy",
+                           "tasks",
+                           "deployments",
+                           "backoffSeconds",
+                           "backoffFactor",
+                           "maxLaunchDelaySeconds",
+                           "lastTaskFailure"};
 
 // Collects errors per path, in the order paths are first seen.
 class Errors {
@@ -85,6 +100,23 @@ void checkInstances(const json& body, Errors& errors) {
   } else if (value.get<int64_t>() < 0) {
     errors.add("/instances",
                "got " + std::to_string(value.get<int64_t>()) + ", expected 0 or more");
+  }
+}
+
+// backoffSeconds and maxLaunchDelaySeconds >= 0, backoffFactor >= 1 (Marathon's bounds).
+void checkBackoff(const json& body, Errors& errors) {
+  for (const char* name : {"backoffSeconds", "maxLaunchDelaySeconds"}) {
+    checkResource(body, name, errors);
+  }
+  if (!body.contains("backoffFactor")) {
+    return;
+  }
+  const json& factor = body["backoffFactor"];
+  if (!factor.is_number()) {
+    errors.add("/backoffFactor", "error.expected.jsnumber");
+  } else if (factor.get<double>() < 1) {
+    errors.add("/backoffFactor",
+               "got " + formatDouble(factor.get<double>()) + ", expected 1.0 or more");
   }
 }
 
@@ -240,6 +272,7 @@ std::vector<FieldError> validateApp(const json& body,
     checkResource(body, name, errors);
   }
   checkInstances(body, errors);
+  checkBackoff(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
   checkPortDefinitions(body, errors);
@@ -271,6 +304,9 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
     app.extra["portDefinitions"] = body["portDefinitions"];
   }
   app.version = body.value("version", "");
+  app.backoffSeconds = body.value("backoffSeconds", app.backoffSeconds);
+  app.backoffFactor = body.value("backoffFactor", app.backoffFactor);
+  app.maxLaunchDelaySeconds = body.value("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);
   for (const auto& [key, value] : body.items()) {
     bool modelled = false;
     for (const char* name : kModelled) {
@@ -305,6 +341,9 @@ json appToJson(const App& app) {
   if (!out.contains("portDefinitions")) {
     out["portDefinitions"] = json::array();
   }
+  out["backoffSeconds"] = app.backoffSeconds;
+  out["backoffFactor"] = app.backoffFactor;
+  out["maxLaunchDelaySeconds"] = app.maxLaunchDelaySeconds;
   out["version"] = app.version;
   return out;
 }

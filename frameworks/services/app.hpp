@@ -35,6 +35,11 @@ struct App {
   std::map<std::string, std::string> env;
   std::string image;  // container.docker.image ("" when none).
   int ports = 0;      // How many host ports each task gets (`portDefinitions`).
+  // Relaunch delay after a task ends unasked: backoffSeconds × backoffFactor^(n-1) after
+  // the n-th such end, at most maxLaunchDelaySeconds (Marathon's defaults).
+  double backoffSeconds = 1;
+  double backoffFactor = 1.15;
+  double maxLaunchDelaySeconds = 300;
   std::string version;
   nlohmann::json extra = nlohmann::json::object();  // Other fields, echoed back as given.
 };

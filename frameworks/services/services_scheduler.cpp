@@ -3,6 +3,8 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 
 #include "common/base/ids.hpp"
 #include "common/base/task_states.hpp"
@@ -107,6 +109,7 @@ void ServicesScheduler::onSubscribed(const std::string& frameworkId) {
   }
   driver_->reconcileTasks(known);
   driver_->reconcileTasks({});
+  startReconcileTimer();
   converge();
   reviveIfWaiting();
 }
@@ -124,6 +127,9 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
   std::vector<TaskRecord> records;
   Resources remaining = offered.isOk() ? *offered : Resources();
   for (const auto& [appId, app] : apps_) {
+    if (!launchable(appId)) {
+      continue;
+    }
     int missing = app.instances - activeTasks(appId);
     for (; missing > 0; --missing) {
       auto fit = fitTask(app, remaining);
@@ -185,6 +191,9 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   LOG(INFO) << "Task " << id << " of app " << it->second.appId << " ended "
             << v1::TaskState_Name(status.state())
             << (status.message().empty() ? "" : ": " + status.message());
+  if (!it->second.killing && apps_.count(it->second.appId) > 0) {
+    backOff(it->second, status);
+  }
   tasks_.erase(it);
   Status removed = store_->removeTask(id);
   if (!removed.isOk()) {
@@ -294,13 +303,57 @@ int ServicesScheduler::activeTasks(const std::string& appId) const {
   return count;
 }
 
+bool ServicesScheduler::launchable(const std::string& appId) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end() || activeTasks(appId) >= app->second.instances) {
+    return false;
+  }
+  auto delay = delays_.find(appId);
+  return delay == delays_.end() || delay->second.until <= loop_->now();
+}
+
 bool ServicesScheduler::anyWaiting() const {
   for (const auto& [appId, app] : apps_) {
-    if (activeTasks(appId) < app.instances) {
+    if (launchable(appId)) {
       return true;
     }
   }
   return false;
+}
+
+void ServicesScheduler::backOff(const TaskRecord& task, const v1::TaskStatus& status) {
+  const App& app = apps_[task.appId];
+  LaunchDelay& delay = delays_[task.appId];
+  double seconds = app.backoffSeconds * std::pow(app.backoffFactor, delay.failures);
+  seconds = std::min(seconds, app.maxLaunchDelaySeconds);
+  ++delay.failures;
+  delay.until = loop_->now() + std::chrono::duration_cast<EventLoop::Clock::duration>(
+                                   std::chrono::duration<double>(seconds));
+  loop_->cancel(delay.timer);
+  // When the delay ends, offers are revived (they were declined or suppressed meanwhile).
+  delay.timer = loop_->runAfter(std::chrono::duration<double>(seconds), [this] {
+    reviveIfWaiting();
+    updateSuppression();
+  });
+  LOG(INFO) << "Delaying the next launch of app " << task.appId << " by " << seconds << "s";
+  lastFailures_[task.appId] = {
+      {"appId", task.appId},         {"host", task.host},
+      {"message", status.message()}, {"state", v1::TaskState_Name(status.state())},
+      {"taskId", task.id},           {"timestamp", versionNow()},
+      {"version", task.version},     {"slaveId", task.agentId}};
+}
+
+void ServicesScheduler::startReconcileTimer() {
+  if (reconcileTimer_ != 0) {
+    return;
+  }
+  // Catches updates lost while disconnected; answers go through onStatus like any other.
+  reconcileTimer_ =
+      loop_->runEvery(std::chrono::duration<double>(options_.reconcileSeconds), [this] {
+        if (subscribed_) {
+          driver_->reconcileTasks({});
+        }
+      });
 }
 
 // --- REST side. ---------------------------------------------------------------------------
@@ -319,6 +372,12 @@ StatusOr<bool> ServicesScheduler::replaceApp(App app) {
   bool created = apps_.count(app.id) == 0;
   LOG(INFO) << (created ? "Created" : "Replaced") << " app " << app.id << " with " << app.instances
             << " instances";
+  // A new definition starts without the old one's backoff (as in Marathon).
+  auto delay = delays_.find(app.id);
+  if (delay != delays_.end()) {
+    loop_->cancel(delay->second.timer);
+    delays_.erase(delay);
+  }
   apps_[app.id] = std::move(app);
   converge();
   reviveIfWaiting();
@@ -332,6 +391,12 @@ Status ServicesScheduler::deleteApp(const std::string& appId) {
   AGORA_RETURN_IF_ERROR(store_->removeApp(appId));
   LOG(INFO) << "Deleted app " << appId;
   apps_.erase(appId);
+  auto delay = delays_.find(appId);
+  if (delay != delays_.end()) {
+    loop_->cancel(delay->second.timer);
+    delays_.erase(delay);
+  }
+  lastFailures_.erase(appId);
   converge();
   return Status::ok();
 }
@@ -374,6 +439,10 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
   out["tasksHealthy"] = 0;
   out["tasksUnhealthy"] = 0;
   out["deployments"] = json::array();
+  auto failure = lastFailures_.find(appId);
+  if (failure != lastFailures_.end()) {
+    out["lastTaskFailure"] = failure->second;
+  }
   if (withTasks) {
     out["tasks"] = tasks;
   }

@@ -77,7 +77,13 @@ class ServicesScheduler : public sdk::Scheduler {
   void reviveIfWaiting();
   void updateSuppression();
   int activeTasks(const std::string& appId) const;
-  bool anyWaiting() const;
+  // An app short of tasks whose launch delay (backoff) has passed.
+  bool launchable(const std::string& appId) const;
+  bool anyWaiting() const;  // Any app launchable now.
+  // A task of `appId` ended unasked: delays the app's next launch (backoff) and remembers
+  // the failure for `lastTaskFailure`.
+  void backOff(const TaskRecord& task, const v1::TaskStatus& status);
+  void startReconcileTimer();
   nlohmann::json taskJson(const TaskRecord& task) const;
 
   EventLoop* loop_;
@@ -87,6 +93,14 @@ class ServicesScheduler : public sdk::Scheduler {
   std::string frameworkId_;
   std::map<std::string, App> apps_;
   std::map<std::string, TaskRecord> tasks_;
+  struct LaunchDelay {
+    int failures = 0;
+    EventLoop::Clock::time_point until;
+    EventLoop::TimerId timer = 0;
+  };
+  std::map<std::string, LaunchDelay> delays_;  // Reset when the app is replaced.
+  std::map<std::string, nlohmann::json> lastFailures_;
+  EventLoop::TimerId reconcileTimer_ = 0;
   // Unknown after a (re-)subscription: the next update sends either call.
   std::optional<bool> suppressed_;
   bool subscribed_ = false;

@@ -5,6 +5,9 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -161,6 +164,59 @@ TEST_F(ServicesTest, AppsRunScaleDeleteAndSurviveARestart) {
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").empty(); }, 60,
                                "no task of /shop/web left RUNNING"));
   EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << "no replacement was launched";
+}
+
+// Killed with SIGKILL right after the launch: the task records written before the launch
+// let the next agora-services reconcile instead of launching again.
+TEST_F(ServicesTest, CrashRightAfterLaunchingLaunchesNoDuplicate) {
+  ASSERT_EQ(call("POST", "/v2/apps", kWeb).status, 201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.").size() == 2; }, 60,
+                               "the master knows two tasks of /shop/web"));
+  services_->signal(SIGKILL);
+  ASSERT_TRUE(services_->waitFor(30).has_value());
+  startServices();
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 2; }, 30,
+                               "the restarted agora-services sees two tasks RUNNING"));
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "probe", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("probe.", "TASK_RUNNING").size() == 1; },
+                               60, "the probe app runs after the restart"));
+  EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << cluster_.tasks().dump();
+}
+
+// A task that keeps failing is relaunched after backoffSeconds × backoffFactor^n.
+TEST_F(ServicesTest, FailingTasksAreRelaunchedWithBackoff) {
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "crash", "cmd": "exit 1", "cpus": 0.1, "mem": 16,
+                                        "backoffSeconds": 0.5, "backoffFactor": 2})")
+                .status,
+            201);
+  // When each launch first shows on the master (polled every 50 ms).
+  std::map<std::string, double> seen;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        double now =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (const std::string& id : masterTasks("crash.")) {
+          seen.emplace(id, now);
+        }
+        return seen.size() >= 4;
+      },
+      60, "four launches of /crash"));
+  std::vector<double> launches;
+  for (const auto& [id, at] : seen) {
+    launches.push_back(at);
+  }
+  std::sort(launches.begin(), launches.end());
+  // Delays of 0.5, 1 and 2 s after each failure (less the polling error).
+  EXPECT_GE(launches[1] - launches[0], 0.4);
+  EXPECT_GE(launches[2] - launches[1], 0.9);
+  EXPECT_GE(launches[3] - launches[2], 1.9);
+  json failure = call("GET", "/v2/apps/crash").body["app"]["lastTaskFailure"];
+  EXPECT_EQ(failure.value("state", ""), "TASK_FAILED") << failure.dump();
+  EXPECT_EQ(failure.value("appId", ""), "/crash");
 }
 
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
