@@ -189,6 +189,10 @@ void checkContainer(const json& body, Errors& errors) {
     errors.add("/container", "error.expected.jsobject");
     return;
   }
+  if (container.contains("type") && !container["type"].is_string()) {
+    errors.add("/container/type", "error.expected.jsstring");
+    return;
+  }
   std::string type = container.value("type", "DOCKER");
   if (type != "DOCKER" && type != "MESOS") {
     errors.add("/container/type", "error.unknown.enum.literal");
@@ -281,7 +285,7 @@ std::vector<FieldError> validateApp(const json& body,
 
 App appFromJson(const json& body, const std::optional<std::string>& idFromPath) {
   App app;
-  app.id = *normalizeAppId(idFromPath.value_or(body.value("id", "")));
+  app.id = *normalizeAppId(idFromPath.has_value() ? *idFromPath : body["id"].get<std::string>());
   if (body.contains("cmd") && body["cmd"].is_string()) {
     app.cmd = body["cmd"].get<std::string>();
   }
@@ -303,7 +307,9 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
     app.ports = static_cast<int>(body["portDefinitions"].size());
     app.extra["portDefinitions"] = body["portDefinitions"];
   }
-  app.version = body.value("version", "");
+  if (body.contains("version") && body["version"].is_string()) {
+    app.version = body["version"].get<std::string>();
+  }
   app.backoffSeconds = body.value("backoffSeconds", app.backoffSeconds);
   app.backoffFactor = body.value("backoffFactor", app.backoffFactor);
   app.maxLaunchDelaySeconds = body.value("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);

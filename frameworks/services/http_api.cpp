@@ -37,7 +37,16 @@ Reply errorReply(int status, const std::string& message) {
 // Runs `fn` on the scheduler's loop and writes its reply. `fn` captures only values: when
 // the loop does not answer in time (a 503, never a hang) it still runs later.
 void onLoop(const Context& ctx, httplib::Response& res, std::function<Reply()> fn) {
-  std::optional<Reply> reply = ctx.loop->runSync(std::move(fn), std::chrono::seconds(30));
+  // A throw on the loop thread would end the daemon: the last line of defence is a 500.
+  auto guarded = [fn = std::move(fn)]() -> Reply {
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      LOG(WARNING) << "Request failed on the loop: " << e.what();
+      return errorReply(500, e.what());
+    }
+  };
+  std::optional<Reply> reply = ctx.loop->runSync(guarded, std::chrono::seconds(30));
   if (!reply.has_value()) {
     replyError(res, 503, "agora-services is busy; try again");
     return;

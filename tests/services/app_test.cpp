@@ -171,3 +171,56 @@ TEST(VersionTest, LooksLikeMarathons) {
 
 }  // namespace
 }  // namespace agora::services
+
+namespace agora::services {
+namespace {
+
+// Nothing from the network may crash the daemon: any JSON value in any field gives errors
+// or a valid app, never an exception.
+TEST(AppValidationTest, AnyValueInAnyFieldIsAnErrorOrAnApp) {
+  const char* fields[] = {"id",
+                          "cmd",
+                          "args",
+                          "cpus",
+                          "mem",
+                          "disk",
+                          "instances",
+                          "env",
+                          "labels",
+                          "container",
+                          "version",
+                          "ports",
+                          "portDefinitions",
+                          "backoffSeconds",
+                          "backoffFactor",
+                          "maxLaunchDelaySeconds"};
+  std::vector<nlohmann::json> values = {nullptr,
+                                        5,
+                                        -1,
+                                        1e300,
+                                        "x",
+                                        true,
+                                        nlohmann::json::array(),
+                                        nlohmann::json::object(),
+                                        {1, "a"},
+                                        {{"type", 3}, {"docker", 4}},
+                                        {{"docker", {{"image", 4}}}},
+                                        {{"a", nullptr}}};
+  for (const char* field : fields) {
+    for (const nlohmann::json& value : values) {
+      for (std::optional<std::string> path :
+           {std::optional<std::string>(), std::optional<std::string>("p")}) {
+        nlohmann::json body = {{"id", "a"}, {"cmd", "x"}};
+        body[field] = value;
+        std::vector<FieldError> errors;
+        ASSERT_NO_THROW(errors = validateApp(body, path)) << field << "=" << value.dump();
+        if (errors.empty()) {
+          ASSERT_NO_THROW(appToJson(appFromJson(body, path))) << field << "=" << value.dump();
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace agora::services
