@@ -183,9 +183,67 @@ void deleteApp(const Context& ctx, const std::string& id, httplib::Response& res
   });
 }
 
-// Routes /v2/apps/{id} by method; an id that cannot be an app id is simply not found.
+// GET /v2/apps/{id}/tasks; DELETE /v2/apps/{id}/tasks[/{taskId}] (?scale=true).
+void appTasks(const Context& ctx, const std::string& appId, const std::string& taskId,
+              const httplib::Request& req, httplib::Response& res) {
+  ServicesScheduler* scheduler = ctx.scheduler;
+  if (req.method == "GET") {
+    onLoop(ctx, res, [scheduler, appId]() -> Reply {
+      if (!scheduler->findApp(appId).has_value()) {
+        return errorReply(404, "App '" + appId + "' does not exist");
+      }
+      return {200, {{"tasks", scheduler->tasksJson(appId)}}, {}};
+    });
+    return;
+  }
+  bool scale = req.get_param_value("scale") == "true";
+  onLoop(ctx, res, [scheduler, appId, taskId, scale]() -> Reply {
+    auto killed = scheduler->killTasks(appId, taskId, scale);
+    if (!killed.isOk()) {
+      return errorReply(statusFor(killed.status()), killed.status().message());
+    }
+    if (scale) {
+      return {200, deploymentBody(scheduler->appJson(appId, false)), {}};
+    }
+    if (!taskId.empty()) {
+      return {200, {{"task", (*killed)[0]}}, {}};
+    }
+    return {200, {{"tasks", *killed}}, {}};
+  });
+}
+
+// Splits ".../tasks" and ".../tasks/{taskId}" off a /v2/apps path. Returns false when the
+// path names an app itself.
+bool splitTasksPath(const std::string& rawId, std::string* appPart, std::string* taskId) {
+  const std::string marker = "/tasks";
+  size_t at = rawId.rfind(marker);
+  if (at == std::string::npos) {
+    return false;
+  }
+  std::string rest = rawId.substr(at + marker.size());
+  if (!rest.empty() && (rest[0] != '/' || rest.find('/', 1) != std::string::npos)) {
+    return false;
+  }
+  *appPart = rawId.substr(0, at);
+  *taskId = rest.empty() ? "" : rest.substr(1);
+  return true;
+}
+
+// Routes /v2/apps/{id}[/tasks[/{taskId}]] by method; an id that cannot be an app id is
+// simply not found. ("tasks" is reserved, as in Marathon.)
 void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string rawId = req.matches[1];
+  std::string appPart;
+  std::string taskId;
+  if (req.method != "PUT" && splitTasksPath(rawId, &appPart, &taskId)) {
+    auto id = normalizeAppId(appPart);
+    if (!id.isOk() || (req.method == "GET" && !taskId.empty())) {
+      replyError(res, 404, "App '/" + appPart + "' does not exist");
+      return;
+    }
+    appTasks(ctx, *id, taskId, req, res);
+    return;
+  }
   if (req.method == "PUT") {
     replaceApp(ctx, rawId, req, res);
     return;
@@ -235,6 +293,12 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
     ServicesScheduler* scheduler = ctx->scheduler;
     onLoop(*ctx, res, [scheduler, withTasks]() -> Reply {
       return {200, scheduler->appsJson(withTasks), {}};
+    });
+  });
+  server.Get("/v2/tasks/?", [ctx](const httplib::Request&, httplib::Response& res) {
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler]() -> Reply {
+      return {200, {{"tasks", scheduler->tasksJson("")}}, {}};
     });
   });
   server.Post("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {

@@ -449,6 +449,48 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
   return out;
 }
 
+json ServicesScheduler::tasksJson(const std::string& appId) const {
+  json tasks = json::array();
+  for (const auto& [id, task] : tasks_) {
+    if (appId.empty() || task.appId == appId) {
+      tasks.push_back(taskJson(task));
+    }
+  }
+  return tasks;
+}
+
+StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std::string& taskId,
+                                            bool scale) {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  std::vector<TaskRecord*> victims;
+  for (auto& [id, task] : tasks_) {
+    if (task.appId == appId && !task.killing && (taskId.empty() || id == taskId)) {
+      victims.push_back(&task);
+    }
+  }
+  if (!taskId.empty() && victims.empty()) {
+    return Status::notFound("Task '" + taskId + "' does not exist");
+  }
+  if (scale) {
+    App scaled = app->second;
+    scaled.instances = std::max(0, scaled.instances - static_cast<int>(victims.size()));
+    scaled.version = versionNow();
+    AGORA_RETURN_IF_ERROR(store_->putApp(scaled));
+    app->second = std::move(scaled);
+  }
+  json killed = json::array();
+  for (TaskRecord* task : victims) {
+    killed.push_back(taskJson(*task));
+    kill(*task);
+  }
+  converge();
+  reviveIfWaiting();  // Without `scale` the killed tasks are replaced.
+  return killed;
+}
+
 json ServicesScheduler::appsJson(bool withTasks) const {
   json apps = json::array();
   for (const auto& [appId, app] : apps_) {

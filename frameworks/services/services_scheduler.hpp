@@ -59,6 +59,14 @@ class ServicesScheduler : public sdk::Scheduler {
   // null when unknown.
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
   nlohmann::json appsJson(bool withTasks) const;
+  // Tasks as Marathon lists them (`{"id", "appId", "host", "ports", "state", ...}`), of one
+  // app or (empty `appId`) of all.
+  nlohmann::json tasksJson(const std::string& appId) const;
+  // Kills the app's tasks (only `taskId` when given). With `scale` the app's instances drop
+  // by as many, so they are not replaced. Returns the killed tasks. Errors: kNotFound for an
+  // unknown app or task, kIoError when the scaled app could not be stored.
+  StatusOr<nlohmann::json> killTasks(const std::string& appId, const std::string& taskId,
+                                     bool scale);
   std::string frameworkId() const { return frameworkId_; }
   std::optional<App> findApp(const std::string& appId) const;
 

@@ -219,6 +219,40 @@ TEST_F(ServicesTest, FailingTasksAreRelaunchedWithBackoff) {
   EXPECT_EQ(failure.value("appId", ""), "/crash");
 }
 
+// /v2/apps/{id}/tasks and /v2/tasks: list, kill one (replaced), kill one with scale=true
+// (not replaced).
+TEST_F(ServicesTest, KillsTasksWithAndWithoutScaling) {
+  ASSERT_EQ(call("POST", "/v2/apps", kWeb).status, 201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
+                               60, "two tasks of /shop/web RUNNING"));
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 2; }, 30,
+                               "agora-services sees them RUNNING"));
+  HttpReply tasks = call("GET", "/v2/apps/shop/web/tasks");
+  ASSERT_EQ(tasks.status, 200);
+  ASSERT_EQ(tasks.body["tasks"].size(), 2u) << tasks.body.dump();
+  EXPECT_EQ(call("GET", "/v2/tasks").body["tasks"].size(), 2u);
+  EXPECT_EQ(call("GET", "/v2/apps/nope/tasks").status, 404);
+  EXPECT_EQ(call("DELETE", "/v2/apps/shop/web/tasks/shop_web.nope").status, 404);
+
+  std::string first = tasks.body["tasks"][0]["id"];
+  HttpReply killed = call("DELETE", "/v2/apps/shop/web/tasks/" + first);
+  ASSERT_EQ(killed.status, 200) << killed.body.dump();
+  EXPECT_EQ(killed.body["task"]["id"], first);
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        return masterTasks("shop_web.").size() == 3 &&
+               masterTasks("shop_web.", "TASK_RUNNING").size() == 2;
+      },
+      60, "the killed task replaced"));
+
+  std::string second = tasks.body["tasks"][1]["id"];
+  ASSERT_EQ(call("DELETE", "/v2/apps/shop/web/tasks/" + second + "?scale=true").status, 200);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 1; },
+                               60, "one task left after the kill with scale"));
+  EXPECT_EQ(call("GET", "/v2/apps/shop/web").body["app"]["instances"], 1);
+  EXPECT_EQ(masterTasks("shop_web.").size(), 3u) << "the scaled kill was not replaced";
+}
+
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
   ASSERT_EQ(put.status, 201) << put.body.dump();
