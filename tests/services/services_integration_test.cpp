@@ -198,6 +198,27 @@ TEST_F(ServicesTest, CrashRightAfterLaunchingLaunchesNoDuplicate) {
   EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << cluster_.tasks().dump();
 }
 
+// The master restarts (state from its registry and the re-registering agent): the running
+// tasks are neither lost nor duplicated, and scaling still works.
+TEST_F(ServicesTest, MasterRestartKeepsTasksWithoutDuplicates) {
+  ASSERT_EQ(call("POST", "/v2/apps", kWeb).status, 201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
+                               60, "two tasks of /shop/web RUNNING"));
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster();
+  ASSERT_TRUE(cluster_.waitForAgents(1));
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
+                               60, "the two tasks back on the restarted master"));
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "probe", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("probe.", "TASK_RUNNING").size() == 1; },
+                               60, "the probe app runs after the master restart"));
+  EXPECT_EQ(masterTasks("shop_web.").size(), 2u) << cluster_.tasks().dump();
+  EXPECT_EQ(appCount("/shop/web", "tasksRunning"), 2);
+}
+
 // A task that keeps failing is relaunched after backoffSeconds × backoffFactor^n.
 TEST_F(ServicesTest, FailingTasksAreRelaunchedWithBackoff) {
   ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "crash", "cmd": "exit 1", "cpus": 0.1, "mem": 16,
