@@ -8,6 +8,7 @@
 
 #include "common/base/ids.hpp"
 #include "common/http/http.hpp"
+#include "frameworks/services/app_filter.hpp"
 
 namespace agora::services {
 
@@ -278,6 +279,28 @@ void info(const Context& ctx, httplib::Response& res) {
   });
 }
 
+// GET /v2/apps with Marathon's `id`, `cmd` and `label` filters and `embed=apps.tasks`.
+void listApps(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  bool withTasks = wantsTasks(req);
+  AppFilter filter{.id = req.get_param_value("id"),
+                   .cmd = req.get_param_value("cmd"),
+                   .label = req.get_param_value("label")};
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, withTasks, filter]() -> Reply {
+    json apps = json::array();
+    for (const std::string& id : scheduler->appIds()) {
+      auto keep = appMatches(*scheduler->findApp(id), filter);
+      if (!keep.isOk()) {
+        return errorReply(400, "Invalid label selector: " + keep.status().message());
+      }
+      if (*keep) {
+        apps.push_back(scheduler->appJson(id, withTasks));
+      }
+    }
+    return {200, {{"apps", apps}}, {}};
+  });
+}
+
 }  // namespace
 
 void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler* scheduler,
@@ -289,11 +312,7 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   server.Get("/v2/info",
              [ctx](const httplib::Request&, httplib::Response& res) { info(*ctx, res); });
   server.Get("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {
-    bool withTasks = wantsTasks(req);
-    ServicesScheduler* scheduler = ctx->scheduler;
-    onLoop(*ctx, res, [scheduler, withTasks]() -> Reply {
-      return {200, scheduler->appsJson(withTasks), {}};
-    });
+    listApps(*ctx, req, res);
   });
   server.Get("/v2/tasks/?", [ctx](const httplib::Request&, httplib::Response& res) {
     ServicesScheduler* scheduler = ctx->scheduler;

@@ -491,12 +491,12 @@ StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std:
   return killed;
 }
 
-json ServicesScheduler::appsJson(bool withTasks) const {
-  json apps = json::array();
-  for (const auto& [appId, app] : apps_) {
-    apps.push_back(appJson(appId, withTasks));
+std::vector<std::string> ServicesScheduler::appIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, app] : apps_) {
+    ids.push_back(id);
   }
-  return {{"apps", apps}};
+  return ids;
 }
 
 }  // namespace agora::services

@@ -58,7 +58,7 @@ class ServicesScheduler : public sdk::Scheduler {
   // The app as Marathon shows it (with task counts, and its tasks when `withTasks`);
   // null when unknown.
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
-  nlohmann::json appsJson(bool withTasks) const;
+  std::vector<std::string> appIds() const;
   // Tasks as Marathon lists them (`{"id", "appId", "host", "ports", "state", ...}`), of one
   // app or (empty `appId`) of all.
   nlohmann::json tasksJson(const std::string& appId) const;

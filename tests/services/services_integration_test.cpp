@@ -313,6 +313,10 @@ TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   ASSERT_EQ(full.status, 422) << full.body.dump();
   EXPECT_EQ(full.body["details"][0]["path"], "/");
   EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["mem"], 16);
+  EXPECT_EQ(call("GET", "/v2/apps?id=team").body["apps"].size(), 1u);
+  EXPECT_EQ(call("GET", "/v2/apps?cmd=python").body["apps"].size(), 0u);
+  EXPECT_EQ(call("GET", "/v2/apps?label=team").body["apps"].size(), 0u);
+  EXPECT_EQ(call("GET", "/v2/apps?label=team%20in%20x").status, 400);
   EXPECT_EQ(call("GET", "/ping").body, "pong");
   HttpReply info = call("GET", "/v2/info");
   EXPECT_EQ(info.body["http_config"]["http_port"], port_);
