@@ -36,6 +36,7 @@ const char* kModelled[] = {"id",
                            "env",
                            "portDefinitions",
                            "version",
+                           "versionInfo",
                            "container",
                            "tasksRunning",
                            "tasksStaged",
@@ -310,6 +311,15 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
   if (body.contains("version") && body["version"].is_string()) {
     app.version = body["version"].get<std::string>();
   }
+  const json& info = body.contains("versionInfo") && body["versionInfo"].is_object()
+                         ? body["versionInfo"]
+                         : json::object();
+  for (auto [name, field] : {std::pair{"lastConfigChangeAt", &app.lastConfigChangeAt},
+                             std::pair{"lastScalingAt", &app.lastScalingAt}}) {
+    if (info.contains(name) && info[name].is_string()) {
+      *field = info[name].get<std::string>();
+    }
+  }
   app.backoffSeconds = body.value("backoffSeconds", app.backoffSeconds);
   app.backoffFactor = body.value("backoffFactor", app.backoffFactor);
   app.maxLaunchDelaySeconds = body.value("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);
@@ -351,7 +361,20 @@ json appToJson(const App& app) {
   out["backoffFactor"] = app.backoffFactor;
   out["maxLaunchDelaySeconds"] = app.maxLaunchDelaySeconds;
   out["version"] = app.version;
+  out["versionInfo"] = {{"lastConfigChangeAt", app.lastConfigChangeAt},
+                        {"lastScalingAt", app.lastScalingAt}};
   return out;
+}
+
+bool configChanged(const App& a, const App& b) {
+  json left = appToJson(a);
+  json right = appToJson(b);
+  for (json* side : {&left, &right}) {
+    for (const char* field : {"instances", "version", "versionInfo"}) {
+      side->erase(field);
+    }
+  }
+  return left != right;
 }
 
 json validationErrorBody(const std::vector<FieldError>& errors) {

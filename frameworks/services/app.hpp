@@ -41,6 +41,10 @@ struct App {
   double backoffFactor = 1.15;
   double maxLaunchDelaySeconds = 300;
   std::string version;
+  // Marathon's versionInfo: the version of the last change to anything but `instances`
+  // (tasks of an older config are replaced), and of the last scaling.
+  std::string lastConfigChangeAt;
+  std::string lastScalingAt;
   nlohmann::json extra = nlohmann::json::object();  // Other fields, echoed back as given.
 };
 
@@ -56,6 +60,9 @@ std::vector<FieldError> validateApp(const nlohmann::json& body,
 // REQUIRES: `validateApp(body, idFromPath)` is empty. Sets no version.
 App appFromJson(const nlohmann::json& body, const std::optional<std::string>& idFromPath = {});
 nlohmann::json appToJson(const App& app);
+
+// True when `a` and `b` differ in more than `instances` and versions: their tasks differ.
+bool configChanged(const App& a, const App& b);
 
 // Marathon's 422 body for `errors`.
 nlohmann::json validationErrorBody(const std::vector<FieldError>& errors);

@@ -13,13 +13,9 @@ const char* kAppPrefix = "apps/";
 const char* kTaskPrefix = "tasks/";
 
 json taskToJson(const TaskRecord& task) {
-  return {{"id", task.id},
-          {"appId", task.appId},
-          {"agentId", task.agentId},
-          {"host", task.host},
-          {"version", task.version},
-          {"ports", task.ports},
-          {"stagedAt", task.stagedAt}};
+  return {{"id", task.id},       {"appId", task.appId},      {"agentId", task.agentId},
+          {"host", task.host},   {"version", task.version},  {"configVersion", task.configVersion},
+          {"ports", task.ports}, {"stagedAt", task.stagedAt}};
 }
 
 TaskRecord taskFromJson(const json& in) {
@@ -29,6 +25,7 @@ TaskRecord taskFromJson(const json& in) {
   task.agentId = in.value("agentId", "");
   task.host = in.value("host", "");
   task.version = in.value("version", "");
+  task.configVersion = in.value("configVersion", "");
   task.ports = in.value("ports", std::vector<int>{});
   task.stagedAt = in.value("stagedAt", 0.0);
   return task;

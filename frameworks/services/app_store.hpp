@@ -26,6 +26,8 @@ struct TaskRecord {
   std::string agentId;
   std::string host;
   std::string version;  // The app version it was launched from.
+  // The app's `lastConfigChangeAt` at launch: tasks of an older config are replaced.
+  std::string configVersion;
   std::vector<int> ports;
   int state = 0;         // `v1::TaskState`; STAGING until a status says otherwise.
   bool killing = false;  // We asked for the kill: it no longer counts as an instance.

@@ -33,6 +33,9 @@ Status ServicesScheduler::recover() {
     return apps.status().withContext("reading apps");
   }
   for (App& app : *apps) {
+    if (app.lastConfigChangeAt.empty()) {
+      app.lastConfigChangeAt = app.version;
+    }
     apps_[app.id] = std::move(app);
   }
   auto tasks = store_->tasks();
@@ -41,6 +44,10 @@ Status ServicesScheduler::recover() {
   }
   for (TaskRecord& task : *tasks) {
     task.state = v1::TASK_STAGING;  // Until the reconciliation after subscribing says more.
+    auto app = apps_.find(task.appId);
+    if (task.configVersion.empty() && app != apps_.end()) {
+      task.configVersion = app->second.lastConfigChangeAt;
+    }
     tasks_[task.id] = std::move(task);
   }
   auto id = store_->frameworkId();
@@ -144,6 +151,7 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
                                    .agentId = offer.agent_id().value(),
                                    .host = offer.hostname(),
                                    .version = app.version,
+                                   .configVersion = app.lastConfigChangeAt,
                                    .ports = fit->ports,
                                    .state = v1::TASK_STAGING,
                                    .stagedAt = wallSeconds()});
@@ -182,9 +190,13 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
     return;
   }
   if (!hasEnded(status.state())) {
+    bool nowRunning = status.state() == v1::TASK_RUNNING && it->second.state != v1::TASK_RUNNING;
     it->second.state = status.state();
     if (it->second.agentId.empty()) {
       it->second.agentId = status.agent_id().value();
+    }
+    if (nowRunning) {
+      converge();  // An upgrade may now kill an old task.
     }
     return;
   }
@@ -225,6 +237,7 @@ void ServicesScheduler::onUnknownTask(const v1::TaskStatus& status) {
   }
   LOG(INFO) << "Adopting task " << id << " of app " << appId;
   task.version = app->second.version;
+  task.configVersion = app->second.lastConfigChangeAt;
   Status stored = store_->putTasks({task});
   if (!stored.isOk()) {
     LOG(ERROR) << "Could not record adopted task " << id << ": " << stored.message();
@@ -234,34 +247,52 @@ void ServicesScheduler::onUnknownTask(const v1::TaskStatus& status) {
 }
 
 void ServicesScheduler::converge() {
-  std::map<std::string, std::vector<TaskRecord*>> byApp;
+  std::map<std::string, std::vector<TaskRecord*>> current;
+  std::map<std::string, std::vector<TaskRecord*>> outdated;
   for (auto& [id, task] : tasks_) {
     if (task.killing) {
       continue;
     }
-    if (apps_.count(task.appId) == 0) {
+    auto app = apps_.find(task.appId);
+    if (app == apps_.end()) {
       kill(task);
+    } else if (task.configVersion == app->second.lastConfigChangeAt) {
+      current[task.appId].push_back(&task);
     } else {
-      byApp[task.appId].push_back(&task);
+      outdated[task.appId].push_back(&task);
     }
   }
-  for (auto& [appId, tasks] : byApp) {
-    int excess = static_cast<int>(tasks.size()) - apps_[appId].instances;
-    if (excess <= 0) {
-      continue;
+  for (auto& [appId, tasks] : current) {
+    killSome(tasks, static_cast<int>(tasks.size()) - apps_[appId].instances);
+  }
+  // A config change replaces tasks like Marathon's default upgradeStrategy (100% minimum
+  // health capacity, 100% over capacity): all new tasks start at once, and an old one is
+  // killed for each new one RUNNING.
+  for (auto& [appId, tasks] : outdated) {
+    int newRunning = 0;
+    for (const TaskRecord* task : current[appId]) {
+      newRunning += task->state == v1::TASK_RUNNING ? 1 : 0;
     }
-    // Youngest first (Marathon's default killSelection), staged before running.
-    std::sort(tasks.begin(), tasks.end(), [](const TaskRecord* a, const TaskRecord* b) {
-      if (isStaged(a->state) != isStaged(b->state)) {
-        return isStaged(a->state);
-      }
-      return a->stagedAt > b->stagedAt;
-    });
-    for (int i = 0; i < excess; ++i) {
-      kill(*tasks[i]);
-    }
+    int keep = std::max(0, apps_[appId].instances - newRunning);
+    killSome(tasks, static_cast<int>(tasks.size()) - keep);
   }
   updateSuppression();
+}
+
+void ServicesScheduler::killSome(std::vector<TaskRecord*>& tasks, int count) {
+  if (count <= 0) {
+    return;
+  }
+  // Youngest first (Marathon's default killSelection), staged before running.
+  std::sort(tasks.begin(), tasks.end(), [](const TaskRecord* a, const TaskRecord* b) {
+    if (isStaged(a->state) != isStaged(b->state)) {
+      return isStaged(a->state);
+    }
+    return a->stagedAt > b->stagedAt;
+  });
+  for (int i = 0; i < count && i < static_cast<int>(tasks.size()); ++i) {
+    kill(*tasks[i]);
+  }
 }
 
 void ServicesScheduler::kill(TaskRecord& task) {
@@ -296,9 +327,16 @@ void ServicesScheduler::updateSuppression() {
 }
 
 int ServicesScheduler::activeTasks(const std::string& appId) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return 0;
+  }
   int count = 0;
   for (const auto& [id, task] : tasks_) {
-    count += task.appId == appId && !task.killing ? 1 : 0;
+    count +=
+        task.appId == appId && !task.killing && task.configVersion == app->second.lastConfigChangeAt
+            ? 1
+            : 0;
   }
   return count;
 }
@@ -368,6 +406,14 @@ Status ServicesScheduler::createApp(App app) {
 
 StatusOr<bool> ServicesScheduler::replaceApp(App app) {
   app.version = versionNow();
+  auto old = apps_.find(app.id);
+  if (old == apps_.end() || configChanged(old->second, app)) {
+    app.lastConfigChangeAt = app.version;
+    app.lastScalingAt = app.version;
+  } else {
+    app.lastConfigChangeAt = old->second.lastConfigChangeAt;
+    app.lastScalingAt = app.version;
+  }
   AGORA_RETURN_IF_ERROR(store_->putApp(app));
   bool created = apps_.count(app.id) == 0;
   LOG(INFO) << (created ? "Created" : "Replaced") << " app " << app.id << " with " << app.instances
@@ -478,6 +524,7 @@ StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std:
     App scaled = app->second;
     scaled.instances = std::max(0, scaled.instances - static_cast<int>(victims.size()));
     scaled.version = versionNow();
+    scaled.lastScalingAt = scaled.version;
     AGORA_RETURN_IF_ERROR(store_->putApp(scaled));
     app->second = std::move(scaled);
   }

@@ -81,9 +81,12 @@ class ServicesScheduler : public sdk::Scheduler {
   // suppresses offers.
   void converge();
   void kill(TaskRecord& task);
+  // Kills `count` of `tasks`, youngest first.
+  void killSome(std::vector<TaskRecord*>& tasks, int count);
   // Revives offers (clearing decline filters) when an app waits for tasks.
   void reviveIfWaiting();
   void updateSuppression();
+  // Tasks of the app's current config not being killed.
   int activeTasks(const std::string& appId) const;
   // An app short of tasks whose launch delay (backoff) has passed.
   bool launchable(const std::string& appId) const;

@@ -224,3 +224,23 @@ TEST(AppValidationTest, AnyValueInAnyFieldIsAnErrorOrAnApp) {
 
 }  // namespace
 }  // namespace agora::services
+
+namespace agora::services {
+namespace {
+
+TEST(AppJsonTest, ConfigChangedIgnoresInstancesAndVersions) {
+  App a = appFromJson({{"id", "/web"}, {"cmd", "sleep 1"}, {"instances", 1}});
+  App b = a;
+  b.instances = 5;
+  b.version = "later";
+  b.lastScalingAt = "later";
+  EXPECT_FALSE(configChanged(a, b));
+  b.cmd = "sleep 2";
+  EXPECT_TRUE(configChanged(a, b));
+  App c = a;
+  c.env["X"] = "1";
+  EXPECT_TRUE(configChanged(a, c));
+}
+
+}  // namespace
+}  // namespace agora::services

@@ -219,6 +219,43 @@ TEST_F(ServicesTest, MasterRestartKeepsTasksWithoutDuplicates) {
   EXPECT_EQ(appCount("/shop/web", "tasksRunning"), 2);
 }
 
+// Changing the command replaces every task, new ones first: the RUNNING count, sampled
+// all along, never drops below the instance count (Marathon's default upgrade strategy).
+// Scaling alone replaces nothing.
+TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
+  ASSERT_EQ(call("POST", "/v2/apps", kWeb).status, 201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
+                               60, "two tasks of /shop/web RUNNING"));
+  std::vector<std::string> old = masterTasks("shop_web.", "TASK_RUNNING");
+  HttpReply changed = call("PUT", "/v2/apps/shop/web", R"({"cmd": "sleep 1001"})");
+  ASSERT_EQ(changed.status, 200) << changed.body.dump();
+  size_t lowest = 2;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        std::vector<std::string> running = masterTasks("shop_web.", "TASK_RUNNING");
+        lowest = std::min(lowest, running.size());
+        for (const std::string& id : running) {
+          if (std::find(old.begin(), old.end(), id) != old.end()) {
+            return false;
+          }
+        }
+        return running.size() == 2;
+      },
+      60, "both tasks replaced by tasks of the new command"));
+  EXPECT_EQ(lowest, 2u) << "capacity dropped during the upgrade";
+  EXPECT_EQ(masterTasks("shop_web.").size(), 4u);
+  json app = call("GET", "/v2/apps/shop/web").body["app"];
+  EXPECT_EQ(app["versionInfo"]["lastConfigChangeAt"], app["version"]);
+
+  ASSERT_EQ(call("PUT", "/v2/apps/shop/web", R"({"instances": 3})").status, 200);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 3; },
+                               60, "scaled to three"));
+  EXPECT_EQ(masterTasks("shop_web.").size(), 5u) << "scaling replaced a task";
+  app = call("GET", "/v2/apps/shop/web").body["app"];
+  EXPECT_NE(app["versionInfo"]["lastConfigChangeAt"], app["version"]);
+  EXPECT_EQ(app["versionInfo"]["lastScalingAt"], app["version"]);
+}
+
 // A task that keeps failing is relaunched after backoffSeconds × backoffFactor^n.
 TEST_F(ServicesTest, FailingTasksAreRelaunchedWithBackoff) {
   ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "crash", "cmd": "exit 1", "cpus": 0.1, "mem": 16,
