@@ -314,6 +314,24 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   server.Get("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {
     listApps(*ctx, req, res);
   });
+  server.Post("/v2/apps/(.+)/restart", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto id = normalizeAppId(req.matches[1]);
+    if (!id.isOk()) {
+      replyError(res, 404, "App '/" + std::string(req.matches[1]) + "' does not exist");
+      return;
+    }
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler, id = *id]() -> Reply {
+      Status status = scheduler->restartApp(id);
+      if (!status.isOk()) {
+        return errorReply(statusFor(status), status.message());
+      }
+      return {200, deploymentBody(scheduler->appJson(id, false)), {}};
+    });
+  });
+  server.Get("/v2/leader", [ctx](const httplib::Request&, httplib::Response& res) {
+    replyJson(res, 200, {{"leader", "127.0.0.1:" + std::to_string(ctx->info.httpPort)}});
+  });
   server.Get("/v2/tasks/?", [ctx](const httplib::Request&, httplib::Response& res) {
     ServicesScheduler* scheduler = ctx->scheduler;
     onLoop(*ctx, res, [scheduler]() -> Reply {

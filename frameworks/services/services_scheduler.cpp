@@ -430,6 +430,22 @@ StatusOr<bool> ServicesScheduler::replaceApp(App app) {
   return created;
 }
 
+Status ServicesScheduler::restartApp(const std::string& appId) {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  App restarted = app->second;
+  restarted.version = versionNow();
+  restarted.lastConfigChangeAt = restarted.version;  // Every task is now outdated.
+  AGORA_RETURN_IF_ERROR(store_->putApp(restarted));
+  LOG(INFO) << "Restarting app " << appId;
+  app->second = std::move(restarted);
+  converge();
+  reviveIfWaiting();
+  return Status::ok();
+}
+
 Status ServicesScheduler::deleteApp(const std::string& appId) {
   if (apps_.count(appId) == 0) {
     return Status::notFound("App '" + appId + "' does not exist");

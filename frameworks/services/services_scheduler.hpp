@@ -53,6 +53,9 @@ class ServicesScheduler : public sdk::Scheduler {
   Status createApp(App app);
   // Creates or replaces. Returns true when it created the app.
   StatusOr<bool> replaceApp(App app);
+  // Replaces every task of the app (new ones first), as a config change does. Errors:
+  // kNotFound, kIoError.
+  Status restartApp(const std::string& appId);
   // Errors: kNotFound. Kills every task of the app.
   Status deleteApp(const std::string& appId);
   // The app as Marathon shows it (with task counts, and its tasks when `withTasks`);

@@ -254,6 +254,15 @@ TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
   app = call("GET", "/v2/apps/shop/web").body["app"];
   EXPECT_NE(app["versionInfo"]["lastConfigChangeAt"], app["version"]);
   EXPECT_EQ(app["versionInfo"]["lastScalingAt"], app["version"]);
+  // POST /v2/apps/{id}/restart replaces all three the same way.
+  ASSERT_EQ(call("POST", "/v2/apps/shop/web/restart").status, 200);
+  EXPECT_EQ(call("POST", "/v2/apps/nope/restart").status, 404);
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        return masterTasks("shop_web.").size() == 8 &&
+               masterTasks("shop_web.", "TASK_RUNNING").size() == 3;
+      },
+      60, "three tasks restarted"));
 }
 
 // A task that keeps failing is relaunched after backoffSeconds × backoffFactor^n.
@@ -355,6 +364,7 @@ TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   EXPECT_EQ(call("GET", "/v2/apps?label=team").body["apps"].size(), 0u);
   EXPECT_EQ(call("GET", "/v2/apps?label=team%20in%20x").status, 400);
   EXPECT_EQ(call("GET", "/ping").body, "pong");
+  EXPECT_EQ(call("GET", "/v2/leader").body["leader"], "127.0.0.1:" + std::to_string(port_));
   HttpReply info = call("GET", "/v2/info");
   EXPECT_EQ(info.body["http_config"]["http_port"], port_);
   EXPECT_EQ(info.body["marathon_config"]["master"], cluster_.masterAddress());
