@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/base/ids.hpp"
+#include "frameworks/services/constraints.hpp"
 
 namespace agora::services {
 
@@ -228,6 +229,21 @@ void checkPortDefinitions(const json& body, Errors& errors) {
   }
 }
 
+void checkConstraints(const json& body, Errors& errors) {
+  if (!body.contains("constraints")) {
+    return;
+  }
+  if (!body["constraints"].is_array()) {
+    errors.add("/constraints", "error.expected.jsarray");
+    return;
+  }
+  for (size_t i = 0; i < body["constraints"].size(); ++i) {
+    if (auto error = constraintError(body["constraints"][i])) {
+      errors.add("/constraints(" + std::to_string(i) + ")", *error);
+    }
+  }
+}
+
 std::string isoTime(std::chrono::system_clock::time_point when) {
   auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
@@ -281,6 +297,7 @@ std::vector<FieldError> validateApp(const json& body,
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
   checkPortDefinitions(body, errors);
+  checkConstraints(body, errors);
   return errors.take();
 }
 

@@ -133,12 +133,13 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
   std::vector<v1::TaskInfo> launches;
   std::vector<TaskRecord> records;
   Resources remaining = offered.isOk() ? *offered : Resources();
+  agentValues_[offer.agent_id().value()] = agentValuesOf(offer);
   for (const auto& [appId, app] : apps_) {
     if (!launchable(appId)) {
       continue;
     }
     int missing = app.instances - activeTasks(appId);
-    for (; missing > 0; --missing) {
+    for (; missing > 0 && placementAllowed(app, offer.agent_id().value()); --missing) {
       auto fit = fitTask(app, remaining);
       if (!fit.has_value()) {
         break;
@@ -180,6 +181,23 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
               << record.host;
   }
   driver_->launchTasks({offer.id()}, launches, filters);
+}
+
+bool ServicesScheduler::placementAllowed(const App& app, const std::string& agentId) const {
+  if (!app.extra.contains("constraints")) {
+    return true;
+  }
+  std::vector<AgentValues> placed;
+  for (const auto& [id, task] : tasks_) {
+    if (task.appId == app.id && !task.killing) {
+      auto values = agentValues_.find(task.agentId);
+      placed.push_back(values == agentValues_.end() ? AgentValues() : values->second);
+    }
+  }
+  auto candidate = agentValues_.find(agentId);
+  return constraintsAllow(parseConstraints(app.extra["constraints"]),
+                          candidate == agentValues_.end() ? AgentValues() : candidate->second,
+                          placed);
 }
 
 void ServicesScheduler::onStatus(const v1::TaskStatus& status) {

@@ -19,6 +19,7 @@
 #include "common/event/event_loop.hpp"
 #include "frameworks/services/app.hpp"
 #include "frameworks/services/app_store.hpp"
+#include "frameworks/services/constraints.hpp"
 
 namespace agora::services {
 
@@ -80,6 +81,8 @@ class ServicesScheduler : public sdk::Scheduler {
   void onUnknownTask(const v1::TaskStatus& status);
   // Launches what fits on `offer`, or declines it.
   void useOffer(const v1::Offer& offer);
+  // Whether the app's constraints let one more of its tasks go to `agentId`.
+  bool placementAllowed(const App& app, const std::string& agentId) const;
   // Kills tasks beyond each app's `instances` and tasks of deleted apps, then revives or
   // suppresses offers.
   void converge();
@@ -115,6 +118,8 @@ class ServicesScheduler : public sdk::Scheduler {
   std::map<std::string, LaunchDelay> delays_;  // Reset when the app is replaced.
   std::map<std::string, nlohmann::json> lastFailures_;
   EventLoop::TimerId reconcileTimer_ = 0;
+  // What constraints look at, per agent id, learned from offers.
+  std::map<std::string, AgentValues> agentValues_;
   // Unknown after a (re-)subscription: the next update sends either call.
   std::optional<bool> suppressed_;
   bool subscribed_ = false;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "tests/support/cluster.hpp"
@@ -263,6 +264,40 @@ TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
                masterTasks("shop_web.", "TASK_RUNNING").size() == 3;
       },
       60, "three tasks restarted"));
+}
+
+// ["rack", "UNIQUE"] spreads instances over agents with distinct racks: of three wanted,
+// two run (one per rack), none on the agent without a rack, and the third waits.
+TEST_F(ServicesTest, UniqueConstraintSpreadsInstances) {
+  const std::string resources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]";
+  cluster_.startAgent(1, resources, {"--attributes=rack:r1"});
+  cluster_.startAgent(2, resources, {"--attributes=rack:r2"});
+  ASSERT_TRUE(cluster_.waitForAgents(3));
+  HttpReply bad = call("POST", "/v2/apps", R"({"id": "spread", "cmd": "sleep 1000",
+                                           "constraints": [["rack", "SOMETIMES"]]})");
+  ASSERT_EQ(bad.status, 422) << bad.body.dump();
+  EXPECT_EQ(bad.body["details"][0]["path"], "/constraints(0)");
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "spread", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16, "instances": 3,
+                                        "constraints": [["rack", "UNIQUE"]]})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("spread.", "TASK_RUNNING").size() == 2; },
+                               60, "two instances of /spread RUNNING"));
+  // Offers keep flowing (a probe launches), yet the third instance finds no rack.
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "probe", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("probe.", "TASK_RUNNING").size() == 1; },
+                               60, "the probe app runs"));
+  EXPECT_EQ(masterTasks("spread.").size(), 2u);
+  std::set<std::string> agents;
+  HttpReply spread = call("GET", "/v2/apps/spread");
+  for (const json& task : spread.body["app"]["tasks"]) {
+    agents.insert(task.value("slaveId", ""));
+  }
+  EXPECT_EQ(agents.size(), 2u);
 }
 
 // A task that keeps failing is relaunched after backoffSeconds × backoffFactor^n.
