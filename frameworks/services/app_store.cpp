@@ -12,6 +12,8 @@ const char* kFrameworkIdKey = "framework_id";
 const char* kAppPrefix = "apps/";
 const char* kTaskPrefix = "tasks/";
 
+std::string versionPrefix(const std::string& appId) { return "versions/" + appId + "#"; }
+
 json taskToJson(const TaskRecord& task) {
   return {{"id", task.id},       {"appId", task.appId},      {"agentId", task.agentId},
           {"host", task.host},   {"version", task.version},  {"configVersion", task.configVersion},
@@ -61,14 +63,51 @@ StatusOr<std::vector<App>> AppStore::apps() {
 
 Status AppStore::putApp(const App& app) {
   WriteBatch batch;
-  batch.put(kAppPrefix + app.id, appToJson(app).dump());
+  std::string definition = appToJson(app).dump();
+  batch.put(kAppPrefix + app.id, definition);
+  batch.put(versionPrefix(app.id) + app.version, definition);
   return store_->write(batch);
 }
 
 Status AppStore::removeApp(const std::string& appId) {
+  auto versions = store_->scan(versionPrefix(appId));
+  if (!versions.isOk()) {
+    return versions.status();
+  }
   WriteBatch batch;
   batch.remove(kAppPrefix + appId);
+  for (const auto& [key, value] : *versions) {
+    batch.remove(key);
+  }
   return store_->write(batch);
+}
+
+StatusOr<std::vector<std::string>> AppStore::versions(const std::string& appId) {
+  std::string prefix = versionPrefix(appId);
+  auto rows = store_->scan(prefix);
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  std::vector<std::string> out;
+  for (const auto& [key, value] : *rows) {
+    out.push_back(key.substr(prefix.size()));  // ISO times sort as text.
+  }
+  return out;
+}
+
+StatusOr<std::optional<App>> AppStore::appAt(const std::string& appId, const std::string& version) {
+  auto raw = store_->get(versionPrefix(appId) + version);
+  if (!raw.isOk()) {
+    return raw.status();
+  }
+  if (!raw->has_value()) {
+    return std::optional<App>();
+  }
+  json body = json::parse(**raw, nullptr, /*allow_exceptions=*/false);
+  if (!validateApp(body).empty()) {
+    return Status::io("version " + version + " of app " + appId + " is corrupt");
+  }
+  return std::optional<App>(appFromJson(body));
 }
 
 StatusOr<std::vector<TaskRecord>> AppStore::tasks() {

@@ -3,9 +3,10 @@
 // tasks), the app definitions, and every task it launched (written before the launch, so
 // a restart knows every task that may be running and launches no duplicate).
 //
-// Keys: "framework_id"; "apps/<app id>" -> the app's JSON; "tasks/<task id>" -> a small
-// JSON record. Apps are JSON (not protobuf) because Marathon's format is the schema here.
-// Thread-compatible: used only on the services loop.
+// Keys: "framework_id"; "apps/<app id>" -> the app's JSON; "versions/<app id>#<version>"
+// -> the app's JSON at each version ('#' cannot be in an id, so one app's prefix never
+// matches another's); "tasks/<task id>" -> a small JSON record. Apps are JSON (not protobuf)
+// because Marathon's format is the schema here. Thread-compatible: used only on the services loop.
 #pragma once
 
 #include <memory>
@@ -42,9 +43,13 @@ class AppStore {
   Status putFrameworkId(const std::string& id);
 
   StatusOr<std::vector<App>> apps();
+  // Writes the app and its version record.
   Status putApp(const App& app);
-  // Its tasks stay recorded until they end.
+  // Removes the app and its versions. Its tasks stay recorded until they end.
   Status removeApp(const std::string& appId);
+  // The app's versions, oldest first.
+  StatusOr<std::vector<std::string>> versions(const std::string& appId);
+  StatusOr<std::optional<App>> appAt(const std::string& appId, const std::string& version);
 
   StatusOr<std::vector<TaskRecord>> tasks();
   Status putTasks(const std::vector<TaskRecord>& tasks);

@@ -230,10 +230,40 @@ bool splitTasksPath(const std::string& rawId, std::string* appPart, std::string*
   return true;
 }
 
+// GET /v2/apps/{id}/versions[/{version}].
+bool serveVersions(const Context& ctx, const std::string& rawId, const httplib::Request& req,
+                   httplib::Response& res) {
+  size_t at = rawId.rfind("/versions");
+  if (req.method != "GET" || at == std::string::npos) {
+    return false;
+  }
+  std::string rest = rawId.substr(at + 9);
+  if (!rest.empty() && (rest[0] != '/' || rest.find('/', 1) != std::string::npos)) {
+    return false;
+  }
+  auto id = normalizeAppId(rawId.substr(0, at));
+  if (!id.isOk()) {
+    return false;
+  }
+  std::string version = rest.empty() ? "" : rest.substr(1);
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, id = *id, version]() -> Reply {
+    auto body = version.empty() ? scheduler->versionsJson(id) : scheduler->versionJson(id, version);
+    if (!body.isOk()) {
+      return errorReply(statusFor(body.status()), body.status().message());
+    }
+    return {200, *body, {}};
+  });
+  return true;
+}
+
 // Routes /v2/apps/{id}[/tasks[/{taskId}]] by method; an id that cannot be an app id is
 // simply not found. ("tasks" is reserved, as in Marathon.)
 void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
   std::string rawId = req.matches[1];
+  if (serveVersions(ctx, rawId, req, res)) {
+    return;
+  }
   std::string appPart;
   std::string taskId;
   if (req.method != "PUT" && splitTasksPath(rawId, &appPart, &taskId)) {

@@ -580,4 +580,32 @@ std::vector<std::string> ServicesScheduler::appIds() const {
   return ids;
 }
 
+
+StatusOr<json> ServicesScheduler::versionsJson(const std::string& appId) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  auto versions = store_->versions(appId);
+  if (!versions.isOk()) {
+    return versions.status();
+  }
+  std::reverse(versions->begin(), versions->end());
+  return json{{"versions", *versions}};
+}
+
+StatusOr<json> ServicesScheduler::versionJson(const std::string& appId,
+                                              const std::string& version) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  auto app = store_->appAt(appId, version);
+  if (!app.isOk()) {
+    return app.status();
+  }
+  if (!app->has_value()) {
+    return Status::notFound("Version '" + version + "' of app '" + appId + "' does not exist");
+  }
+  return appToJson(**app);
+}
+
 }  // namespace agora::services

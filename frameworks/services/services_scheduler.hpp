@@ -63,6 +63,9 @@ class ServicesScheduler : public sdk::Scheduler {
   // null when unknown.
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
   std::vector<std::string> appIds() const;
+  // `{"versions": [...]}` newest first, or the app at `version`. Errors: kNotFound.
+  StatusOr<nlohmann::json> versionsJson(const std::string& appId);
+  StatusOr<nlohmann::json> versionJson(const std::string& appId, const std::string& version);
   // Tasks as Marathon lists them (`{"id", "appId", "host", "ports", "state", ...}`), of one
   // app or (empty `appId`) of all.
   nlohmann::json tasksJson(const std::string& appId) const;

@@ -394,6 +394,14 @@ TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   ASSERT_EQ(full.status, 422) << full.body.dump();
   EXPECT_EQ(full.body["details"][0]["path"], "/");
   EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["mem"], 16);
+  // Both versions are kept; the first still has Marathon's default mem.
+  HttpReply versions = call("GET", "/v2/apps/team/api/versions");
+  ASSERT_EQ(versions.status, 200) << versions.body.dump();
+  ASSERT_EQ(versions.body["versions"].size(), 2u);
+  std::string first = versions.body["versions"][1];
+  EXPECT_EQ(call("GET", "/v2/apps/team/api/versions/" + first).body["mem"], 128);
+  EXPECT_EQ(call("GET", "/v2/apps/team/api/versions/1999-01-01T00:00:00.000Z").status, 404);
+  EXPECT_EQ(call("GET", "/v2/apps/nope/versions").status, 404);
   EXPECT_EQ(call("GET", "/v2/apps?id=team").body["apps"].size(), 1u);
   EXPECT_EQ(call("GET", "/v2/apps?cmd=python").body["apps"].size(), 0u);
   EXPECT_EQ(call("GET", "/v2/apps?label=team").body["apps"].size(), 0u);
