@@ -1,0 +1,109 @@
+// The read side of `ServicesScheduler`: apps, tasks and versions as Marathon shows them.
+#include <algorithm>
+
+#include "frameworks/services/services_scheduler.hpp"
+
+namespace agora::services {
+
+namespace {
+
+using nlohmann::json;
+
+bool isStaged(int state) { return state == v1::TASK_STAGING || state == v1::TASK_STARTING; }
+
+}  // namespace
+
+std::optional<App> ServicesScheduler::findApp(const std::string& appId) const {
+  auto it = apps_.find(appId);
+  return it == apps_.end() ? std::nullopt : std::optional<App>(it->second);
+}
+
+json ServicesScheduler::taskJson(const TaskRecord& task) const {
+  return {{"id", task.id},
+          {"appId", task.appId},
+          {"host", task.host},
+          {"ports", task.ports},
+          {"slaveId", task.agentId},
+          {"state", v1::TaskState_Name(static_cast<v1::TaskState>(task.state))},
+          {"stagedAt", task.stagedAt},
+          {"version", task.version}};
+}
+
+json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return nullptr;
+  }
+  json out = appToJson(app->second);
+  int running = 0;
+  int staged = 0;
+  json tasks = json::array();
+  for (const auto& [id, task] : tasks_) {
+    if (task.appId != appId) {
+      continue;
+    }
+    running += task.state == v1::TASK_RUNNING ? 1 : 0;
+    staged += isStaged(task.state) ? 1 : 0;
+    tasks.push_back(taskJson(task));
+  }
+  out["tasksRunning"] = running;
+  out["tasksStaged"] = staged;
+  out["tasksHealthy"] = 0;
+  out["tasksUnhealthy"] = 0;
+  out["deployments"] = json::array();
+  auto failure = lastFailures_.find(appId);
+  if (failure != lastFailures_.end()) {
+    out["lastTaskFailure"] = failure->second;
+  }
+  if (withTasks) {
+    out["tasks"] = tasks;
+  }
+  return out;
+}
+
+json ServicesScheduler::tasksJson(const std::string& appId) const {
+  json tasks = json::array();
+  for (const auto& [id, task] : tasks_) {
+    if (appId.empty() || task.appId == appId) {
+      tasks.push_back(taskJson(task));
+    }
+  }
+  return tasks;
+}
+
+std::vector<std::string> ServicesScheduler::appIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, app] : apps_) {
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+StatusOr<json> ServicesScheduler::versionsJson(const std::string& appId) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  auto versions = store_->versions(appId);
+  if (!versions.isOk()) {
+    return versions.status();
+  }
+  std::reverse(versions->begin(), versions->end());
+  return json{{"versions", *versions}};
+}
+
+StatusOr<json> ServicesScheduler::versionJson(const std::string& appId,
+                                              const std::string& version) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  auto app = store_->appAt(appId, version);
+  if (!app.isOk()) {
+    return app.status();
+  }
+  if (!app->has_value()) {
+    return Status::notFound("Version '" + version + "' of app '" + appId + "' does not exist");
+  }
+  return appToJson(**app);
+}
+
+}  // namespace agora::services
