@@ -73,13 +73,14 @@ int main(int argc, char** argv) {
   }
   agora::services::AppStore store(std::move(*db));
   agora::EventLoop loop;
-  agora::services::ServicesScheduler scheduler(&loop, &store);
+  httplib::Server server;
+  agora::services::ServicesScheduler scheduler(
+      &loop, &store, {.onFatalError = [&server](const std::string&) { server.stop(); }});
   agora::Status recovered = scheduler.recover();
   if (!recovered.isOk()) {
     return fail(recovered.message());
   }
 
-  httplib::Server server;
   agora::services::registerRoutes(server, &loop, &scheduler,
                                   {.master = options->master,
                                    .httpPort = options->httpPort,

@@ -85,6 +85,9 @@ void ServicesScheduler::disconnected(sdk::SchedulerDriver*) {
 
 void ServicesScheduler::error(sdk::SchedulerDriver*, const std::string& message) {
   LOG(ERROR) << "The master refused the framework: " << message;
+  if (options_.onFatalError) {
+    options_.onFatalError(message);
+  }
 }
 
 // --- loop side. ---------------------------------------------------------------------------

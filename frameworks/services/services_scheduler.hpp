@@ -8,6 +8,7 @@
 // and the driver (`setDriver`) are borrowed and must outlive this object.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +31,9 @@ struct SchedulerOptions {
   double idleRefuseSeconds = 120;
   // How often to reconcile all tasks with the master (lost updates, adopted tasks).
   double reconcileSeconds = 60;
+  // Called (on the driver's thread) when the master refuses the framework for good, e.g.
+  // it was torn down: the daemon should exit rather than serve an API that launches nothing.
+  std::function<void(const std::string&)> onFatalError;
 };
 
 class ServicesScheduler : public sdk::Scheduler {
