@@ -138,11 +138,16 @@ void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Req
   if (!body.has_value()) {
     return;
   }
-  bool partial = req.get_param_value("partialUpdate") != "false";
+  // PATCH (Marathon 1.5+) always merges, and only into an existing app.
+  bool patch = req.method == "PATCH";
+  bool partial = patch || req.get_param_value("partialUpdate") != "false";
   ServicesScheduler* scheduler = ctx.scheduler;
   // Validated on the loop: a partial update needs the current definition.
-  onLoop(ctx, res, [scheduler, rawId, partial, body = *body]() -> Reply {
+  onLoop(ctx, res, [scheduler, rawId, partial, patch, body = *body]() -> Reply {
     auto id = normalizeAppId(rawId);
+    if (patch && (!id.isOk() || !scheduler->findApp(*id).has_value())) {
+      return errorReply(404, "App '" + (id.isOk() ? *id : "/" + rawId) + "' does not exist");
+    }
     json definition =
         mergedDefinition(id.isOk() ? scheduler->findApp(*id) : std::nullopt, body, partial);
     std::vector<FieldError> errors = validateApp(definition, rawId);
@@ -266,7 +271,8 @@ void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response
   }
   std::string appPart;
   std::string taskId;
-  if (req.method != "PUT" && splitTasksPath(rawId, &appPart, &taskId)) {
+  bool isWrite = req.method == "PUT" || req.method == "PATCH";
+  if (!isWrite && splitTasksPath(rawId, &appPart, &taskId)) {
     auto id = normalizeAppId(appPart);
     if (!id.isOk() || (req.method == "GET" && !taskId.empty())) {
       replyError(res, 404, "App '/" + appPart + "' does not exist");
@@ -275,7 +281,7 @@ void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response
     appTasks(ctx, *id, taskId, req, res);
     return;
   }
-  if (req.method == "PUT") {
+  if (isWrite) {
     replaceApp(ctx, rawId, req, res);
     return;
   }
@@ -376,6 +382,7 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   };
   server.Get("/v2/apps/(.+)", route);
   server.Put("/v2/apps/(.+)", route);
+  server.Patch("/v2/apps/(.+)", route);
   server.Delete("/v2/apps/(.+)", route);
   // Nothing from the network may crash the daemon: a handler that throws is a 500.
   server.set_exception_handler(

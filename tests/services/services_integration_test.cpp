@@ -50,10 +50,11 @@ class ServicesTest : public ::testing::Test {
     httplib::Client client("127.0.0.1", port_);
     client.set_connection_timeout(2);
     client.set_read_timeout(10);
-    httplib::Result result = method == "GET"    ? client.Get(path)
-                             : method == "POST" ? client.Post(path, body, "application/json")
-                             : method == "PUT"  ? client.Put(path, body, "application/json")
-                                                : client.Delete(path);
+    httplib::Result result = method == "GET"     ? client.Get(path)
+                             : method == "POST"  ? client.Post(path, body, "application/json")
+                             : method == "PUT"   ? client.Put(path, body, "application/json")
+                             : method == "PATCH" ? client.Patch(path, body, "application/json")
+                                                 : client.Delete(path);
     if (!result) {
       return {};
     }
@@ -394,11 +395,16 @@ TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   ASSERT_EQ(full.status, 422) << full.body.dump();
   EXPECT_EQ(full.body["details"][0]["path"], "/");
   EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["mem"], 16);
-  // Both versions are kept; the first still has Marathon's default mem.
+  // PATCH merges like a partial PUT, but never creates.
+  ASSERT_EQ(call("PATCH", "/v2/apps/team/api", R"({"disk": 5})").status, 200);
+  EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["disk"], 5);
+  EXPECT_EQ(call("GET", "/v2/apps/team/api").body["app"]["mem"], 16);
+  EXPECT_EQ(call("PATCH", "/v2/apps/team/nope", R"({"disk": 5})").status, 404);
+  // Every version is kept, newest first; the first still has Marathon's default mem.
   HttpReply versions = call("GET", "/v2/apps/team/api/versions");
   ASSERT_EQ(versions.status, 200) << versions.body.dump();
-  ASSERT_EQ(versions.body["versions"].size(), 2u);
-  std::string first = versions.body["versions"][1];
+  ASSERT_EQ(versions.body["versions"].size(), 3u);
+  std::string first = versions.body["versions"][2];
   EXPECT_EQ(call("GET", "/v2/apps/team/api/versions/" + first).body["mem"], 128);
   EXPECT_EQ(call("GET", "/v2/apps/team/api/versions/1999-01-01T00:00:00.000Z").status, 404);
   EXPECT_EQ(call("GET", "/v2/apps/nope/versions").status, 404);
