@@ -55,6 +55,10 @@ void onLoop(const Context& ctx, httplib::Response& res, std::function<Reply()> f
   for (const auto& [name, value] : reply->headers) {
     res.set_header(name, value);
   }
+  if (reply->status == 204) {
+    res.status = 204;  // No Content: no body at all.
+    return;
+  }
   replyJson(res, reply->status, reply->body);
 }
 
@@ -363,6 +367,25 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
         return errorReply(statusFor(status), status.message());
       }
       return {200, deploymentBody(scheduler->appJson(id, false)), {}};
+    });
+  });
+  server.Get("/v2/queue/?", [ctx](const httplib::Request&, httplib::Response& res) {
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler]() -> Reply { return {200, scheduler->queueJson(), {}}; });
+  });
+  server.Delete("/v2/queue/(.+)/delay", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto id = normalizeAppId(req.matches[1]);
+    if (!id.isOk()) {
+      replyError(res, 404, "App '/" + std::string(req.matches[1]) + "' does not exist");
+      return;
+    }
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler, id = *id]() -> Reply {
+      Status status = scheduler->resetDelay(id);
+      if (!status.isOk()) {
+        return errorReply(statusFor(status), status.message());
+      }
+      return {204, nullptr, {}};
     });
   });
   server.Get("/v2/leader", [ctx](const httplib::Request&, httplib::Response& res) {

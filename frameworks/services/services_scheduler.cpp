@@ -451,6 +451,19 @@ StatusOr<bool> ServicesScheduler::replaceApp(App app) {
   return created;
 }
 
+Status ServicesScheduler::resetDelay(const std::string& appId) {
+  if (apps_.count(appId) == 0) {
+    return Status::notFound("App '" + appId + "' does not exist");
+  }
+  auto delay = delays_.find(appId);
+  if (delay != delays_.end()) {
+    loop_->cancel(delay->second.timer);
+    delays_.erase(delay);
+  }
+  reviveIfWaiting();
+  return Status::ok();
+}
+
 Status ServicesScheduler::restartApp(const std::string& appId) {
   auto app = apps_.find(appId);
   if (app == apps_.end()) {

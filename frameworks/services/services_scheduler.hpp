@@ -78,6 +78,11 @@ class ServicesScheduler : public sdk::Scheduler {
   // unknown app or task, kIoError when the scaled app could not be stored.
   StatusOr<nlohmann::json> killTasks(const std::string& appId, const std::string& taskId,
                                      bool scale);
+  // GET /v2/queue: `{"queue": [...]}`, one entry per app short of tasks, with its launch
+  // delay.
+  nlohmann::json queueJson() const;
+  // Forgets the app's launch delay (backoff). Errors: kNotFound.
+  Status resetDelay(const std::string& appId);
   std::string frameworkId() const { return frameworkId_; }
   std::optional<App> findApp(const std::string& appId) const;
 

@@ -1,5 +1,6 @@
 // The read side of `ServicesScheduler`: apps, tasks and versions as Marathon shows them.
 #include <algorithm>
+#include <chrono>
 
 #include "frameworks/services/services_scheduler.hpp"
 
@@ -104,6 +105,26 @@ StatusOr<json> ServicesScheduler::versionJson(const std::string& appId,
     return Status::notFound("Version '" + version + "' of app '" + appId + "' does not exist");
   }
   return appToJson(**app);
+}
+
+json ServicesScheduler::queueJson() const {
+  json queue = json::array();
+  for (const auto& [appId, app] : apps_) {
+    int missing = app.instances - activeTasks(appId);
+    if (missing <= 0) {
+      continue;
+    }
+    double left = 0;
+    auto delay = delays_.find(appId);
+    if (delay != delays_.end()) {
+      left =
+          std::max(0.0, std::chrono::duration<double>(delay->second.until - loop_->now()).count());
+    }
+    queue.push_back({{"count", missing},
+                     {"delay", {{"timeLeftSeconds", left}, {"overdue", left == 0}}},
+                     {"app", appJson(appId, false)}});
+  }
+  return {{"queue", queue}};
 }
 
 }  // namespace agora::services

@@ -331,6 +331,20 @@ TEST_F(ServicesTest, FailingTasksAreRelaunchedWithBackoff) {
   EXPECT_GE(launches[2] - launches[1], 0.5);
   EXPECT_GE(launches[3] - launches[2], 1.0);
   EXPECT_GT(launches[3] - launches[2], launches[1] - launches[0]);
+  // The launch queue shows the app and its delay, which DELETE .../delay forgets.
+  // (It is queued between a failure and the next launch.)
+  HttpReply queue;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        queue = call("GET", "/v2/queue");
+        return queue.status == 200 && queue.body["queue"].size() == 1;
+      },
+      30, "/crash in the launch queue"));
+  EXPECT_EQ(queue.body["queue"][0]["app"]["id"], "/crash");
+  EXPECT_EQ(queue.body["queue"][0]["count"], 1);
+  EXPECT_TRUE(queue.body["queue"][0]["delay"].contains("timeLeftSeconds"));
+  EXPECT_EQ(call("DELETE", "/v2/queue/crash/delay").status, 204);
+  EXPECT_EQ(call("DELETE", "/v2/queue/nope/delay").status, 404);
   json failure = call("GET", "/v2/apps/crash").body["app"]["lastTaskFailure"];
   EXPECT_EQ(failure.value("state", ""), "TASK_FAILED") << failure.dump();
   EXPECT_EQ(failure.value("appId", ""), "/crash");
