@@ -48,7 +48,6 @@ class Master {
   // StateAssembly); `done` gets it, on the loop, once complete. Agents and tasks are text
   // (see SplicedJson): render the document off the loop.
   void assembleState(StateAssembly::Done done);
-  SplicedJson tasksJson(const std::map<std::string, std::string>& query) const;
   void refreshGauges();
   // The web UI's paginated, filtered lists (http_listing.cpp): /tasks is walked over
   // several loop turns (see TaskListing) and `done` gets the page, on the loop.
@@ -108,7 +107,7 @@ class Master {
   Status reactivateAgent(const std::string& agentId);
 
  private:
-  // /state in steps (state_json.cpp).
+  // /state in steps (state_assembly.cpp).
   void stepStateAssembly(std::shared_ptr<StateAssembly> assembly);
   void finishStateAssembly(StateAssembly& assembly);
   nlohmann::json agentStateJson(const std::string& id, const AgentEntry& agent) const;

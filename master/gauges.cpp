@@ -1,59 +1,9 @@
-// Read-only views of the master's state for the HTTP API: /tasks and the gauges (/state is
-// in state_assembly.cpp).
-#include <algorithm>
-
+// The master's gauges for /metrics (/state is in state_assembly.cpp, /tasks and the web
+// UI's lists in http_listing.cpp).
 #include "common/base/ids.hpp"
-#include "common/http/http.hpp"
-#include "common/resources/domain.hpp"
 #include "master/master.hpp"
-#include "master/task_json_writer.hpp"
 
 namespace agora::master {
-
-SplicedJson Master::tasksJson(const std::map<std::string, std::string>& query) const {
-  auto param = [&](const std::string& name) {
-    auto it = query.find(name);
-    return it == query.end() ? std::string() : it->second;
-  };
-  size_t limit = param("limit").empty() ? 100 : std::stoul(param("limit"));
-  size_t offset = param("offset").empty() ? 0 : std::stoul(param("offset"));
-  std::string frameworkId = param("framework_id");
-  std::string taskId = param("task_id");
-  std::string state = param("state");
-  std::vector<const v1::Task*> matched;
-  auto consider = [&](const v1::Task& task) {
-    if ((frameworkId.empty() || task.framework_id().value() == frameworkId) &&
-        (taskId.empty() || task.task_id().value() == taskId) &&
-        (state.empty() || v1::TaskState_Name(task.state()) == state)) {
-      matched.push_back(&task);
-    }
-  };
-  for (const auto& [key, entry] : tasks_) {
-    consider(entry.task);
-  }
-  for (const auto& [id, framework] : frameworks_) {
-    for (const v1::Task& task : framework->completedTasks) {
-      consider(task);
-    }
-  }
-  for (const auto& done : completedFrameworks_) {
-    for (const v1::Task& task : done.tasks) {
-      consider(task);
-    }
-  }
-  if (param("order") == "des") {
-    std::reverse(matched.begin(), matched.end());
-  }
-  std::string tasks = "[";
-  for (size_t i = offset, written = 0; i < matched.size() && written < limit; ++i, ++written) {
-    if (written > 0) tasks.push_back(',');
-    appendTaskJson(&tasks, *matched[i], nullptr);
-  }
-  tasks.push_back(']');
-  SplicedJson document;
-  document.skeleton = {{"tasks", document.add(std::move(tasks))}};
-  return document;
-}
 
 void Master::refreshGauges() {
   for (auto [state, name] : {std::pair{v1::TASK_STAGING, "staging"},
