@@ -266,6 +266,16 @@ bool serveVersions(const Context& ctx, const std::string& rawId, const httplib::
   return true;
 }
 
+// The app id in a path, normalised; answers 404 (Marathon's wording) when it cannot be one.
+std::optional<std::string> appIdOrNotFound(const std::string& raw, httplib::Response& res) {
+  auto id = normalizeAppId(raw);
+  if (!id.isOk()) {
+    replyError(res, 404, "App '/" + raw + "' does not exist");
+    return std::nullopt;
+  }
+  return *id;
+}
+
 // Routes /v2/apps/{id}[/tasks[/{taskId}]] by method; an id that cannot be an app id is
 // simply not found. ("tasks" is reserved, as in Marathon.)
 void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -289,10 +299,11 @@ void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response
     replaceApp(ctx, rawId, req, res);
     return;
   }
-  auto id = normalizeAppId(rawId);
-  if (!id.isOk()) {
-    replyError(res, 404, "App '/" + rawId + "' does not exist");
-  } else if (req.method == "GET") {
+  auto id = appIdOrNotFound(rawId, res);
+  if (!id) {
+    return;
+  }
+  if (req.method == "GET") {
     getApp(ctx, *id, res);
   } else {
     deleteApp(ctx, *id, res);
@@ -355,9 +366,8 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
     listApps(*ctx, req, res);
   });
   server.Post("/v2/apps/(.+)/restart", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto id = normalizeAppId(req.matches[1]);
-    if (!id.isOk()) {
-      replyError(res, 404, "App '/" + std::string(req.matches[1]) + "' does not exist");
+    auto id = appIdOrNotFound(req.matches[1], res);
+    if (!id) {
       return;
     }
     ServicesScheduler* scheduler = ctx->scheduler;
@@ -374,9 +384,8 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
     onLoop(*ctx, res, [scheduler]() -> Reply { return {200, scheduler->queueJson(), {}}; });
   });
   server.Delete("/v2/queue/(.+)/delay", [ctx](const httplib::Request& req, httplib::Response& res) {
-    auto id = normalizeAppId(req.matches[1]);
-    if (!id.isOk()) {
-      replyError(res, 404, "App '/" + std::string(req.matches[1]) + "' does not exist");
+    auto id = appIdOrNotFound(req.matches[1], res);
+    if (!id) {
       return;
     }
     ServicesScheduler* scheduler = ctx->scheduler;
