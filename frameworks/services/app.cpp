@@ -48,7 +48,8 @@ const char* kModelled[] = {"id",
                            "backoffSeconds",
                            "backoffFactor",
                            "maxLaunchDelaySeconds",
-                           "lastTaskFailure"};
+                           "lastTaskFailure",
+                           "upgradeStrategy"};
 
 // Collects errors per path, in the order paths are first seen.
 class Errors {
@@ -119,6 +120,31 @@ void checkBackoff(const json& body, Errors& errors) {
   } else if (factor.get<double>() < 1) {
     errors.add("/backoffFactor",
                "got " + formatDouble(factor.get<double>()) + ", expected 1.0 or more");
+  }
+}
+
+// upgradeStrategy: an object of two fractions between 0 and 1.
+void checkUpgradeStrategy(const json& body, Errors& errors) {
+  if (!body.contains("upgradeStrategy")) {
+    return;
+  }
+  const json& strategy = body["upgradeStrategy"];
+  if (!strategy.is_object()) {
+    errors.add("/upgradeStrategy", "error.expected.jsobject");
+    return;
+  }
+  for (const char* name : {"minimumHealthCapacity", "maximumOverCapacity"}) {
+    if (!strategy.contains(name)) {
+      continue;
+    }
+    std::string path = std::string("/upgradeStrategy/") + name;
+    const json& value = strategy[name];
+    if (!value.is_number()) {
+      errors.add(path, "error.expected.jsnumber");
+    } else if (value.get<double>() < 0 || value.get<double>() > 1) {
+      errors.add(path,
+                 "got " + formatDouble(value.get<double>()) + ", expected between 0.0 and 1.0");
+    }
   }
 }
 
@@ -294,6 +320,7 @@ std::vector<FieldError> validateApp(const json& body,
   }
   checkInstances(body, errors);
   checkBackoff(body, errors);
+  checkUpgradeStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
   checkPortDefinitions(body, errors);
@@ -340,6 +367,11 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
   app.backoffSeconds = body.value("backoffSeconds", app.backoffSeconds);
   app.backoffFactor = body.value("backoffFactor", app.backoffFactor);
   app.maxLaunchDelaySeconds = body.value("maxLaunchDelaySeconds", app.maxLaunchDelaySeconds);
+  const json& strategy = body.contains("upgradeStrategy") && body["upgradeStrategy"].is_object()
+                             ? body["upgradeStrategy"]
+                             : json::object();
+  app.minimumHealthCapacity = strategy.value("minimumHealthCapacity", app.minimumHealthCapacity);
+  app.maximumOverCapacity = strategy.value("maximumOverCapacity", app.maximumOverCapacity);
   for (const auto& [key, value] : body.items()) {
     bool modelled = false;
     for (const char* name : kModelled) {
@@ -377,6 +409,8 @@ json appToJson(const App& app) {
   out["backoffSeconds"] = app.backoffSeconds;
   out["backoffFactor"] = app.backoffFactor;
   out["maxLaunchDelaySeconds"] = app.maxLaunchDelaySeconds;
+  out["upgradeStrategy"] = {{"minimumHealthCapacity", app.minimumHealthCapacity},
+                            {"maximumOverCapacity", app.maximumOverCapacity}};
   out["version"] = app.version;
   out["versionInfo"] = {{"lastConfigChangeAt", app.lastConfigChangeAt},
                         {"lastScalingAt", app.lastScalingAt}};

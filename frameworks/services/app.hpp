@@ -40,6 +40,11 @@ struct App {
   double backoffSeconds = 1;
   double backoffFactor = 1.15;
   double maxLaunchDelaySeconds = 300;
+  // upgradeStrategy: while tasks of an older config are replaced, at least
+  // ceil(instances × minimumHealthCapacity) tasks stay healthy and at most
+  // floor(instances × (1 + maximumOverCapacity)) exist.
+  double minimumHealthCapacity = 1;
+  double maximumOverCapacity = 1;
   std::string version;
   // Marathon's versionInfo: the version of the last change to anything but `instances`
   // (tasks of an older config are replaced), and of the last scaling.

@@ -11,6 +11,7 @@ using nlohmann::json;
 const char* kFrameworkIdKey = "framework_id";
 const char* kAppPrefix = "apps/";
 const char* kTaskPrefix = "tasks/";
+const char* kDeploymentPrefix = "deployments/";
 
 std::string versionPrefix(const std::string& appId) { return "versions/" + appId + "#"; }
 
@@ -61,25 +62,52 @@ StatusOr<std::vector<App>> AppStore::apps() {
   return out;
 }
 
-Status AppStore::putApp(const App& app) {
+Status AppStore::putApp(const App& app) { return commit(AppChange{.put = {app}}); }
+
+Status AppStore::removeApp(const std::string& appId) {
+  return commit(AppChange{.remove = {appId}});
+}
+
+Status AppStore::commit(const AppChange& change) {
   WriteBatch batch;
-  std::string definition = appToJson(app).dump();
-  batch.put(kAppPrefix + app.id, definition);
-  batch.put(versionPrefix(app.id) + app.version, definition);
+  for (const std::string& appId : change.remove) {
+    auto versions = store_->scan(versionPrefix(appId));
+    if (!versions.isOk()) {
+      return versions.status();
+    }
+    batch.remove(kAppPrefix + appId);
+    for (const auto& [key, value] : *versions) {
+      batch.remove(key);
+    }
+  }
+  for (const App& app : change.put) {
+    std::string definition = appToJson(app).dump();
+    batch.put(kAppPrefix + app.id, definition);
+    batch.put(versionPrefix(app.id) + app.version, definition);
+  }
+  for (const Deployment& deployment : change.deployments) {
+    batch.put(kDeploymentPrefix + deployment.id, serializeDeployment(deployment));
+  }
+  for (const std::string& id : change.finished) {
+    batch.remove(kDeploymentPrefix + id);
+  }
   return store_->write(batch);
 }
 
-Status AppStore::removeApp(const std::string& appId) {
-  auto versions = store_->scan(versionPrefix(appId));
-  if (!versions.isOk()) {
-    return versions.status();
+StatusOr<std::vector<Deployment>> AppStore::deployments() {
+  auto rows = store_->scan(kDeploymentPrefix);
+  if (!rows.isOk()) {
+    return rows.status();
   }
-  WriteBatch batch;
-  batch.remove(kAppPrefix + appId);
-  for (const auto& [key, value] : *versions) {
-    batch.remove(key);
+  std::vector<Deployment> out;
+  for (const auto& [key, value] : *rows) {
+    auto deployment = parseDeployment(value);
+    if (!deployment.isOk()) {
+      return Status::io("record '" + key + "': " + deployment.status().message());
+    }
+    out.push_back(std::move(*deployment));
   }
-  return store_->write(batch);
+  return out;
 }
 
 StatusOr<std::vector<std::string>> AppStore::versions(const std::string& appId) {

@@ -5,7 +5,8 @@
 //
 // Keys: "framework_id"; "apps/<app id>" -> the app's JSON; "versions/<app id>#<version>"
 // -> the app's JSON at each version ('#' cannot be in an id, so one app's prefix never
-// matches another's); "tasks/<task id>" -> a small JSON record. Apps are JSON (not protobuf)
+// matches another's); "tasks/<task id>" -> a small JSON record; "deployments/<id>" -> a
+// deployment in progress. Apps are JSON (not protobuf)
 // because Marathon's format is the schema here. Thread-compatible: used only on the services loop.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include "common/base/status.hpp"
 #include "common/state/state_store.hpp"
 #include "frameworks/services/app.hpp"
+#include "frameworks/services/deployment.hpp"
 
 namespace agora::services {
 
@@ -32,7 +34,16 @@ struct TaskRecord {
   std::vector<int> ports;
   int state = 0;         // `v1::TaskState`; STAGING until a status says otherwise.
   bool killing = false;  // We asked for the kill: it no longer counts as an instance.
+  std::optional<bool> healthy;  // The last health check result, once there is one.
   double stagedAt = 0;
+};
+
+// One atomic change of apps and deployments: a deployment is on disk iff its app change is.
+struct AppChange {
+  std::vector<App> put = {};                 // Written with their version records.
+  std::vector<std::string> remove = {};      // App ids, removed with their versions.
+  std::vector<Deployment> deployments = {};  // Written (new or updated).
+  std::vector<std::string> finished = {};    // Deployment ids removed.
 };
 
 class AppStore {
@@ -50,6 +61,10 @@ class AppStore {
   // The app's versions, oldest first.
   StatusOr<std::vector<std::string>> versions(const std::string& appId);
   StatusOr<std::optional<App>> appAt(const std::string& appId, const std::string& version);
+
+  // Applies `change` in one write batch.
+  Status commit(const AppChange& change);
+  StatusOr<std::vector<Deployment>> deployments();
 
   StatusOr<std::vector<TaskRecord>> tasks();
   Status putTasks(const std::vector<TaskRecord>& tasks);

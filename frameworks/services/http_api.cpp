@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "common/base/ids.hpp"
 #include "common/http/http.hpp"
@@ -21,6 +22,7 @@ const char* kVersion = "1.11.0";  // The Marathon API level clients may expect.
 struct Context {
   EventLoop* loop;
   ServicesScheduler* scheduler;
+  EventBus* events;
   ApiInfo info;
 };
 
@@ -77,15 +79,41 @@ int statusFor(const Status& status) {
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
       return 409;
     default:
       return 500;
   }
 }
 
-json deploymentBody(const json& app) {
-  return {{"deploymentId", newUuid()},
-          {"version", app.is_object() ? app.value("version", "") : ""}};
+// A refused change. A locked app (409) lists the deployments holding it, as Marathon does.
+Reply changeError(const ServicesScheduler* scheduler, const std::string& appId,
+                  const Status& status) {
+  Reply reply = errorReply(statusFor(status), status.message());
+  if (status.code() == StatusCode::kFailedPrecondition) {
+    json ids = json::array();
+    for (const std::string& id : scheduler->lockingDeployments(appId)) {
+      ids.push_back({{"id", id}});
+    }
+    reply.body["deployments"] = ids;
+  }
+  return reply;
+}
+
+// `{"deploymentId", "version"}` with the Marathon-Deployment-Id header.
+Reply deploymentReply(int status, const ChangeResult& change) {
+  return {status,
+          {{"deploymentId", change.deploymentId}, {"version", change.version}},
+          {{"Marathon-Deployment-Id", change.deploymentId}}};
+}
+
+bool forced(const httplib::Request& req) { return req.get_param_value("force") == "true"; }
+
+// Marathon's api_post_event: who changed which app to what.
+void publishApiPost(const Context& ctx, const httplib::Request& req, const json& definition) {
+  ctx.events->publish(
+      "api_post_event",
+      {{"clientIp", req.remote_addr}, {"uri", req.path}, {"appDefinition", definition}});
 }
 
 bool wantsTasks(const httplib::Request& req) {
@@ -110,12 +138,17 @@ void createApp(const Context& ctx, const httplib::Request& req, httplib::Respons
   App app = appFromJson(*body);
   ServicesScheduler* scheduler = ctx.scheduler;
   onLoop(ctx, res, [scheduler, app]() -> Reply {
-    Status status = scheduler->createApp(app);
-    if (!status.isOk()) {
-      return errorReply(statusFor(status), status.message());
+    auto change = scheduler->createApp(app);
+    if (!change.isOk()) {
+      return changeError(scheduler, app.id, change.status());
     }
-    return {201, scheduler->appJson(app.id, /*withTasks=*/false), {{"Location", app.id}}};
+    return {201,
+            scheduler->appJson(app.id, /*withTasks=*/false),
+            {{"Location", app.id}, {"Marathon-Deployment-Id", change->deploymentId}}};
   });
+  if (res.status == 201) {
+    publishApiPost(ctx, req, *body);
+  }
 }
 
 // The definition a PUT asks for: like Marathon (`partialUpdate` defaults to true), the
@@ -145,9 +178,10 @@ void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Req
   // PATCH (Marathon 1.5+) always merges, and only into an existing app.
   bool patch = req.method == "PATCH";
   bool partial = patch || req.get_param_value("partialUpdate") != "false";
+  bool force = forced(req);
   ServicesScheduler* scheduler = ctx.scheduler;
   // Validated on the loop: a partial update needs the current definition.
-  onLoop(ctx, res, [scheduler, rawId, partial, patch, body = *body]() -> Reply {
+  onLoop(ctx, res, [scheduler, rawId, partial, patch, force, body = *body]() -> Reply {
     auto id = normalizeAppId(rawId);
     if (patch && (!id.isOk() || !scheduler->findApp(*id).has_value())) {
       return errorReply(404, "App '" + (id.isOk() ? *id : "/" + rawId) + "' does not exist");
@@ -159,15 +193,15 @@ void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Req
       return {422, validationErrorBody(errors), {}};
     }
     App app = appFromJson(definition, rawId);
-    auto created = scheduler->replaceApp(app);
-    if (!created.isOk()) {
-      return errorReply(statusFor(created.status()), created.status().message());
+    auto change = scheduler->replaceApp(app, force);
+    if (!change.isOk()) {
+      return changeError(scheduler, app.id, change.status());
     }
-    json result = deploymentBody(scheduler->appJson(app.id, false));
-    return {*created ? 201 : 200,
-            result,
-            {{"Marathon-Deployment-Id", result["deploymentId"].get<std::string>()}}};
+    return deploymentReply(change->created ? 201 : 200, *change);
   });
+  if (res.status == 200 || res.status == 201) {
+    publishApiPost(ctx, req, *body);
+  }
 }
 
 void getApp(const Context& ctx, const std::string& id, httplib::Response& res) {
@@ -181,15 +215,14 @@ void getApp(const Context& ctx, const std::string& id, httplib::Response& res) {
   });
 }
 
-void deleteApp(const Context& ctx, const std::string& id, httplib::Response& res) {
+void deleteApp(const Context& ctx, const std::string& id, bool force, httplib::Response& res) {
   ServicesScheduler* scheduler = ctx.scheduler;
-  onLoop(ctx, res, [scheduler, id]() -> Reply {
-    Status status = scheduler->deleteApp(id);
-    if (!status.isOk()) {
-      return errorReply(statusFor(status), status.message());
+  onLoop(ctx, res, [scheduler, id, force]() -> Reply {
+    auto change = scheduler->deleteApp(id, force);
+    if (!change.isOk()) {
+      return changeError(scheduler, id, change.status());
     }
-    json result = {{"deploymentId", newUuid()}, {"version", versionNow()}};
-    return {200, result, {{"Marathon-Deployment-Id", result["deploymentId"].get<std::string>()}}};
+    return deploymentReply(200, *change);
   });
 }
 
@@ -207,13 +240,14 @@ void appTasks(const Context& ctx, const std::string& appId, const std::string& t
     return;
   }
   bool scale = req.get_param_value("scale") == "true";
-  onLoop(ctx, res, [scheduler, appId, taskId, scale]() -> Reply {
-    auto killed = scheduler->killTasks(appId, taskId, scale);
+  bool force = forced(req);
+  onLoop(ctx, res, [scheduler, appId, taskId, scale, force]() -> Reply {
+    auto killed = scheduler->killTasks(appId, taskId, scale, force);
     if (!killed.isOk()) {
-      return errorReply(statusFor(killed.status()), killed.status().message());
+      return changeError(scheduler, appId, killed.status());
     }
     if (scale) {
-      return {200, deploymentBody(scheduler->appJson(appId, false)), {}};
+      return {200, *killed, {}};
     }
     if (!taskId.empty()) {
       return {200, {{"task", (*killed)[0]}}, {}};
@@ -306,7 +340,7 @@ void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response
   if (req.method == "GET") {
     getApp(ctx, *id, res);
   } else {
-    deleteApp(ctx, *id, res);
+    deleteApp(ctx, *id, forced(req), res);
   }
 }
 
@@ -352,11 +386,79 @@ void listApps(const Context& ctx, const httplib::Request& req, httplib::Response
   });
 }
 
+void registerDeploymentRoutes(httplib::Server& server, const std::shared_ptr<Context>& ctx) {
+  server.Get("/v2/deployments/?", [ctx](const httplib::Request&, httplib::Response& res) {
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler]() -> Reply { return {200, scheduler->deploymentsJson(), {}}; });
+  });
+  // Without force: a rollback (200 and the new deployment); with force=true: the deployment
+  // is dropped as it is (202 Accepted, as Marathon).
+  server.Delete(
+      "/v2/deployments/([^/]+)", [ctx](const httplib::Request& req, httplib::Response& res) {
+        ServicesScheduler* scheduler = ctx->scheduler;
+        onLoop(*ctx, res,
+               [scheduler, id = std::string(req.matches[1]), force = forced(req)]() -> Reply {
+                 auto change = scheduler->cancelDeployment(id, force);
+                 if (!change.isOk()) {
+                   return errorReply(statusFor(change.status()), change.status().message());
+                 }
+                 if (force) {
+                   return {202, json::object(), {}};
+                 }
+                 return deploymentReply(200, *change);
+               });
+      });
+}
+
+// GET /v2/events: Marathon's server-sent events, optionally only `event_type=` ones. The
+// stream first says `event_stream_attached`, then a comment line every 15 s keeps proxies
+// from closing an idle connection.
+void registerEventRoutes(httplib::Server& server, const std::shared_ptr<Context>& ctx) {
+  server.Get("/v2/events", [ctx](const httplib::Request& req, httplib::Response& res) {
+    std::set<std::string> types;
+    for (auto [it, end] = req.params.equal_range("event_type"); it != end; ++it) {
+      types.insert(it->second);
+    }
+    std::shared_ptr<Subscription> subscription = ctx->events->subscribe(types);
+    if (subscription == nullptr) {
+      replyError(res, 503, "too many event streams are open; try again later");
+      return;
+    }
+    json attached = {{"eventType", "event_stream_attached"},
+                     {"timestamp", versionNow()},
+                     {"remoteAddress", req.remote_addr}};
+    std::string first = "event: event_stream_attached\ndata: " + attached.dump() + "\n\n";
+    res.set_header("Cache-Control", "no-cache");
+    EventBus* events = ctx->events;
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [subscription, first, sentFirst = false](size_t, httplib::DataSink& sink) mutable {
+          if (!sentFirst) {
+            sentFirst = true;
+            return sink.write(first.data(), first.size());
+          }
+          if (subscription->closed()) {
+            sink.done();
+            return true;
+          }
+          std::optional<std::string> frame = subscription->next(std::chrono::seconds(15));
+          std::string data = frame.value_or(":\n\n");
+          if (!sink.is_writable()) {
+            return false;
+          }
+          return sink.write(data.data(), data.size());
+        },
+        [events, subscription](bool) { events->unsubscribe(subscription); });
+  });
+}
+
 }  // namespace
 
 void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler* scheduler,
-                    const ApiInfo& apiInfo) {
-  auto ctx = std::make_shared<Context>(Context{loop, scheduler, apiInfo});
+                    EventBus* events, const ApiInfo& apiInfo) {
+  auto ctx = std::make_shared<Context>(Context{loop, scheduler, events, apiInfo});
+  registerDeploymentRoutes(server, ctx);
+  registerEventRoutes(server, ctx);
   server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("pong", "text/plain");
   });
@@ -371,12 +473,12 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
       return;
     }
     ServicesScheduler* scheduler = ctx->scheduler;
-    onLoop(*ctx, res, [scheduler, id = *id]() -> Reply {
-      Status status = scheduler->restartApp(id);
-      if (!status.isOk()) {
-        return errorReply(statusFor(status), status.message());
+    onLoop(*ctx, res, [scheduler, id = *id, force = forced(req)]() -> Reply {
+      auto change = scheduler->restartApp(id, force);
+      if (!change.isOk()) {
+        return changeError(scheduler, id, change.status());
       }
-      return {200, deploymentBody(scheduler->appJson(id, false)), {}};
+      return deploymentReply(200, *change);
     });
   });
   server.Get("/v2/queue/?", [ctx](const httplib::Request&, httplib::Response& res) {

@@ -1,8 +1,9 @@
 // The Marathon v2 REST API of agora-services (the subset this version serves): /ping,
-// /v2/info, /v2/apps (list, create) and /v2/apps/{id} (get, replace, delete), with nested
-// ids. Handlers run on the HTTP server's threads: they parse and validate there (pure
-// code), then run the change on the scheduler's loop through `EventLoop::runSync`.
-// Ownership: borrows `loop` and `scheduler`, which must outlive the server.
+// /v2/info, /v2/leader, /v2/apps and everything under /v2/apps/{id} (nested ids),
+// /v2/tasks, /v2/queue, /v2/deployments and /v2/events (server-sent events). Handlers run on the
+// HTTP server's threads: they parse and validate there (pure code), then run the change on the
+// scheduler's loop through `EventLoop::runSync`. Ownership: borrows `loop` and `scheduler`, which
+// must outlive the server.
 #pragma once
 
 #include <httplib.h>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "common/event/event_loop.hpp"
+#include "frameworks/services/event_bus.hpp"
 #include "frameworks/services/services_scheduler.hpp"
 
 namespace agora::services {
@@ -20,8 +22,8 @@ struct ApiInfo {
   double failoverTimeout = 0;
 };
 
-// Registers every route on `server`.
+// Registers every route on `server`. `events` feeds /v2/events.
 void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler* scheduler,
-                    const ApiInfo& info);
+                    EventBus* events, const ApiInfo& info);
 
 }  // namespace agora::services

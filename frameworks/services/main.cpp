@@ -74,14 +74,22 @@ int main(int argc, char** argv) {
   agora::services::AppStore store(std::move(*db));
   agora::EventLoop loop;
   httplib::Server server;
+  agora::services::EventBus events;
+  // Event streams hold a thread each: enough threads that the API never waits behind them.
+  server.new_task_queue = [&events] { return new httplib::ThreadPool(events.maxSubscribers + 8); };
+  auto shutDown = [&server, &events] {
+    events.closeAll();  // Ends the event streams, which server.stop() waits for.
+    server.stop();
+  };
   agora::services::ServicesScheduler scheduler(
-      &loop, &store, {.onFatalError = [&server](const std::string&) { server.stop(); }});
+      &loop, &store,
+      {.onFatalError = [&shutDown](const std::string&) { shutDown(); }, .events = &events});
   agora::Status recovered = scheduler.recover();
   if (!recovered.isOk()) {
     return fail(recovered.message());
   }
 
-  agora::services::registerRoutes(server, &loop, &scheduler,
+  agora::services::registerRoutes(server, &loop, &scheduler, &events,
                                   {.master = options->master,
                                    .httpPort = options->httpPort,
                                    .failoverTimeout = options->failoverTimeout});
@@ -103,7 +111,7 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     LOG(INFO) << "Received signal " << sig << "; shutting down";
-    server.stop();
+    shutDown();
   });
   LOG(INFO) << "agora-services listening on " << options->httpAddress << ":" << options->httpPort
             << ", master " << options->master;

@@ -50,12 +50,20 @@ Status ServicesScheduler::recover() {
     }
     tasks_[task.id] = std::move(task);
   }
+  auto deployments = store_->deployments();
+  if (!deployments.isOk()) {
+    return deployments.status().withContext("reading deployments");
+  }
+  for (Deployment& deployment : *deployments) {
+    deployments_[deployment.id] = std::move(deployment);
+  }
   auto id = store_->frameworkId();
   if (!id.isOk()) {
     return id.status().withContext("reading the framework id");
   }
   frameworkId_ = id->value_or("");
-  LOG(INFO) << "Recovered " << apps_.size() << " apps and " << tasks_.size() << " tasks"
+  LOG(INFO) << "Recovered " << apps_.size() << " apps, " << tasks_.size() << " tasks and "
+            << deployments_.size() << " deployments"
             << (frameworkId_.empty() ? "" : " of framework " + frameworkId_);
   return Status::ok();
 }
@@ -141,7 +149,7 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
     if (!launchable(appId)) {
       continue;
     }
-    int missing = app.instances - activeTasks(appId);
+    int missing = launchRoom(appId);
     for (; missing > 0 && placementAllowed(app, offer.agent_id().value()); --missing) {
       auto fit = fitTask(app, remaining);
       if (!fit.has_value()) {
@@ -210,14 +218,27 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
     onUnknownTask(status);
     return;
   }
+  TaskRecord& task = it->second;
+  if (task.state != status.state()) {
+    publishStatus(task, status);
+  }
   if (!hasEnded(status.state())) {
-    bool nowRunning = status.state() == v1::TASK_RUNNING && it->second.state != v1::TASK_RUNNING;
-    it->second.state = status.state();
-    if (it->second.agentId.empty()) {
-      it->second.agentId = status.agent_id().value();
+    bool nowRunning = status.state() == v1::TASK_RUNNING && task.state != v1::TASK_RUNNING;
+    bool healthChanged = status.has_healthy() && task.healthy != status.healthy();
+    task.state = status.state();
+    if (task.agentId.empty()) {
+      task.agentId = status.agent_id().value();
     }
-    if (nowRunning) {
-      converge();  // An upgrade may now kill an old task.
+    if (healthChanged) {
+      task.healthy = status.healthy();
+      publish("health_status_changed_event", {{"appId", task.appId},
+                                              {"taskId", task.id},
+                                              {"instanceId", task.id},
+                                              {"version", task.version},
+                                              {"alive", status.healthy()}});
+    }
+    if (nowRunning || healthChanged) {
+      converge();  // An upgrade may now kill an old task; a deployment may be done.
     }
     return;
   }
@@ -286,18 +307,68 @@ void ServicesScheduler::converge() {
   for (auto& [appId, tasks] : current) {
     killSome(tasks, static_cast<int>(tasks.size()) - apps_[appId].instances);
   }
-  // A config change replaces tasks like Marathon's default upgradeStrategy (100% minimum
-  // health capacity, 100% over capacity): all new tasks start at once, and an old one is
-  // killed for each new one RUNNING.
   for (auto& [appId, tasks] : outdated) {
-    int newRunning = 0;
-    for (const TaskRecord* task : current[appId]) {
-      newRunning += task->state == v1::TASK_RUNNING ? 1 : 0;
-    }
-    int keep = std::max(0, apps_[appId].instances - newRunning);
-    killSome(tasks, static_cast<int>(tasks.size()) - keep);
+    replaceOutdated(apps_[appId], current[appId], tasks);
   }
+  progressDeployments();
   updateSuppression();
+}
+
+// Marathon's rolling replacement: old tasks are killed while at least
+// ceil(instances × minimumHealthCapacity) tasks stay ready, counting old tasks as ready
+// (they served before); new ones start within the over-capacity (`launchRoom`).
+void ServicesScheduler::replaceOutdated(const App& app, std::vector<TaskRecord*>& current,
+                                        std::vector<TaskRecord*>& outdated) {
+  int newReady = 0;
+  int newPending = 0;
+  for (const TaskRecord* task : current) {
+    bool ready = isReady(app, *task);
+    newReady += ready ? 1 : 0;
+    newPending += ready ? 0 : 1;
+  }
+  int minHealthy = static_cast<int>(std::ceil(app.instances * app.minimumHealthCapacity - 1e-9));
+  int old = static_cast<int>(outdated.size());
+  int keep = std::min(old, std::max(0, minHealthy - newReady));
+  // With no room to start a new task and none on its way, one old task must go first, or
+  // the upgrade never moves (e.g. minimumHealthCapacity 1 with maximumOverCapacity 0).
+  if (keep == old && keep > 0 && newPending == 0 && launchRoom(app.id) <= 0 &&
+      newReady < app.instances) {
+    --keep;
+  }
+  killSome(outdated, old - keep);
+}
+
+bool ServicesScheduler::isReady(const App& app, const TaskRecord& task) const {
+  if (task.state != v1::TASK_RUNNING) {
+    return false;
+  }
+  bool checked = app.extra.contains("healthChecks") && app.extra["healthChecks"].is_array() &&
+                 !app.extra["healthChecks"].empty();
+  return !checked || task.healthy == true;
+}
+
+int ServicesScheduler::launchRoom(const std::string& appId) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return 0;
+  }
+  int current = 0;
+  int others = 0;  // Tasks of an older config, and tasks still being killed.
+  for (const auto& [id, task] : tasks_) {
+    if (task.appId != appId) {
+      continue;
+    }
+    bool isCurrent = !task.killing && task.configVersion == app->second.lastConfigChangeAt;
+    current += isCurrent ? 1 : 0;
+    others += isCurrent ? 0 : 1;
+  }
+  int missing = app->second.instances - current;
+  if (others == 0) {
+    return missing;
+  }
+  int capacity = static_cast<int>(
+      std::floor(app->second.instances * (1 + app->second.maximumOverCapacity) + 1e-9));
+  return std::min(missing, capacity - current - others);
 }
 
 void ServicesScheduler::killSome(std::vector<TaskRecord*>& tasks, int count) {
@@ -363,8 +434,7 @@ int ServicesScheduler::activeTasks(const std::string& appId) const {
 }
 
 bool ServicesScheduler::launchable(const std::string& appId) const {
-  auto app = apps_.find(appId);
-  if (app == apps_.end() || activeTasks(appId) >= app->second.instances) {
+  if (launchRoom(appId) <= 0) {
     return false;
   }
   auto delay = delays_.find(appId);
@@ -415,41 +485,7 @@ void ServicesScheduler::startReconcileTimer() {
       });
 }
 
-// --- REST side. ---------------------------------------------------------------------------
-
-Status ServicesScheduler::createApp(App app) {
-  if (apps_.count(app.id) > 0) {
-    return Status::error(StatusCode::kAlreadyExists,
-                         "An app with id [" + app.id + "] already exists.");
-  }
-  return replaceApp(std::move(app)).status();
-}
-
-StatusOr<bool> ServicesScheduler::replaceApp(App app) {
-  app.version = versionNow();
-  auto old = apps_.find(app.id);
-  if (old == apps_.end() || configChanged(old->second, app)) {
-    app.lastConfigChangeAt = app.version;
-    app.lastScalingAt = app.version;
-  } else {
-    app.lastConfigChangeAt = old->second.lastConfigChangeAt;
-    app.lastScalingAt = app.version;
-  }
-  AGORA_RETURN_IF_ERROR(store_->putApp(app));
-  bool created = apps_.count(app.id) == 0;
-  LOG(INFO) << (created ? "Created" : "Replaced") << " app " << app.id << " with " << app.instances
-            << " instances";
-  // A new definition starts without the old one's backoff (as in Marathon).
-  auto delay = delays_.find(app.id);
-  if (delay != delays_.end()) {
-    loop_->cancel(delay->second.timer);
-    delays_.erase(delay);
-  }
-  apps_[app.id] = std::move(app);
-  converge();
-  reviveIfWaiting();
-  return created;
-}
+// --- REST side (the deployments themselves are in services_deployments.cpp). -------------
 
 Status ServicesScheduler::resetDelay(const std::string& appId) {
   if (apps_.count(appId) == 0) {
@@ -464,41 +500,8 @@ Status ServicesScheduler::resetDelay(const std::string& appId) {
   return Status::ok();
 }
 
-Status ServicesScheduler::restartApp(const std::string& appId) {
-  auto app = apps_.find(appId);
-  if (app == apps_.end()) {
-    return Status::notFound("App '" + appId + "' does not exist");
-  }
-  App restarted = app->second;
-  restarted.version = versionNow();
-  restarted.lastConfigChangeAt = restarted.version;  // Every task is now outdated.
-  AGORA_RETURN_IF_ERROR(store_->putApp(restarted));
-  LOG(INFO) << "Restarting app " << appId;
-  app->second = std::move(restarted);
-  converge();
-  reviveIfWaiting();
-  return Status::ok();
-}
-
-Status ServicesScheduler::deleteApp(const std::string& appId) {
-  if (apps_.count(appId) == 0) {
-    return Status::notFound("App '" + appId + "' does not exist");
-  }
-  AGORA_RETURN_IF_ERROR(store_->removeApp(appId));
-  LOG(INFO) << "Deleted app " << appId;
-  apps_.erase(appId);
-  auto delay = delays_.find(appId);
-  if (delay != delays_.end()) {
-    loop_->cancel(delay->second.timer);
-    delays_.erase(delay);
-  }
-  lastFailures_.erase(appId);
-  converge();
-  return Status::ok();
-}
-
 StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std::string& taskId,
-                                            bool scale) {
+                                            bool scale, bool force) {
   auto app = apps_.find(appId);
   if (app == apps_.end()) {
     return Status::notFound("App '" + appId + "' does not exist");
@@ -512,13 +515,22 @@ StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std:
   if (!taskId.empty() && victims.empty()) {
     return Status::notFound("Task '" + taskId + "' does not exist");
   }
+  json answer = json::array();
   if (scale) {
     App scaled = app->second;
     scaled.instances = std::max(0, scaled.instances - static_cast<int>(victims.size()));
-    scaled.version = versionNow();
-    scaled.lastScalingAt = scaled.version;
-    AGORA_RETURN_IF_ERROR(store_->putApp(scaled));
-    app->second = std::move(scaled);
+    // The victims are marked first so the scaling kills them and not others.
+    for (TaskRecord* task : victims) {
+      task->killing = true;
+    }
+    auto change = changeApp(appId, scaled, /*restart=*/false, force);
+    for (TaskRecord* task : victims) {
+      task->killing = false;
+    }
+    if (!change.isOk()) {
+      return change.status();
+    }
+    answer = {{"deploymentId", change->deploymentId}, {"version", change->version}};
   }
   json killed = json::array();
   for (TaskRecord* task : victims) {
@@ -527,7 +539,7 @@ StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std:
   }
   converge();
   reviveIfWaiting();  // Without `scale` the killed tasks are replaced.
-  return killed;
+  return scale ? answer : killed;
 }
 
 }  // namespace agora::services

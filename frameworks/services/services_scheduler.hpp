@@ -21,6 +21,8 @@
 #include "frameworks/services/app.hpp"
 #include "frameworks/services/app_store.hpp"
 #include "frameworks/services/constraints.hpp"
+#include "frameworks/services/deployment.hpp"
+#include "frameworks/services/event_bus.hpp"
 
 namespace agora::services {
 
@@ -34,6 +36,16 @@ struct SchedulerOptions {
   // Called (on the driver's thread) when the master refuses the framework for good, e.g.
   // it was torn down: the daemon should exit rather than serve an API that launches nothing.
   std::function<void(const std::string&)> onFatalError;
+  // Where events go (`/v2/events`); may be null. Borrowed.
+  EventBus* events = nullptr;
+};
+
+// What a change of an app answers: the deployment it started (Marathon's
+// `{"deploymentId", "version"}`), and whether it created the app.
+struct ChangeResult {
+  std::string deploymentId;
+  std::string version;
+  bool created = false;
 };
 
 class ServicesScheduler : public sdk::Scheduler {
@@ -54,15 +66,26 @@ class ServicesScheduler : public sdk::Scheduler {
   void error(sdk::SchedulerDriver* driver, const std::string& message) override;
 
   // --- REST side; REQUIRE the loop thread. -----------------------------------------------
-  // Errors: kAlreadyExists when the id is taken, kIoError when the store failed.
-  Status createApp(App app);
-  // Creates or replaces. Returns true when it created the app.
-  StatusOr<bool> replaceApp(App app);
+  // Every change below starts a deployment. Unless `force`, a change to an app that a
+  // deployment in progress still changes fails with kFailedPrecondition (Marathon's 409;
+  // `lockingDeployments` names them); with `force` those deployments are cancelled.
+  // Errors also: kAlreadyExists when the id is taken, kIoError when the store failed.
+  StatusOr<ChangeResult> createApp(App app);
+  // Creates or replaces.
+  StatusOr<ChangeResult> replaceApp(App app, bool force = false);
   // Replaces every task of the app (new ones first), as a config change does. Errors:
-  // kNotFound, kIoError.
-  Status restartApp(const std::string& appId);
+  // kNotFound.
+  StatusOr<ChangeResult> restartApp(const std::string& appId, bool force = false);
   // Errors: kNotFound. Kills every task of the app.
-  Status deleteApp(const std::string& appId);
+  StatusOr<ChangeResult> deleteApp(const std::string& appId, bool force = false);
+  // Ids of the deployments in progress that change `appId`.
+  std::vector<std::string> lockingDeployments(const std::string& appId) const;
+  // GET /v2/deployments.
+  nlohmann::json deploymentsJson() const;
+  // DELETE /v2/deployments/{id}: without `force`, a new deployment that brings the apps
+  // back to what they were before (its result); with `force`, the deployment is only
+  // forgotten (an empty result). Errors: kNotFound.
+  StatusOr<ChangeResult> cancelDeployment(const std::string& deploymentId, bool force);
   // The app as Marathon shows it (with task counts, and its tasks when `withTasks`);
   // null when unknown.
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
@@ -76,8 +99,10 @@ class ServicesScheduler : public sdk::Scheduler {
   // Kills the app's tasks (only `taskId` when given). With `scale` the app's instances drop
   // by as many, so they are not replaced. Returns the killed tasks. Errors: kNotFound for an
   // unknown app or task, kIoError when the scaled app could not be stored.
+  // With `scale` the answer is the scaling's deployment (`{"deploymentId", "version"}`), and
+  // a locked app fails as above unless `force`.
   StatusOr<nlohmann::json> killTasks(const std::string& appId, const std::string& taskId,
-                                     bool scale);
+                                     bool scale, bool force = false);
   // GET /v2/queue: `{"queue": [...]}`, one entry per app short of tasks, with its launch
   // delay.
   nlohmann::json queueJson() const;
@@ -106,6 +131,27 @@ class ServicesScheduler : public sdk::Scheduler {
   void updateSuppression();
   // Tasks of the app's current config not being killed.
   int activeTasks(const std::string& appId) const;
+  // How many tasks the app may launch now: what it lacks, within its upgradeStrategy's
+  // over-capacity while older tasks remain.
+  int launchRoom(const std::string& appId) const;
+  // Kills tasks of an older config as far as the app's minimumHealthCapacity allows.
+  void replaceOutdated(const App& app, std::vector<TaskRecord*>& current,
+                       std::vector<TaskRecord*>& outdated);
+  // RUNNING and, when the app has health checks, reported healthy.
+  bool isReady(const App& app, const TaskRecord& task) const;
+  // The one path of every app change: checks locks, stores the app and its deployment in one
+  // batch, applies them and converges. `after` nullopt deletes the app. A `rollback` keeps
+  // `after`'s config version, so the tasks still running from it are not replaced.
+  StatusOr<ChangeResult> changeApp(const std::string& appId, std::optional<App> after, bool restart,
+                                   bool force, bool rollback = false);
+  // Whether the app has reached what `action` asks of it.
+  bool actionDone(DeploymentAction action, const std::string& appId) const;
+  // Advances every deployment past its done steps; ends (and announces) finished ones.
+  void progressDeployments();
+  // Forgets the deployment (store and memory) and announces `eventType`.
+  void endDeployment(const std::string& deploymentId, const std::string& eventType);
+  void publish(const std::string& eventType, nlohmann::json payload) const;
+  void publishStatus(const TaskRecord& task, const v1::TaskStatus& status) const;
   // An app short of tasks whose launch delay (backoff) has passed.
   bool launchable(const std::string& appId) const;
   bool anyWaiting() const;  // Any app launchable now.
@@ -122,6 +168,7 @@ class ServicesScheduler : public sdk::Scheduler {
   std::string frameworkId_;
   std::map<std::string, App> apps_;
   std::map<std::string, TaskRecord> tasks_;
+  std::map<std::string, Deployment> deployments_;  // In progress, by id.
   struct LaunchDelay {
     int failures = 0;
     EventLoop::Clock::time_point until;

@@ -20,7 +20,12 @@ std::optional<App> ServicesScheduler::findApp(const std::string& appId) const {
 }
 
 json ServicesScheduler::taskJson(const TaskRecord& task) const {
+  json results = json::array();
+  if (task.healthy.has_value()) {
+    results.push_back({{"alive", *task.healthy}, {"taskId", task.id}, {"instanceId", task.id}});
+  }
   return {{"id", task.id},
+          {"healthCheckResults", results},
           {"appId", task.appId},
           {"host", task.host},
           {"ports", task.ports},
@@ -38,6 +43,8 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
   json out = appToJson(app->second);
   int running = 0;
   int staged = 0;
+  int healthy = 0;
+  int unhealthy = 0;
   json tasks = json::array();
   for (const auto& [id, task] : tasks_) {
     if (task.appId != appId) {
@@ -45,13 +52,18 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
     }
     running += task.state == v1::TASK_RUNNING ? 1 : 0;
     staged += isStaged(task.state) ? 1 : 0;
+    healthy += task.healthy == true ? 1 : 0;
+    unhealthy += task.healthy == false ? 1 : 0;
     tasks.push_back(taskJson(task));
   }
   out["tasksRunning"] = running;
   out["tasksStaged"] = staged;
-  out["tasksHealthy"] = 0;
-  out["tasksUnhealthy"] = 0;
+  out["tasksHealthy"] = healthy;
+  out["tasksUnhealthy"] = unhealthy;
   out["deployments"] = json::array();
+  for (const std::string& id : lockingDeployments(appId)) {
+    out["deployments"].push_back({{"id", id}});
+  }
   auto failure = lastFailures_.find(appId);
   if (failure != lastFailures_.end()) {
     out["lastTaskFailure"] = failure->second;

@@ -106,6 +106,21 @@ TEST(AppValidationTest, ChecksTheContainer) {
   EXPECT_TRUE(validateApp({{"id", "a"}, {"container", {{"type", "MESOS"}}}, {"cmd", "x"}}).empty());
 }
 
+TEST(AppValidationTest, UpgradeStrategyIsTwoFractions) {
+  json body = {{"id", "/a"}, {"cmd", "x"}};
+  body["upgradeStrategy"] = {{"minimumHealthCapacity", 1.5}, {"maximumOverCapacity", "lots"}};
+  auto errors = validateApp(body);
+  EXPECT_EQ(errorsAt(errors, "/upgradeStrategy/minimumHealthCapacity"),
+            std::vector<std::string>{"got 1.5, expected between 0.0 and 1.0"});
+  EXPECT_EQ(errorsAt(errors, "/upgradeStrategy/maximumOverCapacity"),
+            std::vector<std::string>{"error.expected.jsnumber"});
+  body["upgradeStrategy"] = {{"minimumHealthCapacity", 0.5}};
+  ASSERT_TRUE(validateApp(body).empty());
+  json out = appToJson(appFromJson(body));
+  EXPECT_EQ(out["upgradeStrategy"]["minimumHealthCapacity"], 0.5);
+  EXPECT_EQ(out["upgradeStrategy"]["maximumOverCapacity"], 1.0) << "Marathon's default";
+}
+
 TEST(AppValidationTest, NonObjectBodyIsOneError) {
   auto errors = validateApp(json::array());
   ASSERT_EQ(errors.size(), 1u);

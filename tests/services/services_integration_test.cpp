@@ -6,11 +6,15 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <tuple>
 
 #include "tests/support/cluster.hpp"
 
@@ -88,6 +92,81 @@ class ServicesTest : public ::testing::Test {
       }
     }
     return nullptr;
+  }
+
+  // Waits until no deployment is in progress (an app is locked until then).
+  bool waitDeploymentsDone() {
+    return cluster_.waitFor(
+        [&] {
+          HttpReply list = call("GET", "/v2/deployments");
+          return list.status == 200 && list.body.empty();
+        },
+        60, "no deployment in progress");
+  }
+
+  // Alive tasks on the master (not in a terminal state), and of those how many RUNNING.
+  std::pair<int, int> aliveAndRunning(const std::string& prefix) {
+    int alive = 0;
+    int running = 0;
+    json tasks = cluster_.tasks();
+    for (const json& task : tasks.is_null() ? json::array() : tasks["tasks"]) {
+      std::string state = task.value("state", "");
+      if (task.value("id", "").rfind(prefix, 0) != 0) {
+        continue;
+      }
+      bool ended = state == "TASK_FINISHED" || state == "TASK_FAILED" || state == "TASK_KILLED" ||
+                   state == "TASK_LOST" || state == "TASK_ERROR" || state == "TASK_DROPPED" ||
+                   state == "TASK_GONE";
+      alive += ended ? 0 : 1;
+      running += state == "TASK_RUNNING" ? 1 : 0;
+    }
+    return {alive, running};
+  }
+
+  // From the master's status history of the tasks of `prefix` (timestamps of the agent's
+  // updates): the fewest RUNNING and the most alive at any moment after `since`. A task is
+  // alive from its first status to its terminal one, RUNNING from TASK_RUNNING to the end.
+  std::pair<int, int> historyExtremes(const std::string& prefix, double since) {
+    std::vector<std::tuple<double, int, int>> changes;  // (time, Δrunning, Δalive)
+    json tasks = cluster_.tasks();
+    for (const json& task : tasks.is_null() ? json::array() : tasks["tasks"]) {
+      if (task.value("id", "").rfind(prefix, 0) != 0 || task["statuses"].empty()) {
+        continue;
+      }
+      bool running = false;
+      changes.emplace_back(task["statuses"][0].value("timestamp", 0.0), 0, 1);
+      for (const json& status : task["statuses"]) {
+        std::string state = status.value("state", "");
+        double at = status.value("timestamp", 0.0);
+        if (state == "TASK_RUNNING" && !running) {
+          running = true;
+          changes.emplace_back(at, 1, 0);
+        } else if (state != "TASK_RUNNING" && state != "TASK_STARTING" && state != "TASK_STAGING" &&
+                   state != "TASK_KILLING") {
+          changes.emplace_back(at, running ? -1 : 0, -1);
+          break;
+        }
+      }
+    }
+    // Ends before starts at the same instant: the strict reading.
+    std::sort(changes.begin(), changes.end(), [](const auto& a, const auto& b) {
+      return std::get<0>(a) != std::get<0>(b)
+                 ? std::get<0>(a) < std::get<0>(b)
+                 : std::get<1>(a) + std::get<2>(a) < std::get<1>(b) + std::get<2>(b);
+    });
+    int running = 0;
+    int alive = 0;
+    int fewestRunning = INT32_MAX;
+    int mostAlive = 0;
+    for (const auto& [at, dRunning, dAlive] : changes) {
+      running += dRunning;
+      alive += dAlive;
+      if (at >= since) {
+        fewestRunning = std::min(fewestRunning, running);
+        mostAlive = std::max(mostAlive, alive);
+      }
+    }
+    return {fewestRunning, mostAlive};
   }
 
   int appCount(const std::string& appPath, const char* field) {
@@ -172,6 +251,7 @@ TEST_F(ServicesTest, AppsRunScaleDeleteAndSurviveARestart) {
                                "GET shows tasksRunning 1"));
   EXPECT_EQ(call("GET", "/v2/apps/shop/web").body["app"]["tasks"].size(), 1u);
 
+  ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("DELETE", "/v2/apps/shop/web").status, 200);
   EXPECT_EQ(call("GET", "/v2/apps/shop/web").status, 404);
   EXPECT_EQ(call("DELETE", "/v2/apps/shop/web").status, 404);
@@ -229,6 +309,7 @@ TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
                                60, "two tasks of /shop/web RUNNING"));
   std::vector<std::string> old = masterTasks("shop_web.", "TASK_RUNNING");
+  ASSERT_TRUE(waitDeploymentsDone());
   HttpReply changed = call("PUT", "/v2/apps/shop/web", R"({"cmd": "sleep 1001"})");
   ASSERT_EQ(changed.status, 200) << changed.body.dump();
   size_t lowest = 2;
@@ -249,6 +330,7 @@ TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
   json app = call("GET", "/v2/apps/shop/web").body["app"];
   EXPECT_EQ(app["versionInfo"]["lastConfigChangeAt"], app["version"]);
 
+  ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("PUT", "/v2/apps/shop/web", R"({"instances": 3})").status, 200);
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 3; },
                                60, "scaled to three"));
@@ -257,6 +339,7 @@ TEST_F(ServicesTest, ConfigChangeReplacesTasksWithoutLosingCapacity) {
   EXPECT_NE(app["versionInfo"]["lastConfigChangeAt"], app["version"]);
   EXPECT_EQ(app["versionInfo"]["lastScalingAt"], app["version"]);
   // POST /v2/apps/{id}/restart replaces all three the same way.
+  ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("POST", "/v2/apps/shop/web/restart").status, 200);
   EXPECT_EQ(call("POST", "/v2/apps/nope/restart").status, 404);
   ASSERT_TRUE(cluster_.waitFor(
@@ -385,11 +468,169 @@ TEST_F(ServicesTest, KillsTasksWithAndWithoutScaling) {
   // At target: the framework takes no offers.
   ASSERT_TRUE(cluster_.waitFor([&] { return suppressed() == json(true); }, 30,
                                "agora-services suppressed at target"));
+  ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("PUT", "/v2/apps/shop/web", R"({"instances": 2})").status, 200);
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("shop_web.", "TASK_RUNNING").size() == 2; },
                                60, "scaled up again (offers revived)"));
   ASSERT_TRUE(cluster_.waitFor([&] { return suppressed() == json(true); }, 30,
                                "suppressed again once at target"));
+}
+
+// A deployment that cannot finish (its new tasks fit no agent) locks the app: changes get
+// 409 naming it and change nothing, unless forced; DELETE /v2/deployments/{id} rolls back,
+// and with force=true only forgets it.
+TEST_F(ServicesTest, DeploymentsLockTheAppUntilDoneAndRollBack) {
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "web", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::vector<std::string> first = masterTasks("web.", "TASK_RUNNING");
+  ASSERT_EQ(first.size(), 1u);
+  const char* stuck = R"({"cmd": "sleep 1001", "constraints": [["hostname", "LIKE", "nowhere"]]})";
+  HttpReply change = call("PUT", "/v2/apps/web", stuck);
+  ASSERT_EQ(change.status, 200) << change.body.dump();
+  std::string stuckId = change.body.value("deploymentId", "");
+
+  HttpReply list = call("GET", "/v2/deployments");
+  ASSERT_EQ(list.body.size(), 1u) << list.body.dump();
+  EXPECT_EQ(list.body[0]["id"], stuckId);
+  EXPECT_EQ(list.body[0]["affectedApps"], json::array({"/web"}));
+  EXPECT_EQ(list.body[0]["currentActions"][0]["action"], "RestartApplication");
+  EXPECT_EQ(call("GET", "/v2/apps/web").body["app"]["deployments"][0]["id"], stuckId);
+
+  HttpReply locked = call("PUT", "/v2/apps/web", R"({"instances": 2})");
+  ASSERT_EQ(locked.status, 409) << locked.body.dump();
+  EXPECT_EQ(locked.body["deployments"][0]["id"], stuckId);
+  EXPECT_NE(locked.body.value("message", "").find("force=true"), std::string::npos);
+  EXPECT_EQ(call("DELETE", "/v2/apps/web").status, 409);
+  EXPECT_EQ(call("POST", "/v2/apps/web/restart").status, 409);
+  EXPECT_EQ(call("GET", "/v2/apps/web").body["app"]["instances"], 1) << "the 409 changed nothing";
+
+  // The old task keeps serving (minimumHealthCapacity 1) while nothing new can start.
+  EXPECT_EQ(masterTasks("web.", "TASK_RUNNING"), first);
+
+  // Rollback: a new deployment back to the previous definition, which ends at once.
+  HttpReply rollback = call("DELETE", "/v2/deployments/" + stuckId);
+  ASSERT_EQ(rollback.status, 200) << rollback.body.dump();
+  EXPECT_NE(rollback.body.value("deploymentId", ""), stuckId);
+  ASSERT_TRUE(waitDeploymentsDone());
+  json app = call("GET", "/v2/apps/web").body["app"];
+  EXPECT_EQ(app["cmd"], "sleep 1000");
+  EXPECT_FALSE(app.contains("constraints") && !app["constraints"].empty()) << app.dump();
+  EXPECT_EQ(masterTasks("web.", "TASK_RUNNING"), first) << "the rollback replaced nothing";
+  EXPECT_EQ(call("DELETE", "/v2/deployments/nope").status, 404);
+
+  // force=true supersedes a deployment in progress.
+  ASSERT_EQ(call("PUT", "/v2/apps/web", stuck).status, 200);
+  HttpReply forced = call("PUT", "/v2/apps/web?force=true", R"({"cmd": "sleep 1002",
+                                                                "constraints": []})");
+  ASSERT_EQ(forced.status, 200) << forced.body.dump();
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        std::vector<std::string> running = masterTasks("web.", "TASK_RUNNING");
+        return running.size() == 1 && running != first;
+      },
+      60, "the forced definition replaced the task"));
+
+  // DELETE ?force=true drops a deployment without rolling back.
+  ASSERT_EQ(call("PUT", "/v2/apps/web", stuck).status, 200);
+  std::string dropped = call("GET", "/v2/deployments").body[0].value("id", "");
+  EXPECT_EQ(call("DELETE", "/v2/deployments/" + dropped + "?force=true").status, 202);
+  EXPECT_TRUE(call("GET", "/v2/deployments").body.empty());
+  EXPECT_EQ(call("GET", "/v2/apps/web").body["app"]["cmd"], "sleep 1001");
+}
+
+// upgradeStrategy {minimumHealthCapacity 0.5, maximumOverCapacity 0} on 4 instances: the
+// RUNNING count, sampled all along, never drops below 2 and the alive tasks never exceed 4.
+TEST_F(ServicesTest, RollingUpgradeHonoursTheUpgradeStrategy) {
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "roll", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16, "instances": 4,
+                                        "upgradeStrategy": {"minimumHealthCapacity": 0.5,
+                                                            "maximumOverCapacity": 0}})")
+                .status,
+            201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::vector<std::string> old = masterTasks("roll.", "TASK_RUNNING");
+  ASSERT_EQ(old.size(), 4u);
+  double upgradeStart =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_EQ(call("PUT", "/v2/apps/roll", R"({"cmd": "sleep 1001"})").status, 200);
+  int lowestRunning = 4;
+  int mostAlive = 4;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        auto [alive, running] = aliveAndRunning("roll.");
+        lowestRunning = std::min(lowestRunning, running);
+        mostAlive = std::max(mostAlive, alive);
+        std::vector<std::string> now = masterTasks("roll.", "TASK_RUNNING");
+        for (const std::string& id : now) {
+          if (std::find(old.begin(), old.end(), id) != old.end()) {
+            return false;
+          }
+        }
+        return now.size() == 4;
+      },
+      90, "all four tasks replaced"));
+  EXPECT_GE(lowestRunning, 2) << "below minimumHealthCapacity during the upgrade";
+  EXPECT_LE(mostAlive, 4) << "above maximumOverCapacity during the upgrade";
+  EXPECT_EQ(masterTasks("roll.").size(), 8u);
+  ASSERT_TRUE(waitDeploymentsDone());
+  // Sampling can miss a moment; the status history cannot.
+  auto [fewestRunning, mostAliveEver] = historyExtremes("roll.", upgradeStart);
+  // Exactly: two old tasks go at once (what the strategy allows), and nothing goes beyond four.
+  EXPECT_EQ(fewestRunning, 2) << cluster_.tasks().dump();
+  EXPECT_EQ(mostAliveEver, 4) << cluster_.tasks().dump();
+}
+
+// GET /v2/events streams Marathon's events: the API call, the deployment, the task's
+// status updates and the deployment's success; event_type= filters.
+TEST_F(ServicesTest, EventStreamDeliversDeploymentAndStatusEvents) {
+  std::mutex mutex;
+  std::string all;
+  std::string filtered;
+  std::atomic<bool> stop{false};
+  auto reader = [&](const std::string& path, std::string* out) {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(60);
+    client.Get(path, [&](const char* data, size_t size) {
+      std::lock_guard<std::mutex> lock(mutex);
+      out->append(data, size);
+      return !stop.load();
+    });
+  };
+  std::thread allReader(reader, "/v2/events", &all);
+  std::thread filteredReader(reader, "/v2/events?event_type=deployment_success", &filtered);
+  auto has = [&](const std::string& text, const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return text.find(what) != std::string::npos;
+  };
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        return has(all, "event: event_stream_attached") &&
+               has(filtered, "event: event_stream_attached");
+      },
+      30, "both streams attached"));
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "ev", "cmd": "sleep 1000", "cpus": 0.1,
+                                        "mem": 16})")
+                .status,
+            201);
+  ASSERT_TRUE(cluster_.waitFor([&] { return has(all, "event: deployment_success"); }, 60,
+                               "deployment_success on the stream"));
+  ASSERT_TRUE(cluster_.waitFor([&] { return has(filtered, "event: deployment_success"); }, 30,
+                               "deployment_success on the filtered stream"));
+  stop = true;
+  // Each stream ends at its next frame; a delete sends some.
+  ASSERT_EQ(call("DELETE", "/v2/apps/ev").status, 200);
+  allReader.join();
+  filteredReader.join();
+  for (const char* event : {"event: api_post_event", "event: deployment_info",
+                            "\"taskStatus\":\"TASK_RUNNING\"", "\"appId\":\"/ev\""}) {
+    EXPECT_NE(all.find(event), std::string::npos) << event << " missing from " << all;
+  }
+  EXPECT_LT(all.find("event: deployment_info"), all.find("event: deployment_success"));
+  EXPECT_EQ(filtered.find("status_update_event"), std::string::npos) << filtered;
 }
 
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
