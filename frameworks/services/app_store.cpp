@@ -12,8 +12,10 @@ const char* kFrameworkIdKey = "framework_id";
 const char* kAppPrefix = "apps/";
 const char* kTaskPrefix = "tasks/";
 const char* kDeploymentPrefix = "deployments/";
+const char* kGroupPrefix = "groups/";
 
 std::string versionPrefix(const std::string& appId) { return "versions/" + appId + "#"; }
+std::string groupVersionPrefix(const std::string& id) { return "groupversions/" + id + "#"; }
 
 json taskToJson(const TaskRecord& task) {
   return {{"id", task.id},       {"appId", task.appId},      {"agentId", task.agentId},
@@ -91,6 +93,15 @@ Status AppStore::commit(const AppChange& change) {
   for (const std::string& id : change.finished) {
     batch.remove(kDeploymentPrefix + id);
   }
+  for (const std::string& id : change.removeGroups) {
+    batch.remove(kGroupPrefix + id);
+  }
+  for (const GroupRecord& group : change.groups) {
+    batch.put(
+        kGroupPrefix + group.id,
+        json{{"id", group.id}, {"dependencies", group.dependencies}, {"version", group.version}}
+            .dump());
+  }
   return store_->write(batch);
 }
 
@@ -110,8 +121,27 @@ StatusOr<std::vector<Deployment>> AppStore::deployments() {
   return out;
 }
 
+Status AppStore::putGroupVersion(const std::string& groupId, const std::string& version,
+                                 const std::string& definition) {
+  WriteBatch batch;
+  batch.put(groupVersionPrefix(groupId) + version, definition);
+  return store_->write(batch);
+}
+
+StatusOr<std::vector<std::string>> AppStore::groupVersions(const std::string& groupId) {
+  return keysAfter(groupVersionPrefix(groupId));
+}
+
+StatusOr<std::optional<std::string>> AppStore::groupAt(const std::string& groupId,
+                                                       const std::string& version) {
+  return store_->get(groupVersionPrefix(groupId) + version);
+}
+
 StatusOr<std::vector<std::string>> AppStore::versions(const std::string& appId) {
-  std::string prefix = versionPrefix(appId);
+  return keysAfter(versionPrefix(appId));
+}
+
+StatusOr<std::vector<std::string>> AppStore::keysAfter(const std::string& prefix) {
   auto rows = store_->scan(prefix);
   if (!rows.isOk()) {
     return rows.status();
@@ -136,6 +166,24 @@ StatusOr<std::optional<App>> AppStore::appAt(const std::string& appId, const std
     return Status::io("version " + version + " of app " + appId + " is corrupt");
   }
   return std::optional<App>(appFromJson(body));
+}
+
+StatusOr<std::vector<GroupRecord>> AppStore::groups() {
+  auto rows = store_->scan(kGroupPrefix);
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  std::vector<GroupRecord> out;
+  for (const auto& [key, value] : *rows) {
+    json record = json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object()) {
+      return Status::io("record '" + key + "' is corrupt");
+    }
+    out.push_back(GroupRecord{record.value("id", ""),
+                              record.value("dependencies", std::vector<std::string>{}),
+                              record.value("version", "")});
+  }
+  return out;
 }
 
 StatusOr<std::vector<TaskRecord>> AppStore::tasks() {

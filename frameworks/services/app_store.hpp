@@ -6,8 +6,10 @@
 // Keys: "framework_id"; "apps/<app id>" -> the app's JSON; "versions/<app id>#<version>"
 // -> the app's JSON at each version ('#' cannot be in an id, so one app's prefix never
 // matches another's); "tasks/<task id>" -> a small JSON record; "deployments/<id>" -> a
-// deployment in progress. Apps are JSON (not protobuf)
-// because Marathon's format is the schema here. Thread-compatible: used only on the services loop.
+// deployment in progress; "groups/<id>" -> a group's dependencies and version;
+// "groupversions/<id>#<version>" -> the group's JSON tree after each change. Apps are JSON (not
+// protobuf) because Marathon's format is the schema here. Thread-compatible: used only on the
+// services loop.
 #pragma once
 
 #include <memory>
@@ -19,6 +21,7 @@
 #include "common/state/state_store.hpp"
 #include "frameworks/services/app.hpp"
 #include "frameworks/services/deployment.hpp"
+#include "frameworks/services/group.hpp"
 
 namespace agora::services {
 
@@ -44,6 +47,8 @@ struct AppChange {
   std::vector<std::string> remove = {};      // App ids, removed with their versions.
   std::vector<Deployment> deployments = {};  // Written (new or updated).
   std::vector<std::string> finished = {};    // Deployment ids removed.
+  std::vector<GroupRecord> groups = {};      // Written.
+  std::vector<std::string> removeGroups = {};
 };
 
 class AppStore {
@@ -65,12 +70,23 @@ class AppStore {
   // Applies `change` in one write batch.
   Status commit(const AppChange& change);
   StatusOr<std::vector<Deployment>> deployments();
+  StatusOr<std::vector<GroupRecord>> groups();
+  // The group as it was after each of its changes (its JSON tree), by version.
+  Status putGroupVersion(const std::string& groupId, const std::string& version,
+                         const std::string& definition);
+  // Versions oldest first.
+  StatusOr<std::vector<std::string>> groupVersions(const std::string& groupId);
+  StatusOr<std::optional<std::string>> groupAt(const std::string& groupId,
+                                               const std::string& version);
 
   StatusOr<std::vector<TaskRecord>> tasks();
   Status putTasks(const std::vector<TaskRecord>& tasks);
   Status removeTask(const std::string& taskId);
 
  private:
+  // The rest of every key under `prefix`, in key order.
+  StatusOr<std::vector<std::string>> keysAfter(const std::string& prefix);
+
   std::unique_ptr<StateStore> store_;
 };
 

@@ -40,26 +40,7 @@ json stepToJson(const DeploymentStep& step) {
   return {{"actions", actions}};
 }
 
-DeploymentStep single(DeploymentAction action, const std::string& appId) {
-  return DeploymentStep{{{action, appId}}};
-}
-
 }  // namespace
-
-std::vector<DeploymentStep> planFor(const std::optional<App>& before,
-                                    const std::optional<App>& after, bool restart) {
-  if (!after.has_value()) {
-    return {single(DeploymentAction::kStop, before->id)};
-  }
-  if (!before.has_value()) {
-    return {single(DeploymentAction::kStart, after->id),
-            single(DeploymentAction::kScale, after->id)};
-  }
-  if (restart || configChanged(*before, *after)) {
-    return {single(DeploymentAction::kRestart, after->id)};
-  }
-  return {single(DeploymentAction::kScale, after->id)};
-}
 
 std::vector<std::string> affectedApps(const Deployment& deployment) {
   std::vector<std::string> apps;

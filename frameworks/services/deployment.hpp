@@ -35,11 +35,6 @@ struct Deployment {
   size_t stepsDone = 0;
 };
 
-// The steps Marathon plans for a change of one app from `before` to `after` (nullopt: the
-// app does not exist before / is deleted). A restart is `restart`.
-std::vector<DeploymentStep> planFor(const std::optional<App>& before,
-                                    const std::optional<App>& after, bool restart);
-
 // The apps a deployment changes, in step order, each once.
 std::vector<std::string> affectedApps(const Deployment& deployment);
 

@@ -10,6 +10,7 @@
 #include "common/base/ids.hpp"
 #include "common/http/http.hpp"
 #include "frameworks/services/app_filter.hpp"
+#include "frameworks/services/http_support.hpp"
 
 namespace agora::services {
 
@@ -18,103 +19,6 @@ namespace {
 using nlohmann::json;
 
 const char* kVersion = "1.11.0";  // The Marathon API level clients may expect.
-
-struct Context {
-  EventLoop* loop;
-  ServicesScheduler* scheduler;
-  EventBus* events;
-  ApiInfo info;
-};
-
-// What a handler answers, built on the loop and written on the HTTP thread.
-struct Reply {
-  int status = 200;
-  json body;
-  std::map<std::string, std::string> headers;
-};
-
-Reply errorReply(int status, const std::string& message) {
-  return {status, {{"message", message}}, {}};
-}
-
-// Runs `fn` on the scheduler's loop and writes its reply. `fn` captures only values: when
-// the loop does not answer in time (a 503, never a hang) it still runs later.
-void onLoop(const Context& ctx, httplib::Response& res, std::function<Reply()> fn) {
-  // A throw on the loop thread would end the daemon: the last line of defence is a 500.
-  auto guarded = [fn = std::move(fn)]() -> Reply {
-    try {
-      return fn();
-    } catch (const std::exception& e) {
-      LOG(WARNING) << "Request failed on the loop: " << e.what();
-      return errorReply(500, e.what());
-    }
-  };
-  std::optional<Reply> reply = ctx.loop->runSync(guarded, std::chrono::seconds(30));
-  if (!reply.has_value()) {
-    replyError(res, 503, "agora-services is busy; try again");
-    return;
-  }
-  for (const auto& [name, value] : reply->headers) {
-    res.set_header(name, value);
-  }
-  if (reply->status == 204) {
-    res.status = 204;  // No Content: no body at all.
-    return;
-  }
-  replyJson(res, reply->status, reply->body);
-}
-
-// The body as JSON, or a 400 in Marathon's format.
-std::optional<json> parseBody(const httplib::Request& req, httplib::Response& res) {
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    replyJson(res, 400, {{"message", "Invalid JSON"}, {"details", "the body is not valid JSON"}});
-    return std::nullopt;
-  }
-  return body;
-}
-
-int statusFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    default:
-      return 500;
-  }
-}
-
-// A refused change. A locked app (409) lists the deployments holding it, as Marathon does.
-Reply changeError(const ServicesScheduler* scheduler, const std::string& appId,
-                  const Status& status) {
-  Reply reply = errorReply(statusFor(status), status.message());
-  if (status.code() == StatusCode::kFailedPrecondition) {
-    json ids = json::array();
-    for (const std::string& id : scheduler->lockingDeployments(appId)) {
-      ids.push_back({{"id", id}});
-    }
-    reply.body["deployments"] = ids;
-  }
-  return reply;
-}
-
-// `{"deploymentId", "version"}` with the Marathon-Deployment-Id header.
-Reply deploymentReply(int status, const ChangeResult& change) {
-  return {status,
-          {{"deploymentId", change.deploymentId}, {"version", change.version}},
-          {{"Marathon-Deployment-Id", change.deploymentId}}};
-}
-
-bool forced(const httplib::Request& req) { return req.get_param_value("force") == "true"; }
-
-// Marathon's api_post_event: who changed which app to what.
-void publishApiPost(const Context& ctx, const httplib::Request& req, const json& definition) {
-  ctx.events->publish(
-      "api_post_event",
-      {{"clientIp", req.remote_addr}, {"uri", req.path}, {"appDefinition", definition}});
-}
 
 bool wantsTasks(const httplib::Request& req) {
   for (auto [it, end] = req.params.equal_range("embed"); it != end; ++it) {
@@ -459,6 +363,7 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   auto ctx = std::make_shared<Context>(Context{loop, scheduler, events, apiInfo});
   registerDeploymentRoutes(server, ctx);
   registerEventRoutes(server, ctx);
+  registerGroupRoutes(server, ctx);
   server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("pong", "text/plain");
   });

@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "common/base/ids.hpp"
+#include "frameworks/services/group.hpp"
 #include "frameworks/services/services_scheduler.hpp"
 
 namespace agora::services {
@@ -51,8 +52,11 @@ StatusOr<ChangeResult> ServicesScheduler::deleteApp(const std::string& appId, bo
 std::vector<std::string> ServicesScheduler::lockingDeployments(const std::string& appId) const {
   std::vector<std::string> ids;
   for (const auto& [id, deployment] : deployments_) {
-    if (deployment.previous.count(appId) > 0) {
-      ids.push_back(id);
+    for (const auto& [affected, previous] : deployment.previous) {
+      if (isUnder(affected, appId)) {
+        ids.push_back(id);
+        break;
+      }
     }
   }
   return ids;
@@ -61,30 +65,68 @@ std::vector<std::string> ServicesScheduler::lockingDeployments(const std::string
 StatusOr<ChangeResult> ServicesScheduler::changeApp(const std::string& appId,
                                                     std::optional<App> after, bool restart,
                                                     bool force, bool rollback) {
-  std::vector<std::string> locks = lockingDeployments(appId);
-  if (!locks.empty() && !force) {
-    return Status::error(StatusCode::kFailedPrecondition, lockedMessage(locks));
+  AppTargets targets;
+  targets.apps[appId] = std::move(after);
+  if (restart) {
+    targets.restart.insert(appId);
   }
-  std::optional<App> before = findApp(appId);
+  return changeApps(std::move(targets), force, rollback);
+}
+
+StatusOr<ChangeResult> ServicesScheduler::changeApps(AppTargets targets, bool force,
+                                                     bool rollback) {
   Deployment deployment;
   deployment.id = newUuid();
   deployment.version = versionNow();
-  deployment.previous[appId] = before;
-  if (after.has_value()) {
+  std::map<std::string, std::optional<App>> before;
+  for (auto& [appId, after] : targets.apps) {
+    before[appId] = findApp(appId);
+    if (!after.has_value()) {
+      continue;
+    }
     after->version = deployment.version;
     after->lastScalingAt = deployment.version;
-    bool keepConfigVersion = rollback && !after->lastConfigChangeAt.empty();
-    if (!keepConfigVersion) {
-      bool newConfig = !before.has_value() || restart || configChanged(*before, *after);
-      after->lastConfigChangeAt = newConfig ? deployment.version : before->lastConfigChangeAt;
+    // A rollback keeps the config version, so the tasks still running from it stay.
+    if (!(rollback && !after->lastConfigChangeAt.empty())) {
+      const std::optional<App>& was = before[appId];
+      bool newConfig =
+          !was.has_value() || targets.restart.count(appId) > 0 || configChanged(*was, *after);
+      after->lastConfigChangeAt = newConfig ? deployment.version : was->lastConfigChangeAt;
     }
   }
-  deployment.steps = planFor(before, after, restart);
-  AppChange change{.deployments = {deployment}, .finished = locks};
-  if (after.has_value()) {
-    change.put.push_back(*after);
-  } else {
-    change.remove.push_back(appId);
+  for (GroupRecord& group : targets.putGroups) {
+    group.version = deployment.version;
+  }
+  auto groupDeps = groupDependencies(targets);
+  auto steps = planChange(before, targets.apps, targets.restart, [&](const std::string& appId) {
+    const std::optional<App>& app = targets.apps[appId];
+    return app.has_value() ? dependenciesOf(*app, groupDeps) : std::vector<std::string>{};
+  });
+  if (!steps.isOk()) {
+    return steps.status();
+  }
+  deployment.steps = std::move(*steps);
+  std::set<std::string> locks;
+  for (const std::string& appId : affectedApps(deployment)) {
+    deployment.previous[appId] = before[appId];
+    for (const std::string& id : lockingDeployments(appId)) {
+      locks.insert(id);
+    }
+  }
+  if (!locks.empty() && !force) {
+    return Status::error(StatusCode::kFailedPrecondition,
+                         lockedMessage({locks.begin(), locks.end()}));
+  }
+  AppChange change{.deployments = {deployment},
+                   .finished = {locks.begin(), locks.end()},
+                   .groups = targets.putGroups,
+                   .removeGroups = targets.removeGroups};
+  for (const auto& [appId, after] : targets.apps) {
+    if (after.has_value()) {
+      change.put.push_back(*after);
+    } else if (before[appId].has_value()) {
+      change.remove.push_back(appId);
+    }
   }
   AGORA_RETURN_IF_ERROR(store_->commit(change));
   for (const std::string& superseded : locks) {
@@ -94,6 +136,28 @@ StatusOr<ChangeResult> ServicesScheduler::changeApp(const std::string& appId,
                                   {"reason", "superseded by deployment " + deployment.id}});
     deployments_.erase(superseded);
   }
+  for (auto& [appId, after] : targets.apps) {
+    applyApp(appId, std::move(after), deployment.id);
+  }
+  for (const GroupRecord& group : targets.putGroups) {
+    groups_[group.id] = group;
+  }
+  for (const std::string& groupId : targets.removeGroups) {
+    groups_.erase(groupId);
+  }
+  deployments_[deployment.id] = deployment;
+  json plan = deploymentToJson(deployment);
+  publish("deployment_info",
+          {{"plan", plan}, {"currentStep", plan["steps"].empty() ? json() : plan["steps"][0]}});
+  bool created = targets.apps.size() == 1 && !before.begin()->second.has_value();
+  ChangeResult result{deployment.id, deployment.version, created};
+  converge();
+  reviveIfWaiting();
+  return result;
+}
+
+void ServicesScheduler::applyApp(const std::string& appId, std::optional<App> after,
+                                 const std::string& deploymentId) {
   // A new definition starts without the old one's backoff (as in Marathon).
   auto delay = delays_.find(appId);
   if (delay != delays_.end()) {
@@ -101,22 +165,45 @@ StatusOr<ChangeResult> ServicesScheduler::changeApp(const std::string& appId,
     delays_.erase(delay);
   }
   if (after.has_value()) {
-    LOG(INFO) << (before ? "Changed" : "Created") << " app " << appId << " with "
-              << after->instances << " instances (deployment " << deployment.id << ")";
+    LOG(INFO) << "App " << appId << " now has " << after->instances << " instances of config "
+              << after->lastConfigChangeAt << " (deployment " << deploymentId << ")";
     apps_[appId] = std::move(*after);
-  } else {
-    LOG(INFO) << "Deleted app " << appId << " (deployment " << deployment.id << ")";
-    apps_.erase(appId);
+  } else if (apps_.erase(appId) > 0) {
+    LOG(INFO) << "Deleted app " << appId << " (deployment " << deploymentId << ")";
     lastFailures_.erase(appId);
     publish("app_terminated_event", {{"appId", appId}});
   }
-  deployments_[deployment.id] = deployment;
-  publish("deployment_info", {{"plan", deploymentToJson(deployment)},
-                              {"currentStep", deploymentToJson(deployment)["steps"][0]}});
-  ChangeResult result{deployment.id, deployment.version, !before.has_value()};
-  converge();
-  reviveIfWaiting();
-  return result;
+}
+
+std::map<std::string, std::vector<std::string>> ServicesScheduler::groupDependencies(
+    const AppTargets& targets) const {
+  std::map<std::string, std::vector<std::string>> deps;
+  for (const auto& [id, group] : groups_) {
+    deps[id] = group.dependencies;
+  }
+  for (const std::string& id : targets.removeGroups) {
+    deps.erase(id);
+  }
+  for (const GroupRecord& group : targets.putGroups) {
+    deps[group.id] = group.dependencies;
+  }
+  return deps;
+}
+
+bool ServicesScheduler::held(const std::string& appId) const {
+  for (const auto& [id, deployment] : deployments_) {
+    for (size_t step = 0; step < deployment.steps.size(); ++step) {
+      for (const auto& [action, app] : deployment.steps[step].actions) {
+        if (app == appId &&
+            (action == DeploymentAction::kScale || action == DeploymentAction::kRestart)) {
+          if (step > deployment.stepsDone) {
+            return true;  // Its turn has not come: what it depends on is still deploying.
+          }
+        }
+      }
+    }
+  }
+  return false;
 }
 
 bool ServicesScheduler::actionDone(DeploymentAction action, const std::string& appId) const {

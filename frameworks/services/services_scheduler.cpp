@@ -57,6 +57,13 @@ Status ServicesScheduler::recover() {
   for (Deployment& deployment : *deployments) {
     deployments_[deployment.id] = std::move(deployment);
   }
+  auto groups = store_->groups();
+  if (!groups.isOk()) {
+    return groups.status().withContext("reading groups");
+  }
+  for (GroupRecord& group : *groups) {
+    groups_[group.id] = std::move(group);
+  }
   auto id = store_->frameworkId();
   if (!id.isOk()) {
     return id.status().withContext("reading the framework id");
@@ -305,10 +312,14 @@ void ServicesScheduler::converge() {
     }
   }
   for (auto& [appId, tasks] : current) {
-    killSome(tasks, static_cast<int>(tasks.size()) - apps_[appId].instances);
+    if (!held(appId)) {
+      killSome(tasks, static_cast<int>(tasks.size()) - apps_[appId].instances);
+    }
   }
   for (auto& [appId, tasks] : outdated) {
-    replaceOutdated(apps_[appId], current[appId], tasks);
+    if (!held(appId)) {
+      replaceOutdated(apps_[appId], current[appId], tasks);
+    }
   }
   progressDeployments();
   updateSuppression();
@@ -349,7 +360,7 @@ bool ServicesScheduler::isReady(const App& app, const TaskRecord& task) const {
 
 int ServicesScheduler::launchRoom(const std::string& appId) const {
   auto app = apps_.find(appId);
-  if (app == apps_.end()) {
+  if (app == apps_.end() || held(appId)) {
     return 0;
   }
   int current = 0;

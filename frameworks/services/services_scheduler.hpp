@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "frameworks/services/constraints.hpp"
 #include "frameworks/services/deployment.hpp"
 #include "frameworks/services/event_bus.hpp"
+#include "frameworks/services/group.hpp"
 
 namespace agora::services {
 
@@ -42,6 +44,14 @@ struct SchedulerOptions {
 
 // What a change of an app answers: the deployment it started (Marathon's
 // `{"deploymentId", "version"}`), and whether it created the app.
+// A change of several apps at once (a group), deployed as one deployment.
+struct AppTargets {
+  std::map<std::string, std::optional<App>> apps;  // nullopt: delete the app.
+  std::set<std::string> restart;                   // Restarted even if unchanged.
+  std::vector<GroupRecord> putGroups;
+  std::vector<std::string> removeGroups;
+};
+
 struct ChangeResult {
   std::string deploymentId;
   std::string version;
@@ -78,7 +88,8 @@ class ServicesScheduler : public sdk::Scheduler {
   StatusOr<ChangeResult> restartApp(const std::string& appId, bool force = false);
   // Errors: kNotFound. Kills every task of the app.
   StatusOr<ChangeResult> deleteApp(const std::string& appId, bool force = false);
-  // Ids of the deployments in progress that change `appId`.
+  // Ids of the deployments in progress that change `appId` (or, for a group id, any app
+  // under it).
   std::vector<std::string> lockingDeployments(const std::string& appId) const;
   // GET /v2/deployments.
   nlohmann::json deploymentsJson() const;
@@ -108,6 +119,24 @@ class ServicesScheduler : public sdk::Scheduler {
   nlohmann::json queueJson() const;
   // Forgets the app's launch delay (backoff). Errors: kNotFound.
   Status resetDelay(const std::string& appId);
+  // --- Groups (services_groups.cpp). ---
+  bool groupExists(const std::string& groupId) const;
+  // GET /v2/groups[/{id}]: the group with its apps and groups, recursively; null when unknown.
+  nlohmann::json groupJson(const std::string& groupId, bool withTasks) const;
+  // POST (`create`: kAlreadyExists when the group exists) and PUT /v2/groups: the group
+  // becomes `tree`; apps under it that `tree` lacks are deleted, unchanged apps are left as
+  // they are. Errors also: kInvalidArgument (a dependency cycle), as `changeApps`.
+  StatusOr<ChangeResult> putGroup(const GroupTree& tree, bool create, bool force);
+  // Every app under the group to ceil(instances × factor). Errors: kNotFound.
+  StatusOr<ChangeResult> scaleGroup(const std::string& groupId, double factor, bool force);
+  // PUT {"version": v}: the group as it was at `version`. Errors: kNotFound.
+  StatusOr<ChangeResult> restoreGroup(const std::string& groupId, const std::string& version,
+                                      bool force);
+  // Deletes every app and group under it. Errors: kNotFound.
+  StatusOr<ChangeResult> deleteGroup(const std::string& groupId, bool force);
+  // The group's versions, newest first. Errors: kNotFound.
+  StatusOr<nlohmann::json> groupVersionsJson(const std::string& groupId);
+
   std::string frameworkId() const { return frameworkId_; }
   std::optional<App> findApp(const std::string& appId) const;
 
@@ -144,6 +173,21 @@ class ServicesScheduler : public sdk::Scheduler {
   // `after`'s config version, so the tasks still running from it are not replaced.
   StatusOr<ChangeResult> changeApp(const std::string& appId, std::optional<App> after, bool restart,
                                    bool force, bool rollback = false);
+  // The same for many apps and groups: one deployment whose steps follow the dependencies.
+  // Errors also: kInvalidArgument for a dependency cycle.
+  StatusOr<ChangeResult> changeApps(AppTargets targets, bool force, bool rollback = false);
+  // Installs (or, nullopt, removes) the app's new definition in memory.
+  void applyApp(const std::string& appId, std::optional<App> after,
+                const std::string& deploymentId);
+  // Group dependencies by group id, as they will be after `targets`.
+  std::map<std::string, std::vector<std::string>> groupDependencies(
+      const AppTargets& targets) const;
+  // Whether a deployment holds the app back until the apps it depends on are deployed.
+  bool held(const std::string& appId) const;
+  // Runs a group change and records the group's new tree as a version of it.
+  StatusOr<ChangeResult> changeGroup(const std::string& groupId, AppTargets targets, bool force);
+  // Ids of the groups directly under `groupId` (explicit, or implied by app ids).
+  std::set<std::string> childGroups(const std::string& groupId) const;
   // Whether the app has reached what `action` asks of it.
   bool actionDone(DeploymentAction action, const std::string& appId) const;
   // Advances every deployment past its done steps; ends (and announces) finished ones.
@@ -169,6 +213,7 @@ class ServicesScheduler : public sdk::Scheduler {
   std::map<std::string, App> apps_;
   std::map<std::string, TaskRecord> tasks_;
   std::map<std::string, Deployment> deployments_;  // In progress, by id.
+  std::map<std::string, GroupRecord> groups_;      // Created explicitly, by id.
   struct LaunchDelay {
     int failures = 0;
     EventLoop::Clock::time_point until;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "frameworks/services/event_bus.hpp"
+#include "frameworks/services/group.hpp"
 
 namespace agora::services {
 namespace {
@@ -15,6 +16,18 @@ using nlohmann::json;
 
 App app(const std::string& cmd, int instances) {
   return appFromJson({{"id", "/shop/web"}, {"cmd", cmd}, {"instances", instances}});
+}
+
+// The plan for one app from `before` to `after`, with no dependencies.
+std::vector<DeploymentStep> planFor(const std::optional<App>& before,
+                                    const std::optional<App>& after, bool restart) {
+  std::string id = before.has_value() ? before->id : after->id;
+  std::set<std::string> restarts;
+  if (restart) {
+    restarts.insert(id);
+  }
+  return *planChange({{id, before}}, {{id, after}}, restarts,
+                     [](const std::string&) { return std::vector<std::string>{}; });
 }
 
 std::vector<std::string> actions(const std::vector<DeploymentStep>& steps) {

@@ -633,6 +633,88 @@ TEST_F(ServicesTest, EventStreamDeliversDeploymentAndStatusEvents) {
   EXPECT_EQ(filtered.find("status_update_event"), std::string::npos) << filtered;
 }
 
+// When the first task of `prefix` on the master first reported `state` (any state when
+// empty); 0 when none did.
+double firstStatusAt(const json& tasks, const std::string& prefix, const std::string& state) {
+  double first = 0;
+  for (const json& task : tasks["tasks"]) {
+    if (task.value("id", "").rfind(prefix, 0) != 0) {
+      continue;
+    }
+    for (const json& status : task["statuses"]) {
+      if (state.empty() || status.value("state", "") == state) {
+        double at = status.value("timestamp", 0.0);
+        first = first == 0 ? at : std::min(first, at);
+      }
+    }
+  }
+  return first;
+}
+
+// A group deploys as one deployment in dependency order (web only once db runs), scales by
+// a factor, drops an app it no longer lists, goes back to an older version, and is deleted
+// with everything in it.
+TEST_F(ServicesTest, GroupsDeployInDependencyOrder) {
+  const char* shop = R"({"id": "/shop", "apps": [
+      {"id": "db", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16},
+      {"id": "web", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16, "dependencies": ["db"]}]})";
+  HttpReply created = call("POST", "/v2/groups", shop);
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  EXPECT_FALSE(created.body.value("deploymentId", "").empty());
+  EXPECT_EQ(call("POST", "/v2/groups", shop).status, 409) << "the group exists";
+  ASSERT_TRUE(waitDeploymentsDone());
+  json tasks = cluster_.tasks();
+  double db = firstStatusAt(tasks, "shop_db.", "TASK_RUNNING");
+  double web = firstStatusAt(tasks, "shop_web.", "");
+  ASSERT_GT(db, 0) << tasks.dump();
+  ASSERT_GT(web, 0) << tasks.dump();
+  EXPECT_LE(db, web) << "web was launched before the db it depends on ran";
+
+  HttpReply group = call("GET", "/v2/groups/shop");
+  ASSERT_EQ(group.status, 200) << group.body.dump();
+  EXPECT_EQ(group.body["apps"].size(), 2u);
+  EXPECT_EQ(group.body["apps"][1]["dependencies"], json::array({"/shop/db"}));
+  HttpReply root = call("GET", "/v2/groups");
+  ASSERT_EQ(root.body["groups"].size(), 1u) << root.body.dump();
+  EXPECT_EQ(root.body["groups"][0]["id"], "/shop");
+  EXPECT_EQ(call("GET", "/v2/groups/nope").status, 404);
+  HttpReply bad = call("PUT", "/v2/groups/shop", R"({"apps": [{"id": "x", "cmd": "x",
+                                                              "mem": -5}]})");
+  ASSERT_EQ(bad.status, 422) << bad.body.dump();
+  EXPECT_EQ(bad.body["details"][0]["path"], "/apps(0)/mem");
+
+  ASSERT_EQ(call("PUT", "/v2/groups/shop", R"({"scaleBy": 2})").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(masterTasks("shop_db.", "TASK_RUNNING").size(), 2u);
+  EXPECT_EQ(masterTasks("shop_web.", "TASK_RUNNING").size(), 2u);
+
+  // The group without web: web is stopped, db untouched.
+  ASSERT_EQ(call("PUT", "/v2/groups/shop", R"({"apps": [{"id": "db", "cmd": "sleep 1000",
+                                                        "cpus": 0.1, "mem": 16,
+                                                        "instances": 2}]})")
+                .status,
+            200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(call("GET", "/v2/apps/shop/web").status, 404);
+  EXPECT_TRUE(masterTasks("shop_web.", "TASK_RUNNING").empty());
+  EXPECT_EQ(masterTasks("shop_db.").size(), 2u) << "db was redeployed";
+
+  // Back to the version with web in it.
+  HttpReply versions = call("GET", "/v2/groups/shop/versions");
+  ASSERT_EQ(versions.status, 200);
+  ASSERT_EQ(versions.body.size(), 3u) << versions.body.dump();
+  std::string scaled = versions.body[1];
+  ASSERT_EQ(call("PUT", "/v2/groups/shop", json({{"version", scaled}}).dump()).status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(masterTasks("shop_web.", "TASK_RUNNING").size(), 2u);
+
+  ASSERT_EQ(call("DELETE", "/v2/groups/shop").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(call("GET", "/v2/groups/shop").status, 404);
+  EXPECT_TRUE(masterTasks("shop_", "TASK_RUNNING").empty());
+  EXPECT_EQ(call("DELETE", "/v2/groups/shop").status, 404);
+}
+
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
   ASSERT_EQ(put.status, 201) << put.body.dump();
