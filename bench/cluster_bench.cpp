@@ -27,13 +27,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
 
 #include "agora/sdk/scheduler_driver.hpp"
+#include "bench/bench_support.hpp"
 #include "bench/percentile.hpp"
 #include "bench/simulated_agents.hpp"
 #include "bench/steady_scheduler.hpp"
@@ -114,48 +115,6 @@ class LaunchingScheduler : public sdk::Scheduler {
   std::vector<double> latencies_;
 };
 
-std::string flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--" + name + "=", 0) == 0) return arg.substr(name.size() + 3);
-  }
-  return fallback;
-}
-
-// Resident set size of a process, from /proc.
-double residentMegabytes(pid_t pid) {
-  FILE* status = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
-  if (status == nullptr) {
-    return -1;
-  }
-  char line[256];
-  double kb = -1;
-  while (std::fgets(line, sizeof(line), status) != nullptr) {
-    if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) {
-      break;
-    }
-  }
-  std::fclose(status);
-  return kb / 1024;
-}
-
-// The master's --minloglevel (INFO logs of 100k tasks slow it down; 0 to see them).
-std::string masterLogLevel = "1";
-
-pid_t startMaster(const std::string& binDir, const std::string& dir, int port) {
-  pid_t master = fork();
-  if (master == 0) {
-    std::string log = dir + "/master.log";
-    freopen(log.c_str(), "a", stderr);
-    execl((binDir + "/agora-master").c_str(), "agora-master", "--ip=127.0.0.1",
-          ("--port=" + std::to_string(port)).c_str(), ("--work_dir=" + dir).c_str(),
-          "--agent_ping_timeout=20secs", "--framework_heartbeat_interval=5secs",
-          "--agent_reregister_timeout=120secs", ("--minloglevel=" + masterLogLevel).c_str(), nullptr);
-    _exit(127);
-  }
-  return master;
-}
-
 double metric(const HostPort& http, const std::string& name) {
   auto metrics = httpGetJson(http, "/metrics/snapshot");
   return metrics.isOk() ? metrics->value(name, -1.0) : -1;
@@ -209,13 +168,14 @@ void measureWebui(const HostPort& http, const std::string& suffix) {
 
 // Kills the master, restarts it on the same work dir and port, and times recovery.
 pid_t measureFailover(pid_t master, const std::string& binDir, const std::string& dir, int port,
-                      int agents, long tasks, const std::function<long()>& offersReceived,
-                      const std::string& suffix, bool issueNames) {
+                      const std::string& masterLogLevel, int agents, long tasks,
+                      const std::function<long()>& offersReceived, const std::string& suffix,
+                      bool issueNames) {
   kill(master, SIGKILL);
   waitpid(master, nullptr, 0);
   long offersBefore = offersReceived();
   double start = nowSeconds();
-  master = startMaster(binDir, dir, port);
+  master = startMaster(binDir, dir, port, masterLogLevel);
   HostPort http{"127.0.0.1", port};
   double recovered = -1;
   double offersAgain = -1;
@@ -284,13 +244,6 @@ void measureSteady(const HostPort& http, long concurrency, double seconds, doubl
   }
 }
 
-void raiseFdLimit() {
-  rlimit limit;
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 }  // namespace
 }  // namespace agora::bench
 
@@ -304,38 +257,18 @@ int main(int argc, char** argv) {
   char dir[] = "/tmp/agora-bench-XXXXXX";
   mkdtemp(dir);
   double taskSeconds = std::stod(flag(argc, argv, "task_seconds", "0.05"));
-  masterLogLevel = flag(argc, argv, "master_minloglevel", "1");
+  std::string masterLogLevel = flag(argc, argv, "master_minloglevel", "1");
   int port = testing::freePort();
-  pid_t master = startMaster(binDir, dir, port);
+  pid_t master = startMaster(binDir, dir, port, masterLogLevel);
   HostPort http{"127.0.0.1", port};
-  StatusOr<std::string> endpoint = Status::unavailable("not started");
-  for (int i = 0; i < 200 && !endpoint.isOk(); ++i) {
-    usleep(50000);
-    endpoint = discoverMasterEndpoint(http);
-  }
+  StatusOr<std::string> endpoint = waitForMasterEndpoint(http);
   if (!endpoint.isOk()) {
     std::cerr << "cluster_bench: " << endpoint.status().message() << std::endl;
     kill(master, SIGKILL);
     return 1;
   }
-  // Simulated agents live in child processes of up to 4,000 each: every ZeroMQ socket
-  // costs two file descriptors and the hard limit here is 20,000.
-  const int perProcess = 4000;
-  std::vector<pid_t> simulators;
-  for (int first = 0; first < agents; first += perProcess) {
-    int count = std::min(perProcess, agents - first);
-    pid_t child = fork();
-    if (child == 0) {
-      zmq::context_t context(1);
-      context.set(zmq::ctxopt::max_sockets, count + 100);
-      SimulatedAgents sim(context, *endpoint, count, "cpus:8;mem:16384;disk:100000", taskSeconds);
-      sim.registerAll();
-      while (true) {
-        sim.pump(5);
-      }
-    }
-    simulators.push_back(child);
-  }
+  std::vector<pid_t> simulators =
+      startSimulatedAgents(*endpoint, agents, "cpus:8;mem:16384;disk:100000", taskSeconds);
   double start = nowSeconds();
   int registered = 0;
   while (registered < agents && nowSeconds() - start < 120) {
@@ -422,8 +355,9 @@ int main(int argc, char** argv) {
     measureWebui(http, suffix);
   }
   if (flag(argc, argv, "failover", "false") == "true") {
-    master = measureFailover(master, binDir, dir, port, agents, scheduler.running(),
-                             [&] { return scheduler.offersReceived(); }, suffix, issueScale);
+    master = measureFailover(
+        master, binDir, dir, port, masterLogLevel, agents, scheduler.running(),
+        [&] { return scheduler.offersReceived(); }, suffix, issueScale);
   }
   driver.stop(sdk::FailoverMode::kTeardown);
   driver.join().ignoreError();

@@ -212,13 +212,10 @@ bool ServicesScheduler::actionDone(DeploymentAction action, const std::string& a
     return app != apps_.end();
   }
   int current = 0;
-  for (const auto& [id, task] : tasks_) {
-    if (task.appId != appId) {
-      continue;
-    }
+  for (const TaskRecord* task : tasksOf(appId)) {
     // Anything still being killed, or of an older config, or not yet ready is work left.
-    if (action == DeploymentAction::kStop || app == apps_.end() || task.killing ||
-        task.configVersion != app->second.lastConfigChangeAt || !isReady(app->second, task)) {
+    if (action == DeploymentAction::kStop || app == apps_.end() || task->killing ||
+        task->configVersion != app->second.lastConfigChangeAt || !isReady(app->second, *task)) {
       return false;
     }
     ++current;

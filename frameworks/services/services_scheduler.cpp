@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "common/base/ids.hpp"
 #include "common/base/task_states.hpp"
@@ -48,7 +49,7 @@ Status ServicesScheduler::recover() {
     if (task.configVersion.empty() && app != apps_.end()) {
       task.configVersion = app->second.lastConfigChangeAt;
     }
-    tasks_[task.id] = std::move(task);
+    addTask(std::move(task));
   }
   auto deployments = store_->deployments();
   if (!deployments.isOk()) {
@@ -174,7 +175,7 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
                                    .ports = fit->ports,
                                    .state = v1::TASK_STAGING,
                                    .stagedAt = wallSeconds()});
-      tasks_[taskId] = records.back();
+      addTask(records.back());
     }
   }
   v1::Filters filters;
@@ -189,7 +190,7 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
   if (!status.isOk()) {
     LOG(ERROR) << "Not launching " << launches.size() << " tasks: " << status.message();
     for (const TaskRecord& record : records) {
-      tasks_.erase(record.id);
+      eraseTask(record.id);
     }
     driver_->declineOffer(offer.id(), filters);
     return;
@@ -206,9 +207,9 @@ bool ServicesScheduler::placementAllowed(const App& app, const std::string& agen
     return true;
   }
   std::vector<AgentValues> placed;
-  for (const auto& [id, task] : tasks_) {
-    if (task.appId == app.id && !task.killing) {
-      auto values = agentValues_.find(task.agentId);
+  for (const TaskRecord* task : tasksOf(app.id)) {
+    if (!task->killing) {
+      auto values = agentValues_.find(task->agentId);
       placed.push_back(values == agentValues_.end() ? AgentValues() : values->second);
     }
   }
@@ -255,7 +256,7 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   if (!it->second.killing && apps_.count(it->second.appId) > 0) {
     backOff(it->second, status);
   }
-  tasks_.erase(it);
+  eraseTask(id);
   Status removed = store_->removeTask(id);
   if (!removed.isOk()) {
     LOG(ERROR) << "Could not forget task " << id << ": " << removed.message();
@@ -291,7 +292,7 @@ void ServicesScheduler::onUnknownTask(const v1::TaskStatus& status) {
   if (!stored.isOk()) {
     LOG(ERROR) << "Could not record adopted task " << id << ": " << stored.message();
   }
-  tasks_[id] = task;
+  addTask(task);
   converge();
 }
 
@@ -365,11 +366,8 @@ int ServicesScheduler::launchRoom(const std::string& appId) const {
   }
   int current = 0;
   int others = 0;  // Tasks of an older config, and tasks still being killed.
-  for (const auto& [id, task] : tasks_) {
-    if (task.appId != appId) {
-      continue;
-    }
-    bool isCurrent = !task.killing && task.configVersion == app->second.lastConfigChangeAt;
+  for (const TaskRecord* task : tasksOf(appId)) {
+    bool isCurrent = !task->killing && task->configVersion == app->second.lastConfigChangeAt;
     current += isCurrent ? 1 : 0;
     others += isCurrent ? 0 : 1;
   }
@@ -435,11 +433,8 @@ int ServicesScheduler::activeTasks(const std::string& appId) const {
     return 0;
   }
   int count = 0;
-  for (const auto& [id, task] : tasks_) {
-    count +=
-        task.appId == appId && !task.killing && task.configVersion == app->second.lastConfigChangeAt
-            ? 1
-            : 0;
+  for (const TaskRecord* task : tasksOf(appId)) {
+    count += !task->killing && task->configVersion == app->second.lastConfigChangeAt ? 1 : 0;
   }
   return count;
 }
@@ -496,6 +491,46 @@ void ServicesScheduler::startReconcileTimer() {
       });
 }
 
+TaskRecord& ServicesScheduler::addTask(TaskRecord task) {
+  taskIdsByApp_[task.appId].insert(task.id);
+  std::string id = task.id;
+  return tasks_[id] = std::move(task);
+}
+
+void ServicesScheduler::eraseTask(const std::string& taskId) {
+  auto it = tasks_.find(taskId);
+  if (it == tasks_.end()) {
+    return;
+  }
+  auto ids = taskIdsByApp_.find(it->second.appId);
+  if (ids != taskIdsByApp_.end()) {
+    ids->second.erase(taskId);
+    if (ids->second.empty()) {
+      taskIdsByApp_.erase(ids);
+    }
+  }
+  tasks_.erase(it);
+}
+
+std::vector<const TaskRecord*> ServicesScheduler::tasksOf(const std::string& appId) const {
+  std::vector<const TaskRecord*> out;
+  auto ids = taskIdsByApp_.find(appId);
+  if (ids != taskIdsByApp_.end()) {
+    for (const std::string& id : ids->second) {
+      out.push_back(&tasks_.at(id));
+    }
+  }
+  return out;
+}
+
+std::vector<TaskRecord*> ServicesScheduler::tasksOf(const std::string& appId) {
+  std::vector<TaskRecord*> out;
+  for (const TaskRecord* task : std::as_const(*this).tasksOf(appId)) {
+    out.push_back(const_cast<TaskRecord*>(task));  // Non-const this: the records are ours.
+  }
+  return out;
+}
+
 // --- REST side (the deployments themselves are in services_deployments.cpp). -------------
 
 Status ServicesScheduler::resetDelay(const std::string& appId) {
@@ -518,9 +553,9 @@ StatusOr<json> ServicesScheduler::killTasks(const std::string& appId, const std:
     return Status::notFound("App '" + appId + "' does not exist");
   }
   std::vector<TaskRecord*> victims;
-  for (auto& [id, task] : tasks_) {
-    if (task.appId == appId && !task.killing && (taskId.empty() || id == taskId)) {
-      victims.push_back(&task);
+  for (TaskRecord* task : tasksOf(appId)) {
+    if (!task->killing && (taskId.empty() || task->id == taskId)) {
+      victims.push_back(task);
     }
   }
   if (!taskId.empty() && victims.empty()) {

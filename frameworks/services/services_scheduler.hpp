@@ -204,6 +204,11 @@ class ServicesScheduler : public sdk::Scheduler {
   void backOff(const TaskRecord& task, const v1::TaskStatus& status);
   void startReconcileTimer();
   nlohmann::json taskJson(const TaskRecord& task) const;
+  TaskRecord& addTask(TaskRecord task);
+  void eraseTask(const std::string& taskId);
+  // The app's task records (also of a deleted app whose tasks have not ended yet).
+  std::vector<const TaskRecord*> tasksOf(const std::string& appId) const;
+  std::vector<TaskRecord*> tasksOf(const std::string& appId);
 
   EventLoop* loop_;
   AppStore* store_;
@@ -211,7 +216,10 @@ class ServicesScheduler : public sdk::Scheduler {
   sdk::SchedulerDriver* driver_ = nullptr;
   std::string frameworkId_;
   std::map<std::string, App> apps_;
+  // Every task record, by id; add and erase only through addTask/eraseTask, which keep
+  // `taskIdsByApp_` (what most per-app questions read) in step.
   std::map<std::string, TaskRecord> tasks_;
+  std::map<std::string, std::set<std::string>> taskIdsByApp_;
   std::map<std::string, Deployment> deployments_;  // In progress, by id.
   std::map<std::string, GroupRecord> groups_;      // Created explicitly, by id.
   struct LaunchDelay {

@@ -46,10 +46,8 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
   int healthy = 0;
   int unhealthy = 0;
   json tasks = json::array();
-  for (const auto& [id, task] : tasks_) {
-    if (task.appId != appId) {
-      continue;
-    }
+  for (const TaskRecord* record : tasksOf(appId)) {
+    const TaskRecord& task = *record;
     running += task.state == v1::TASK_RUNNING ? 1 : 0;
     staged += isStaged(task.state) ? 1 : 0;
     healthy += task.healthy == true ? 1 : 0;
@@ -76,10 +74,14 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
 
 json ServicesScheduler::tasksJson(const std::string& appId) const {
   json tasks = json::array();
-  for (const auto& [id, task] : tasks_) {
-    if (appId.empty() || task.appId == appId) {
-      tasks.push_back(taskJson(task));
+  if (!appId.empty()) {
+    for (const TaskRecord* task : tasksOf(appId)) {
+      tasks.push_back(taskJson(*task));
     }
+    return tasks;
+  }
+  for (const auto& [id, task] : tasks_) {
+    tasks.push_back(taskJson(task));
   }
   return tasks;
 }
