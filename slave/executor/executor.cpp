@@ -251,7 +251,9 @@ void Executor::onChildExited() {
   close(pidfd_);
   pidfd_ = -1;
   loop_.cancel(graceTimer_);
-  healthChecker_.reset();
+  if (healthChecker_) {
+    healthChecker_->stop();  // Not reset(): that would wait for a probe in flight.
+  }
   ExitDescription exit = describeWaitStatus(status);
   // Mesos' executors mark the terminal update of a task killed for its health unhealthy.
   std::optional<bool> healthy = killedUnhealthy_ ? std::optional<bool>(false) : std::nullopt;

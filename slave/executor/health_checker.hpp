@@ -18,8 +18,9 @@
 //            `Options::host` (127.0.0.1, or a BRIDGE container's own address).
 //
 // Thread-safety: loop thread only (the worker thread posts its result to the loop). The
-// callbacks run on the loop and may call stop(). Destroying the checker stops it; that
-// waits for an HTTP or TCP probe in flight to end, at most `timeout_seconds`.
+// callbacks run on the loop and may call stop(), which never blocks. Destroying the checker
+// stops it and waits for an HTTP or TCP probe in flight to end (at most `timeout_seconds`),
+// so an owner that must not block stops it early and destroys it late.
 #pragma once
 
 #include <sys/types.h>

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,11 @@ class SilentListener {
   }
   ~SilentListener() { close(fd_); }
   uint16_t port() const { return port_; }
+  // Whether a connection waits in the backlog within `timeout`.
+  bool waitForConnection(std::chrono::milliseconds timeout) const {
+    pollfd item{fd_, POLLIN, 0};
+    return poll(&item, 1, static_cast<int>(timeout.count())) == 1;
+  }
 
  private:
   int fd_ = -1;
@@ -111,6 +117,15 @@ class CheckerHarness {
     });
     loop_.stop();
     thread_.join();
+  }
+
+  // stop() on the loop thread; returns how long it took.
+  std::chrono::duration<double> stopChecker() {
+    return *loop_.runSync([this] {
+      auto started = SteadyClock::now();
+      checker_->stop();
+      return std::chrono::duration<double>(SteadyClock::now() - started);
+    });
   }
 
   // Waits until at least `count` reports arrived; returns them all.
@@ -321,6 +336,23 @@ TEST(HealthCheckerTest, FailuresAfterTheFirstSuccessCountEvenInTheGracePeriod) {
   ASSERT_EQ(reports.size(), 3u);
   EXPECT_FALSE(reports[1].healthy);
   EXPECT_TRUE(reports[2].unhealthyKill);
+}
+
+// stop() never waits for a probe that hangs; destroying the checker waits at most for the
+// probe's timeout.
+TEST(HealthCheckerTest, StopDoesNotWaitForAHangingProbe) {
+  SilentListener listener;
+  v1::HealthCheck check = fastCheck(v1::HealthCheck::HTTP, 1);
+  check.set_timeout_seconds(0.5);
+  check.mutable_http()->set_port(listener.port());
+  auto started = SteadyClock::now();
+  {
+    CheckerHarness harness(HealthCheckerOptions{.check = check});
+    ASSERT_TRUE(listener.waitForConnection(5000ms)) << "the probe is in flight";
+    EXPECT_LT(harness.stopChecker(), 100ms);
+    EXPECT_TRUE(harness.reports().empty());
+  }
+  EXPECT_LT(SteadyClock::now() - started, 2s);
 }
 
 TEST(HealthCheckerTest, TimingTakesMesosDefaultsForUnsetFields) {
