@@ -99,6 +99,77 @@ Error validateFrameworkInfo(const v1::FrameworkInfo& info) {
   return validateRole(info.role());
 }
 
+namespace {
+
+Error validatePort(const std::string& field, uint32_t port) {
+  if (port == 0 || port > 65535) {
+    return field + " must be a port between 1 and 65535 (is " + std::to_string(port) + ")";
+  }
+  return std::nullopt;
+}
+
+Error validateHealthCheckSeconds(const v1::HealthCheck& check) {
+  struct Duration {
+    const char* field;
+    bool set;
+    double value;
+    bool positive;  // 0 is not allowed either.
+  };
+  for (const Duration& d : {
+           Duration{"delay_seconds", check.has_delay_seconds(), check.delay_seconds(), false},
+           Duration{"interval_seconds", check.has_interval_seconds(), check.interval_seconds(),
+                    true},
+           Duration{"timeout_seconds", check.has_timeout_seconds(), check.timeout_seconds(), true},
+           Duration{"grace_period_seconds", check.has_grace_period_seconds(),
+                    check.grace_period_seconds(), false},
+       }) {
+    std::string field = std::string("health_check.") + d.field;
+    if (!d.set) continue;
+    if (auto error = validateSeconds(field, d.value)) return error;
+    if (d.positive && d.value <= 0) return field + " must be more than 0";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Error validateHealthCheck(const v1::HealthCheck& check) {
+  switch (check.type()) {
+    case v1::HealthCheck::COMMAND:
+      if (check.command().value().empty()) {
+        return std::string("health_check.command.value is empty (a COMMAND check needs one)");
+      }
+      break;
+    case v1::HealthCheck::HTTP: {
+      const auto& http = check.http();
+      if (!http.scheme().empty() && http.scheme() != "http") {
+        return "health_check.http.scheme '" + http.scheme() + "' is not supported (only http)";
+      }
+      if (auto error = validatePort("health_check.http.port", http.port())) return error;
+      if (!http.path().empty() && http.path().front() != '/') {
+        return "health_check.http.path '" + http.path() + "' must start with '/'";
+      }
+      if (http.path().find_first_of(" \r\n") != std::string::npos) {
+        return std::string("health_check.http.path must not contain whitespace");
+      }
+      for (uint32_t status : http.statuses()) {
+        if (status < 100 || status > 599) {
+          return "health_check.http.statuses: " + std::to_string(status) +
+                 " is not an HTTP status (100-599)";
+        }
+      }
+      break;
+    }
+    case v1::HealthCheck::TCP:
+      if (auto error = validatePort("health_check.tcp.port", check.tcp().port())) return error;
+      break;
+    default:
+      return "health_check.type must be COMMAND, HTTP or TCP (is " +
+             std::to_string(static_cast<int>(check.type())) + ")";
+  }
+  return validateHealthCheckSeconds(check);
+}
+
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
                    const std::set<std::string>& usedIds) {
   const std::string& id = task.task_id().value();
@@ -115,6 +186,11 @@ Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
   }
   if (!task.has_command() || (task.command().value().empty())) {
     return "task '" + id + "' has no command";
+  }
+  if (task.has_health_check()) {
+    if (auto error = validateHealthCheck(task.health_check())) {
+      return "task '" + id + "' " + *error;
+    }
   }
   auto resources = Resources::fromProto(task.resources());
   if (!resources.isOk()) {

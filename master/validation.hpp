@@ -28,6 +28,11 @@ std::optional<double> refuseSeconds(const v1::Filters& filters);
 // ACCEPT.
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
                    const std::set<std::string>& usedIds);
+// A task's `health_check`: a known type with what it needs (COMMAND: a command; HTTP: a
+// port, scheme "http" or empty, a path starting with '/', statuses 100-599; TCP: a port),
+// and durations that are finite and at least 0 (interval and timeout more than 0). Errors
+// name the field ("health_check.http.port ...").
+Error validateHealthCheck(const v1::HealthCheck& check);
 // The shape of a LAUNCH_GROUP, before its tasks are checked one by one with
 // validateTask: an executor id usable as a directory name, at least one task,
 // and one network for the pod (BRIDGE only when every task has an image, since

@@ -170,6 +170,7 @@ Status ContainerRunner::attachNetwork(oci::ContainerConfig& config,
   }
   config.hostNetwork = false;
   env["AGORA_CONTAINER_IP"] = address;
+  address_ = address;
   return Status::ok();
 }
 
@@ -358,6 +359,28 @@ StatusOr<pid_t> ContainerRunner::start() {
   }
   return runc_->runDetached(containerId_, bundleDir(), options_.sandbox + "/stdout",
                             options_.sandbox + "/stderr");
+}
+
+v1::CommandInfo ContainerRunner::execCommand(const v1::CommandInfo& command) const {
+  v1::CommandInfo exec;
+  exec.set_shell(false);
+  exec.set_value(runc_ ? runc_->binary() : "runc");
+  for (const std::string& arg : {exec.value(), std::string("--root"), options_.runcRoot,
+                                 std::string("exec"), containerId_}) {
+    exec.add_arguments(arg);
+  }
+  if (!command.has_shell() || command.shell()) {
+    for (const std::string& arg : {std::string("/bin/sh"), std::string("-c"), command.value()}) {
+      exec.add_arguments(arg);
+    }
+  } else if (command.arguments_size() == 0) {
+    exec.add_arguments(command.value());
+  } else {
+    // runc runs argv[0] as the program: Mesos' `value` names it, so it comes first.
+    exec.add_arguments(command.value());
+    for (int i = 1; i < command.arguments_size(); ++i) exec.add_arguments(command.arguments(i));
+  }
+  return exec;
 }
 
 Status ContainerRunner::kill(int signal) const {

@@ -78,6 +78,12 @@ class ContainerRunner {
   void cleanUp();
 
   const std::string& containerId() const { return containerId_; }
+  // The container's own address on a BRIDGE network once prepared; empty otherwise (it
+  // shares the host's network).
+  const std::string& address() const { return address_; }
+  // `command` (shell or not, as CommandInfo says) run inside the started container with
+  // `runc exec`, as a command for launchCommand().
+  v1::CommandInfo execCommand(const v1::CommandInfo& command) const;
 
  private:
   StatusOr<std::string> pullImage(images::ImageStore& store, const std::string& reference,
@@ -97,6 +103,7 @@ class ContainerRunner {
   ContainerRunnerOptions options_;
   v1::TaskInfo task_;
   std::string containerId_;
+  std::string address_;
   double memMb_ = 0;
   std::optional<oci::Runc> runc_;
   std::optional<oci::CgroupLayout> layout_;

@@ -94,14 +94,7 @@ void Executor::launch() {
     launchContainer();
     return;
   }
-  TaskEnvironmentInput input{
-      .inherited = options_.inheritedEnvironment,
-      .task = task_,
-      .frameworkId = options_.frameworkId,
-      .sandbox = options_.sandbox,
-      .hostname = options_.hostname,
-  };
-  auto launched = launchCommand(task_.command(), options_.sandbox, taskEnvironment(input));
+  auto launched = launchCommand(task_.command(), options_.sandbox, commandEnvironment());
   if (!launched.isOk()) {
     LOG(WARNING) << "Cannot launch the command: " << launched.status().message();
     transitionTo(State::kExited);
@@ -116,12 +109,63 @@ void Executor::launch() {
   watchChild(launched->pid, launched->pidfd);
 }
 
+std::map<std::string, std::string> Executor::commandEnvironment() const {
+  return taskEnvironment(TaskEnvironmentInput{
+      .inherited = options_.inheritedEnvironment,
+      .task = task_,
+      .frameworkId = options_.frameworkId,
+      .sandbox = options_.sandbox,
+      .hostname = options_.hostname,
+  });
+}
+
 void Executor::watchChild(pid_t pid, int pidfd) {
   child_ = pid;
   pidfd_ = pidfd;
   loop_.watchFd(pidfd_, [this] { onChildExited(); });
   transitionTo(State::kRunning);
   report(v1::TASK_RUNNING, v1::TaskStatus::REASON_UNKNOWN, "");
+  startHealthChecks();
+}
+
+void Executor::startHealthChecks() {
+  if (!task_.has_health_check()) {
+    return;
+  }
+  HealthCheckerOptions checker{
+      .check = task_.health_check(),
+      .sandbox = options_.sandbox,
+      .environment = commandEnvironment(),
+  };
+  if (container_) {
+    // On a BRIDGE network the task listens on its own address, not the host's loopback.
+    if (!container_->address().empty()) checker.host = container_->address();
+    checker.wrapCommand = [this](const v1::CommandInfo& command) {
+      return container_->execCommand(command);
+    };
+  }
+  healthChecker_ = std::make_unique<HealthChecker>(
+      loop_, std::move(checker),
+      [this](bool healthy, const std::string& message) { onHealthChanged(healthy, message); },
+      [this](const std::string& lastFailure) { onUnhealthy(lastFailure); });
+  healthChecker_->start();
+}
+
+void Executor::onHealthChanged(bool healthy, const std::string& message) {
+  if (state_ != State::kRunning) {
+    return;
+  }
+  report(v1::TASK_RUNNING, v1::TaskStatus::REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, message,
+         std::nullopt, healthy);
+}
+
+void Executor::onUnhealthy(const std::string& lastFailure) {
+  LOG(WARNING) << "Killing task " << options_.taskId << ": its health check failed "
+               << healthChecker_->consecutiveFailures() << " consecutive times";
+  killedUnhealthy_ = true;
+  onKill(v1::KillPolicy(), "Task killed because its health check failed " +
+                               std::to_string(healthChecker_->consecutiveFailures()) +
+                               " consecutive times (last: " + lastFailure + ")");
 }
 
 void Executor::launchContainer() {
@@ -207,7 +251,12 @@ void Executor::onChildExited() {
   close(pidfd_);
   pidfd_ = -1;
   loop_.cancel(graceTimer_);
+  if (healthChecker_) {
+    healthChecker_->stop();  // Not reset(): that would wait for a probe in flight.
+  }
   ExitDescription exit = describeWaitStatus(status);
+  // Mesos' executors mark the terminal update of a task killed for its health unhealthy.
+  std::optional<bool> healthy = killedUnhealthy_ ? std::optional<bool>(false) : std::nullopt;
   LOG(INFO) << "Task " << options_.taskId << ": " << exit.message;
   transitionTo(State::kExited);
   if (container_) {
@@ -226,7 +275,7 @@ void Executor::onChildExited() {
   if (killRequested_) {
     report(v1::TASK_KILLED, v1::TaskStatus::REASON_UNKNOWN,
            (killMessage_.empty() ? "Task killed" : killMessage_) + ": " + exit.message,
-           exit.exitCode);
+           exit.exitCode, healthy);
   } else if (exit.success) {
     report(v1::TASK_FINISHED, v1::TaskStatus::REASON_UNKNOWN, exit.message, exit.exitCode);
   } else {
@@ -300,6 +349,9 @@ void Executor::onKill(const v1::KillPolicy& policy, const std::string& why) {
     return;
   }
   killRequested_ = true;
+  if (healthChecker_) {
+    healthChecker_->stop();
+  }
   double grace = policy.has_grace_period_seconds() ? policy.grace_period_seconds()
                  : task_.kill_policy().has_grace_period_seconds()
                      ? task_.kill_policy().grace_period_seconds()
@@ -307,7 +359,9 @@ void Executor::onKill(const v1::KillPolicy& policy, const std::string& why) {
   grace = std::max(grace, 0.0);
   LOG(INFO) << "Killing task " << options_.taskId << " (SIGTERM, SIGKILL after " << grace << "s)";
   transitionTo(State::kKilling);
-  report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");
+  report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN,
+         killedUnhealthy_ ? killMessage_ : "Killing the task", std::nullopt,
+         killedUnhealthy_ ? std::optional<bool>(false) : std::nullopt);
   signalTask(SIGTERM);
   graceTimer_ = loop_.runAfter(std::chrono::duration<double>(grace), [this] {
     if (pidfd_ >= 0) {
@@ -348,7 +402,8 @@ void Executor::onTick() {
 }
 
 void Executor::report(v1::TaskState state, v1::TaskStatus::Reason reason,
-                      const std::string& message, std::optional<int> exitCode) {
+                      const std::string& message, std::optional<int> exitCode,
+                      std::optional<bool> healthy) {
   v1::TaskStatus status;
   *status.mutable_task_id() = task_.task_id();
   status.set_state(state);
@@ -359,6 +414,9 @@ void Executor::report(v1::TaskState state, v1::TaskStatus::Reason reason,
   status.set_uuid(newUuidBytes());
   if (exitCode) {
     status.set_exit_code(*exitCode);
+  }
+  if (healthy) {
+    status.set_healthy(*healthy);
   }
   unacknowledged_.push_back(Pending{status, loop_.now()});
   internal::ExecutorCall call;

@@ -11,8 +11,12 @@
 // restarted), heartbeats every 500 ms, and retries every update each second until the
 // agent acknowledges its uuid. It reports STARTING, RUNNING, then the terminal state; a
 // kill request sends SIGTERM to the command's process group (TASK_KILLING) and SIGKILL
-// after the grace period. It stops its loop only once the terminal update is acknowledged,
-// so a task that ends while the agent is down is still reported with its real status.
+// after the grace period. A task with a `health_check` is checked while it runs (see
+// health_checker.hpp): each change of health is a TASK_RUNNING update with `healthy` set,
+// and a task that fails its check too often is killed, its terminal update carrying
+// `healthy = false` (as Mesos' executors do). It stops its loop only once the terminal
+// update is acknowledged, so a task that ends while the agent is down is still reported
+// with its real status.
 //
 // Thread-safety: loop thread only. Owns its socket and the child process.
 #pragma once
@@ -31,6 +35,7 @@
 #include "common/event/event_loop.hpp"
 #include "common/transport/sockets.hpp"
 #include "slave/executor/container_runner.hpp"
+#include "slave/executor/health_checker.hpp"
 
 namespace agora::slave {
 
@@ -102,6 +107,11 @@ class Executor {
   void watchChild(pid_t pid, int pidfd);
   void signalTask(int signal);
   void onChildExited();
+  // The command's environment (also the health check's).
+  std::map<std::string, std::string> commandEnvironment() const;
+  void startHealthChecks();
+  void onHealthChanged(bool healthy, const std::string& message);
+  void onUnhealthy(const std::string& lastFailure);
   void onReadable();
   void onEvent(const internal::ExecutorEvent& event);
   void onAcknowledged(const std::string& uuid);
@@ -109,7 +119,8 @@ class Executor {
   void onKill(const v1::KillPolicy& policy, const std::string& why);
   void onTick();
   void report(v1::TaskState state, v1::TaskStatus::Reason reason, const std::string& message,
-              std::optional<int> exitCode = std::nullopt);
+              std::optional<int> exitCode = std::nullopt,
+              std::optional<bool> healthy = std::nullopt);
   void subscribe();
   void send(internal::ExecutorCall call);
   void finish(int exitCode);
@@ -125,6 +136,8 @@ class Executor {
   pid_t child_ = -1;
   int pidfd_ = -1;
   std::unique_ptr<ContainerRunner> container_;
+  std::unique_ptr<HealthChecker> healthChecker_;
+  bool killedUnhealthy_ = false;  // The health checker asked for the kill.
   std::thread preparer_;
   EventLoop::Clock::time_point lastHeard_;
   EventLoop::Clock::time_point lastSubscribe_;

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "agora/sdk/operations.hpp"
 #include "common/http/http.hpp"
@@ -345,6 +346,57 @@ TEST_F(ContainersTest, BridgeNetworkingPublishesAContainerPortOnAHostPort) {
   EXPECT_NE(sandboxFile("bridged", "stdout").find("ip=10.88."), std::string::npos)
       << sandboxFile("bridged", "stdout");
   EXPECT_NE(readFromPort(31050), "hello-bridge\n");  // Unpublished once the task ended.
+}
+
+// Health checks of a container: a COMMAND runs inside it (`runc exec`; the file it tests
+// exists only at the sandbox's path in the container), and on a BRIDGE network an HTTP
+// check reaches the container's own address on its container port.
+TEST_F(ContainersTest, HealthChecksRunInsideTheContainerAndOnItsBridgeAddress) {
+  auto fastCheck = [](v1::TaskInfo& task, v1::HealthCheck::Type type) {
+    auto* check = task.mutable_health_check();
+    check->set_type(type);
+    check->set_delay_seconds(0);
+    check->set_interval_seconds(0.2);
+    check->set_grace_period_seconds(30);
+    return check;
+  };
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo inside = imageTask("inside", "touch ready; sleep 600");
+  fastCheck(inside, v1::HealthCheck::COMMAND)
+      ->mutable_command()
+      ->set_value("test -f /mnt/mesos/sandbox/ready");
+  v1::TaskInfo web = imageTask(
+      "web", "mkdir -p www && echo ok > www/health && exec /bin/busybox httpd -f -p 8080 -h www",
+      "cpus:0.5;mem:64;ports:[31060-31060]");
+  web.mutable_container()->set_network(v1::ContainerInfo::BRIDGE);
+  auto* mapping = web.mutable_container()->add_port_mappings();
+  mapping->set_host_port(31060);
+  mapping->set_container_port(8080);
+  auto* http = fastCheck(web, v1::HealthCheck::HTTP)->mutable_http();
+  http->set_port(8080);
+  http->set_path("/health");
+  framework.scheduler.queueTask(inside);
+  framework.scheduler.queueTask(web);
+  ASSERT_TRUE(framework.start());
+  std::map<std::string, std::string> healthyMessage;
+  for (const std::string id : {"inside", "web"}) {
+    EXPECT_TRUE(framework.scheduler.waitUntil(
+        [&] {
+          for (const auto& status : framework.scheduler.updatesOfLocked(id)) {
+            if (status.has_healthy() && status.healthy()) healthyMessage[id] = status.message();
+          }
+          return healthyMessage.count(id) > 0;
+        },
+        60))
+        << id << ": " << framework.scheduler.lastStatus(id)->DebugString();
+  }
+  EXPECT_NE(healthyMessage["web"].find("HTTP GET http://10.88."), std::string::npos)
+      << healthyMessage["web"];
+  for (const std::string id : {"inside", "web"}) {
+    framework.driver->killTask(framework.scheduler.lastStatus(id)->task_id(),
+                               framework.scheduler.lastStatus(id)->agent_id(), 0.5);
+    EXPECT_TRUE(framework.scheduler.waitForState(id, v1::TASK_KILLED, 30)) << id;
+  }
 }
 
 TEST_F(ContainersTest, APortMappingOutsideTheTasksPortsIsRefused) {

@@ -35,6 +35,61 @@ TEST(ValidationTest, TaskErrorsNameTheProblem) {
   EXPECT_NE(validateTask(noCommand, offer, {})->find("no command"), std::string::npos);
 }
 
+// A health check is checked at launch: errors name the field that is wrong.
+TEST(ValidationTest, HealthCheckErrorsNameTheField) {
+  Resources offer = *Resources::parse("cpus:1;mem:100");
+  auto errorOf = [&](const v1::HealthCheck& check) {
+    v1::TaskInfo t = task("t1", "cpus:1");
+    *t.mutable_health_check() = check;
+    return validateTask(t, offer, {}).value_or("");
+  };
+  v1::HealthCheck http;
+  http.set_type(v1::HealthCheck::HTTP);
+  http.mutable_http()->set_port(8080);
+  http.mutable_http()->set_path("/health");
+  http.set_interval_seconds(0.2);
+  EXPECT_EQ(errorOf(http), "");
+
+  v1::HealthCheck unknown;
+  EXPECT_NE(errorOf(unknown).find("health_check.type"), std::string::npos);
+  v1::HealthCheck command;
+  command.set_type(v1::HealthCheck::COMMAND);
+  EXPECT_NE(errorOf(command).find("health_check.command.value"), std::string::npos);
+  command.mutable_command()->set_value("true");
+  EXPECT_EQ(errorOf(command), "");
+  v1::HealthCheck tcp;
+  tcp.set_type(v1::HealthCheck::TCP);
+  EXPECT_NE(errorOf(tcp).find("health_check.tcp.port"), std::string::npos);
+
+  v1::HealthCheck bad = http;
+  bad.mutable_http()->set_port(0);
+  EXPECT_NE(errorOf(bad).find("health_check.http.port"), std::string::npos);
+  bad = http;
+  bad.mutable_http()->set_scheme("https");
+  EXPECT_NE(errorOf(bad).find("health_check.http.scheme"), std::string::npos);
+  bad = http;
+  bad.mutable_http()->set_path("health");
+  EXPECT_NE(errorOf(bad).find("health_check.http.path"), std::string::npos);
+  bad = http;
+  bad.mutable_http()->add_statuses(42);
+  EXPECT_NE(errorOf(bad).find("health_check.http.statuses"), std::string::npos);
+  bad = http;
+  bad.set_interval_seconds(-1);
+  EXPECT_NE(errorOf(bad).find("health_check.interval_seconds"), std::string::npos);
+  bad = http;
+  bad.set_timeout_seconds(0);
+  EXPECT_NE(errorOf(bad).find("health_check.timeout_seconds"), std::string::npos);
+  bad = http;
+  bad.set_delay_seconds(NAN);
+  EXPECT_NE(errorOf(bad).find("health_check.delay_seconds"), std::string::npos);
+  bad = http;
+  bad.set_grace_period_seconds(-0.5);
+  EXPECT_NE(errorOf(bad).find("health_check.grace_period_seconds"), std::string::npos);
+  bad = http;
+  bad.set_delay_seconds(0);  // 0 is a valid delay (and grace period).
+  EXPECT_EQ(errorOf(bad), "");
+}
+
 TEST(ValidationTest, FrameworkInfo) {
   v1::FrameworkInfo info;
   EXPECT_TRUE(validateFrameworkInfo(info));  // No name.

@@ -170,24 +170,27 @@ nlohmann::json TestCluster::findTask(const std::string& taskId) const {
   return nullptr;
 }
 
-std::string TestCluster::sandboxFile(int agent, const std::string& taskId,
-                                     const std::string& file) const {
+std::string TestCluster::sandboxDir(int agent, const std::string& taskId) const {
   nlohmann::json s = agentState(agent);  // One snapshot: executors move between lists.
   if (s.is_null()) return "";
   for (const char* frameworks : {"frameworks", "completed_frameworks"}) {
     for (const auto& framework : s[frameworks]) {
       for (const char* executors : {"executors", "completed_executors"}) {
         for (const auto& executor : framework.value(executors, nlohmann::json::array())) {
-          if (executor["id"] == taskId) {
-            std::ifstream in(executor["directory"].get<std::string>() + "/" + file);
-            return std::string((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-          }
+          if (executor["id"] == taskId) return executor["directory"].get<std::string>();
         }
       }
     }
   }
   return "";
+}
+
+std::string TestCluster::sandboxFile(int agent, const std::string& taskId,
+                                     const std::string& file) const {
+  std::string dir = sandboxDir(agent, taskId);
+  if (dir.empty()) return "";
+  std::ifstream in(dir + "/" + file);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 int TestCluster::runTool(const std::vector<std::string>& argv, std::string* out, double seconds) {

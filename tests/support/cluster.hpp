@@ -44,6 +44,8 @@ class TestCluster {
   bool waitForAgents(int registered, double seconds = 30);
   // The task's JSON from /state (active or completed), or null.
   nlohmann::json findTask(const std::string& taskId) const;
+  // The task's sandbox directory on agent `agent` (its /state names it); "" if unknown.
+  std::string sandboxDir(int agent, const std::string& taskId) const;
   // A file of the task's sandbox on agent `agent` (its /state names the
   // directory); "" if the task or the file is not there.
   std::string sandboxFile(int agent, const std::string& taskId, const std::string& file) const;

@@ -113,19 +113,28 @@ std::optional<v1::FrameworkID> RecordingScheduler::frameworkId() const {
 
 std::vector<v1::TaskState> RecordingScheduler::statesOfLocked(const std::string& taskId) const {
   std::vector<v1::TaskState> states;
-  for (const auto& s : updates_) {
-    if (s.task_id().value() == taskId) states.push_back(s.state());
-  }
+  for (const auto& s : updatesOfLocked(taskId)) states.push_back(s.state());
   return states;
+}
+
+std::vector<v1::TaskStatus> RecordingScheduler::updatesOfLocked(const std::string& taskId) const {
+  std::vector<v1::TaskStatus> updates;
+  for (const auto& s : updates_) {
+    if (s.task_id().value() == taskId) updates.push_back(s);
+  }
+  return updates;
+}
+
+std::vector<v1::TaskStatus> RecordingScheduler::updatesOf(const std::string& taskId) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return updatesOfLocked(taskId);
 }
 
 std::optional<v1::TaskStatus> RecordingScheduler::lastStatus(const std::string& taskId) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::optional<v1::TaskStatus> last;
-  for (const auto& s : updates_) {
-    if (s.task_id().value() == taskId) last = s;
-  }
-  return last;
+  auto updates = updatesOfLocked(taskId);
+  if (updates.empty()) return std::nullopt;
+  return updates.back();
 }
 
 v1::TaskInfo shellTask(const std::string& id, const std::string& command,

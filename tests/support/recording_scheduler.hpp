@@ -41,12 +41,15 @@ class RecordingScheduler : public sdk::Scheduler {
   // Take the lock.
   std::vector<v1::TaskState> statesOf(const std::string& taskId) const;
   std::optional<v1::TaskStatus> lastStatus(const std::string& taskId) const;
+  // Every update of the task, in arrival order.
+  std::vector<v1::TaskStatus> updatesOf(const std::string& taskId) const;
   std::vector<v1::Offer> offers() const;
   std::set<std::string> rescinded() const;
   std::optional<v1::FrameworkID> frameworkId() const;
 
   // For use inside `waitUntil` conditions only (the lock is held there).
   std::vector<v1::TaskState> statesOfLocked(const std::string& taskId) const;
+  std::vector<v1::TaskStatus> updatesOfLocked(const std::string& taskId) const;
   int subscriptionsLocked() const { return subscriptions_; }
   const std::vector<v1::Offer>& offersLocked() const { return offers_; }
   const std::set<std::string>& rescindedLocked() const { return rescinded_; }
