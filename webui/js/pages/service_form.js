@@ -157,18 +157,30 @@ export function mount(root, {segments}) {
   }
 
   // Form -> JSON keeps what the form does not show; JSON -> form needs valid JSON.
+  // The JSON tab's definition, or null (and the reason shown) when it is not a JSON object.
+  function fromJson() {
+    let definition;
+    try {
+      definition = JSON.parse(json.value);
+    } catch (error) {
+      showErrors(`The JSON does not parse: ${error.message}`, []);
+      return null;
+    }
+    if (!definition || typeof definition !== 'object' || Array.isArray(definition)) {
+      showErrors('The JSON must be an object (an app definition).', []);
+      return null;
+    }
+    return definition;
+  }
+
   function switchTo(next) {
     if (next === mode) return;
     if (next === 'json') {
       json.value = JSON.stringify(fromForm(), null, 2);
     } else {
-      try {
-        base = JSON.parse(json.value);
-      } catch (error) {
-        showErrors(`The JSON does not parse: ${error.message}`, []);
-        return;
-      }
-      fill(base);
+      const definition = fromJson();
+      if (!definition) return;
+      fill(base = definition);
     }
     clearErrors();
     mode = next;
@@ -178,17 +190,8 @@ export function mount(root, {segments}) {
   }
 
   async function save() {
-    let definition;
-    if (mode === 'form') {
-      definition = fromForm();
-    } else {
-      try {
-        definition = JSON.parse(json.value);
-      } catch (error) {
-        showErrors(`The JSON does not parse: ${error.message}`, []);
-        return;
-      }
-    }
+    const definition = mode === 'form' ? fromForm() : fromJson();
+    if (!definition) return;
     submit.disabled = true;
     try {
       const reply = editing ? await services.update(appId, definition) : await services.create(definition);
