@@ -6,8 +6,8 @@
 // and tasks; filters narrow the lists on the master; a reload of a page's URL shows the
 // same page; the task page's log tail shows lines written after it opened; the sandbox
 // browser lists the task's files; the Services pages create (form; a bad definition shows
-// its field errors), edit, scale and destroy an app of agora-services, which reaches
-// RUNNING. Screenshots of each page go to --screenshots.
+// its field errors), edit, scale, kill and destroy an app of agora-services, which reaches
+// RUNNING; a crashing app shows its last task failure, linking to the task's stderr. Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -407,6 +407,25 @@ async function main() {
       assert.deepEqual((await cluster.get('/services/v2/apps')).apps, []);
       await waitFor(async () => (await cluster.get('/services/v2/tasks')).tasks.length === 0, 30,
         'agora-services has no tasks left');
+      noErrors();
+    });
+
+    await step('a crashing app shows its last task failure, which links to the task\'s stderr', async () => {
+      const crashy = {id: '/crashy', cmd: 'echo crashing >&2; exit 3', cpus: 0.1, mem: 32, instances: 1};
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify(crashy), headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      await open(`#/services/apps/${encodeURIComponent('/crashy')}`);
+      const failure = page.locator('dl#last-failure');
+      await failure.locator('.badge', {hasText: 'FAILED'}).waitFor({timeout: 60000});
+      await page.locator('#app-status [data-status]').waitFor();
+      await screenshot(page, 'service-failing');
+      await failure.locator('a[href^="#/tasks/"]').click();
+      await page.locator('#task-state', {hasText: 'FAILED'}).waitFor();
+      await page.click('.tabs a[data-file="stderr"]');
+      await page.locator('pre.log', {hasText: 'crashing'}).waitFor();
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/crashy`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
       noErrors();
     });
 
