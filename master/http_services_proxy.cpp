@@ -9,9 +9,9 @@
 namespace agora::master {
 namespace {
 
-// Marathon's deletes and deployments answer at once; a generous read timeout still bounds
-// how long one HTTP thread waits on a stuck agora-services.
-constexpr std::chrono::seconds kReadTimeout{30};
+// agora-services answers its routes from one loop turn (deletes and deployments too); the
+// read timeout bounds how long one of the master's HTTP threads waits on a stuck one.
+constexpr std::chrono::seconds kReadTimeout{10};
 
 // The query of the request as the browser sent it ("" or "?a=1&b=2").
 std::string rawQuery(const httplib::Request& req) {

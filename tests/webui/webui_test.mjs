@@ -398,6 +398,15 @@ async function main() {
       noErrors();
     });
 
+    await step('suspend stops every task and shows SUSPENDED', async () => {
+      await open(webHref);
+      await page.click('#suspend-app');
+      await page.locator('#app-status [data-status="SUSPENDED"]').waitFor({timeout: 60000});
+      await page.locator('[data-empty="app-tasks"]').waitFor();
+      await screenshot(page, 'service-suspended');
+      noErrors();
+    });
+
     await step('destroy removes the app', async () => {
       await open(webHref);
       page.once('dialog', (dialog) => dialog.accept());
