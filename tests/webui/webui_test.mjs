@@ -6,7 +6,7 @@
 // and tasks; filters narrow the lists on the master; a reload of a page's URL shows the
 // same page; the task page's log tail shows lines written after it opened; the sandbox
 // browser lists the task's files; the Services pages create (form; a bad definition shows
-// its field errors), edit, scale, kill and destroy an app of agora-services, which reaches
+// its field errors), edit, scale, kill, restart, suspend and destroy an app of agora-services, which reaches
 // RUNNING; a crashing app shows its last task failure, linking to the task's stderr. Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -395,6 +395,22 @@ async function main() {
       await waitFor(async () => (await page.locator('table#app-tasks tbody tr').count()) === 1, 60,
         'one task left');
       await page.locator('#app-facts .instances .running', {hasText: /^1 \/ 1$/}).waitFor();
+      noErrors();
+    });
+
+    await step('restart replaces the task', async () => {
+      await open(webHref);
+      const taskIds = () => page.locator('table#app-tasks tbody tr td:first-child').allTextContents();
+      const before = await waitFor(async () => {
+        const ids = await taskIds();
+        return ids.length === 1 && (await appTasks('RUNNING').count()) === 1 && ids;
+      }, 30, 'one RUNNING task');
+      await page.click('#restart-app');
+      await page.locator('#action-result', {hasText: 'Restart: done'}).waitFor();
+      await waitFor(async () => {
+        const ids = await taskIds();
+        return ids.length === 1 && ids[0] !== before[0] && (await appTasks('RUNNING').count()) === 1;
+      }, 60, 'one RUNNING task that is not the one before');
       noErrors();
     });
 
