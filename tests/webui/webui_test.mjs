@@ -6,8 +6,9 @@
 // and tasks; filters narrow the lists on the master; a reload of a page's URL shows the
 // same page; the task page's log tail shows lines written after it opened; the sandbox
 // browser lists the task's files; the Services pages create (form; a bad definition shows
-// its field errors), edit, scale, kill, restart, suspend and destroy an app of agora-services, which reaches
-// RUNNING; a crashing app shows its last task failure, linking to the task's stderr. Screenshots of each page go to --screenshots.
+// its field errors), edit, scale, kill, restart, suspend and destroy an app of
+// agora-services, which reaches RUNNING; a crashing app shows its last task failure,
+// linking to the task's stderr. Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
