@@ -1,10 +1,11 @@
 #include "master/flags.hpp"
 
-#include "common/resources/domain.hpp"
-
 #include <gflags/gflags.h>
 
 #include <sstream>
+
+#include "common/resources/domain.hpp"
+#include "master/http_services_proxy.hpp"
 
 DEFINE_string(ip, "127.0.0.1", "IP address to listen on (HTTP and ZeroMQ)");
 DEFINE_int32(port, 5050, "HTTP port of the operator API; clients find the ZeroMQ endpoint there");
@@ -35,6 +36,10 @@ DEFINE_string(domain, "",
 DEFINE_string(webui_dir, "",
               "Directory of the web UI served at / (default: share/agora/webui next to the "
               "installed binary, else the source tree's webui/)");
+
+DEFINE_string(services_url, "",
+              "agora-services' REST API, e.g. http://127.0.0.1:8080: proxied at /services/v2/ "
+              "for the web UI's Services pages (empty: no Services pages)");
 
 namespace agora::master {
 namespace {
@@ -81,7 +86,14 @@ StatusOr<MasterOptions> optionsFromFlags() {
       .maxCompletedTasksPerFramework = FLAGS_max_completed_tasks_per_framework,
       .maxCompletedFrameworks = FLAGS_max_completed_frameworks,
       .webuiDir = FLAGS_webui_dir,
+      .servicesUrl = FLAGS_services_url,
   };
+  if (!options.servicesUrl.empty()) {
+    auto services = parseServicesUrl(options.servicesUrl);
+    if (!services.isOk()) {
+      return services.status().withContext("--services_url");
+    }
+  }
   auto weights = parseWeights(FLAGS_weights);
   if (!weights.isOk()) {
     return weights.status().withContext("--weights");

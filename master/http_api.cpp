@@ -1,10 +1,11 @@
 #include "master/http_api.hpp"
 
-#include <future>
-
 #include <glog/logging.h>
 
+#include <future>
+
 #include "common/http/http.hpp"
+#include "master/http_services_proxy.hpp"
 #include "master/operator_requests.hpp"
 
 namespace agora::master {
@@ -114,6 +115,7 @@ void HttpApi::routes() {
     replyDocument(res, document.get());
   });
   webuiRoutes();  // /tasks among them.
+  registerServicesProxy(server_, master_.options().servicesUrl);
   server_.Get("/roles", [this](const httplib::Request&, httplib::Response& res) {
     onLoop(res, [this] { return master_.rolesJson(); });
   });

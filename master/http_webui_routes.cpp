@@ -7,6 +7,7 @@
 
 #include "common/http/http.hpp"
 #include "master/http_api.hpp"
+#include "master/http_forward.hpp"
 #include "master/http_listing_query.hpp"
 
 namespace agora::master {
@@ -14,19 +15,6 @@ namespace {
 
 QueryParams queryOf(const httplib::Request& req) {
   return QueryParams(req.params.begin(), req.params.end());
-}
-
-std::string percentEncode(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
 }
 
 // The agent endpoints the master forwards, and the query parameters each takes.
@@ -135,20 +123,10 @@ void HttpApi::forwardToAgent(const std::string& agentId, const std::string& path
       separator = '&';
     }
   }
-  httplib::Client client(hostPort->host, hostPort->port);
-  client.set_connection_timeout(std::chrono::seconds(2));
-  client.set_read_timeout(std::chrono::seconds(10));
-  auto reply = client.Get(target);
-  if (!reply) {
-    replyError(res, 502,
-               "agent " + agentId + " at " + **address + " did not answer " + target + ": " +
-                   httplib::to_string(reply.error()));
-    return;
-  }
   // The agent's answer as it is: its status code and its `{"message"}` on errors.
-  res.status = reply->status;
-  std::string type = reply->get_header_value("Content-Type");
-  res.set_content(reply->body, type.empty() ? "application/json" : type.c_str());
+  ForwardedRequest request;
+  request.target = target;
+  forwardHttp(*hostPort, "agent " + agentId, request, res);
 }
 
 }  // namespace agora::master

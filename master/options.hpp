@@ -33,6 +33,9 @@ struct MasterOptions {
   int maxCompletedFrameworks = 50;
   // The web UI's static files; empty: see resolveWebuiDir (http_static.hpp).
   std::string webuiDir;
+  // agora-services' REST API ("http://127.0.0.1:8080"), proxied at /services/v2/ for the
+  // web UI; empty: no Services pages.
+  std::string servicesUrl;
   // Role weights (from "role1=2,role2=3").
   std::map<std::string, double> weights;
   // The master's fault domain; agents in another region are "remote".

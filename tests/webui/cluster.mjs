@@ -1,5 +1,6 @@
-// A real cluster for the browser test: agora-master and agora-agent processes on loopback,
-// free ports, a fresh temporary directory. Every wait is on a condition with a deadline
+// A real cluster for the browser test: agora-master, agora-agent and agora-services (the
+// Marathon-compatible framework, proxied by the master: --services_url) processes on
+// loopback, free ports, a fresh temporary directory. Every wait is on a condition with a deadline
 // that fails with what did not happen.
 import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
@@ -54,12 +55,18 @@ export class Cluster {
     this.masterPort = await freePort();
     this.master = `127.0.0.1:${this.masterPort}`;
     this.url = `http://${this.master}`;
+    const servicesPort = await freePort();
+    this.servicesUrl = `http://127.0.0.1:${servicesPort}`;
     // No --webui_dir: a master run from the build tree finds the source tree's webui/.
     this.spawn('master', [path.join(this.binDir, 'agora-master'), '--ip=127.0.0.1',
       `--port=${this.masterPort}`, `--work_dir=${this.dir}/master`, '--agent_ping_timeout=0.5secs',
       '--max_agent_ping_timeouts=4', '--framework_heartbeat_interval=0.5secs',
-      '--allocation_interval=0.25secs']);
+      '--allocation_interval=0.25secs', `--services_url=${this.servicesUrl}`]);
     await waitFor(() => this.get('/health'), 30, 'the master answers /health');
+    this.spawn('services', [path.join(this.binDir, 'agora-services'), `--master=${this.master}`,
+      '--http_address=127.0.0.1', `--http_port=${servicesPort}`, `--work_dir=${this.dir}/services`]);
+    await waitFor(async () => (await this.get('/services/v2/info')).frameworkId, 30,
+      'agora-services answers through the master and has registered its framework');
     for (let i = 1; i <= agents; ++i) {
       const port = await freePort();
       this.spawn(`agent${i}`, [path.join(this.binDir, 'agora-agent'), `--master=${this.master}`,
@@ -123,7 +130,8 @@ export class Cluster {
   }
 
   async stop(keepLogs) {
-    for (const child of this.processes.filter((c) => c.name.startsWith('run-')).reverse()) {
+    for (const child of this.processes.filter((c) => c.name.startsWith('run-') ||
+      c.name === 'services').reverse()) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     }
     await Promise.race([Promise.all(this.processes.map((c) => c.exited)),

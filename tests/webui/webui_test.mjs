@@ -1,11 +1,14 @@
 // The web UI end to end, in headless Chromium (Debian's, never a downloaded one) driven by
-// playwright-core, against a real master and two agents started here. Three tasks run
-// through the CLI: one printing a line every 0.2 s, one that finishes, one that fails.
+// playwright-core, against a real master, two agents and agora-services started here. Three
+// tasks run through the CLI: one printing a line every 0.2 s, one that finishes, one that fails.
 //
 // Asserts: every page loads without console errors and shows the real agents, frameworks
 // and tasks; filters narrow the lists on the master; a reload of a page's URL shows the
 // same page; the task page's log tail shows lines written after it opened; the sandbox
-// browser lists the task's files. Screenshots of each page go to --screenshots.
+// browser lists the task's files; the Services pages create (form; a bad definition shows
+// its field errors), edit, scale, kill, restart, suspend and destroy an app of
+// agora-services, which reaches RUNNING; a crashing app shows its last task failure,
+// linking to the task's stderr. Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -276,6 +279,179 @@ async function main() {
       await page.locator('table#maintenance-windows', {hasText: 'maintained.example'}).waitFor();
       await screenshot(page, 'maintenance');
       await reloadShows(() => page.locator('table#maintenance-windows').waitFor());
+      noErrors();
+    });
+
+    // Services (agora-services through the master's /services/v2/ proxy). After the pages
+    // above: the app's tasks would change their counts.
+    const webHref = `#/services/apps/${encodeURIComponent('/web')}`;
+    const appTasks = (state) => page.locator('table#app-tasks tbody tr', {hasText: state});
+    // Chromium logs every 4xx answer as a console error: only these are expected here.
+    const onlyErrors = (pattern) => {
+      const unexpected = takeErrors().filter((e) => !pattern.test(e));
+      assert.deepEqual(unexpected, [], 'the page logged errors');
+    };
+
+    await step('services list loads, and the menu shows Services', async () => {
+      await open('#/services');
+      await page.locator('#nav-services:visible').waitFor();
+      await page.locator('[data-empty="apps"]', {hasText: 'No apps yet'}).waitFor();
+      await screenshot(page, 'services-empty');
+      await reloadShows(() => page.locator('[data-empty="apps"]').waitFor());
+      noErrors();
+    });
+
+    await step('a bad app definition shows the field errors next to the fields', async () => {
+      await open('#/services');
+      await page.click('#create-app');
+      await page.waitForURL('**/#/services/new');
+      await page.fill('#input-id', '/bad');
+      await page.fill('#input-cmd', 'sleep 1000');
+      await page.fill('#input-cpus', '-1');
+      await page.fill('#input-mem', 'lots');
+      await page.click('#submit-app');
+      await page.locator('#field-cpus .field-error', {hasText: /expected 0(\.0)? or more/}).waitFor();
+      await page.locator('#field-mem .field-error', {hasText: 'error.expected.jsnumber'}).waitFor();
+      assert.equal(await page.locator('#field-cmd .field-error').isHidden(), true);
+      await screenshot(page, 'service-create-errors');
+      // The JSON tab holds the same definition; its errors go to the summary, with paths.
+      await page.click('.tabs a[data-tab="json"]');
+      assert.match(await page.inputValue('#app-json'), /"cpus": -1/);
+      await page.click('#submit-app');
+      await page.locator('#form-errors', {hasText: '/cpus'}).waitFor();
+      await screenshot(page, 'service-create-json-errors');
+      const apps = await cluster.get('/services/v2/apps');
+      assert.deepEqual(apps.apps, [], 'nothing was created');
+      onlyErrors(/status of 422/);
+    });
+
+    await step('an app created through the form reaches RUNNING on its page and in the list', async () => {
+      await open('#/services');  // From the list: the page is on #/services/new already.
+      await page.click('#create-app');
+      await page.locator('#input-id:visible').waitFor();
+      await page.fill('#input-id', '/web');
+      await page.fill('#input-cmd', 'sleep 1000');
+      await page.fill('#input-cpus', '0.1');
+      await page.fill('#input-mem', '32');
+      await page.fill('#input-instances', '1');
+      await page.fill('#input-env', 'GREETING=hello');
+      await page.fill('#input-labels', 'tier=web');
+      await screenshot(page, 'service-create');
+      await page.click('#submit-app');
+      await page.waitForURL(`**/${webHref}`);
+      await waitFor(async () => (await appTasks('RUNNING').count()) === 1, 60, 'one RUNNING task');
+      await page.locator('#app-status', {hasText: 'RUNNING'}).waitFor();
+      await page.locator('#app-facts', {hasText: 'GREETING=hello'}).waitFor();
+      await page.locator('table#app-versions tbody tr').first().waitFor();
+      await screenshot(page, 'service');
+      await reloadShows(() => page.locator('#app-status', {hasText: 'RUNNING'}).waitFor());
+      await open('#/services');
+      const row = page.locator('table#apps tbody tr', {hasText: '/web'});
+      await row.locator('[data-status="RUNNING"]').waitFor();
+      assert.match(await row.locator('.instances .running').textContent(), /^1 \/ 1$/);
+      await screenshot(page, 'services');
+      // Entities link to each other: the app's task is the master's task, with its logs.
+      await row.locator('a.app-link').click();
+      await page.waitForURL(`**/${webHref}`);
+      await appTasks('RUNNING').locator('td a').first().click();
+      await page.waitForURL('**/#/tasks/**');
+      await page.locator('#task-state', {hasText: 'RUNNING'}).waitFor();
+      noErrors();
+    });
+
+    await step('editing the app changes its definition and adds a version', async () => {
+      await open(`${webHref}/edit`);
+      await waitFor(async () => (await page.inputValue('#input-cmd')) === 'sleep 1000', 10,
+        'the form holds the app');
+      assert.equal(await page.inputValue('#input-env'), 'GREETING=hello');
+      await page.fill('#input-mem', '48');
+      await screenshot(page, 'service-edit');
+      await page.click('#submit-app');
+      await page.waitForURL(`**/${webHref}`);
+      await page.locator('#app-facts', {hasText: 'mem 48 MB'}).waitFor();
+      await waitFor(async () => (await page.locator('table#app-versions tbody tr').count()) >= 2, 10,
+        'two versions');
+      await waitFor(async () => (await appTasks('RUNNING').count()) === 1 &&
+        (await page.locator('table#app-tasks tbody tr').count()) === 1, 60,
+        'one RUNNING task of the new version');
+      noErrors();
+    });
+
+    await step('scale to 2 shows two running tasks', async () => {
+      await open(webHref);
+      await page.locator('#app-status', {hasText: 'RUNNING'}).waitFor();
+      page.once('dialog', (dialog) => dialog.accept('2'));
+      await page.click('#scale-app');
+      await page.locator('#action-result', {hasText: 'Scale to 2: done'}).waitFor();
+      await waitFor(async () => (await appTasks('RUNNING').count()) === 2, 60, 'two RUNNING tasks');
+      await page.locator('#app-status', {hasText: 'RUNNING'}).waitFor();
+      await screenshot(page, 'service-scaled');
+      noErrors();
+    });
+
+    await step('kill and scale leaves one task, and the target is 1', async () => {
+      await open(webHref);
+      await waitFor(async () => (await appTasks('RUNNING').count()) === 2, 30, 'two RUNNING tasks');
+      await page.locator('table#app-tasks button.kill-scale-task').first().click();
+      await waitFor(async () => (await page.locator('table#app-tasks tbody tr').count()) === 1, 60,
+        'one task left');
+      await page.locator('#app-facts .instances .running', {hasText: /^1 \/ 1$/}).waitFor();
+      noErrors();
+    });
+
+    await step('restart replaces the task', async () => {
+      await open(webHref);
+      const taskIds = () => page.locator('table#app-tasks tbody tr td:first-child').allTextContents();
+      const before = await waitFor(async () => {
+        const ids = await taskIds();
+        return ids.length === 1 && (await appTasks('RUNNING').count()) === 1 && ids;
+      }, 30, 'one RUNNING task');
+      await page.click('#restart-app');
+      await page.locator('#action-result', {hasText: 'Restart: done'}).waitFor();
+      await waitFor(async () => {
+        const ids = await taskIds();
+        return ids.length === 1 && ids[0] !== before[0] && (await appTasks('RUNNING').count()) === 1;
+      }, 60, 'one RUNNING task that is not the one before');
+      noErrors();
+    });
+
+    await step('suspend stops every task and shows SUSPENDED', async () => {
+      await open(webHref);
+      await page.click('#suspend-app');
+      await page.locator('#app-status [data-status="SUSPENDED"]').waitFor({timeout: 60000});
+      await page.locator('[data-empty="app-tasks"]').waitFor();
+      await screenshot(page, 'service-suspended');
+      noErrors();
+    });
+
+    await step('destroy removes the app', async () => {
+      await open(webHref);
+      page.once('dialog', (dialog) => dialog.accept());
+      await page.click('#destroy-app');
+      await page.waitForURL('**/#/services');
+      await page.locator('[data-empty="apps"]', {hasText: 'No apps yet'}).waitFor();
+      assert.deepEqual((await cluster.get('/services/v2/apps')).apps, []);
+      await waitFor(async () => (await cluster.get('/services/v2/tasks')).tasks.length === 0, 30,
+        'agora-services has no tasks left');
+      noErrors();
+    });
+
+    await step('a crashing app shows its last task failure, which links to the task\'s stderr', async () => {
+      const crashy = {id: '/crashy', cmd: 'echo crashing >&2; exit 3', cpus: 0.1, mem: 32, instances: 1};
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify(crashy), headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      await open(`#/services/apps/${encodeURIComponent('/crashy')}`);
+      const failure = page.locator('dl#last-failure');
+      await failure.locator('.badge', {hasText: 'FAILED'}).waitFor({timeout: 60000});
+      await page.locator('#app-status [data-status]').waitFor();
+      await screenshot(page, 'service-failing');
+      await failure.locator('a[href^="#/tasks/"]').click();
+      await page.locator('#task-state', {hasText: 'FAILED'}).waitFor();
+      await page.click('.tabs a[data-file="stderr"]');
+      await page.locator('pre.log', {hasText: 'crashing'}).waitFor();
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/crashy`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
       noErrors();
     });
 

@@ -2,33 +2,44 @@
 // endpoints (the same ones curl and the CLI use); nothing here fetches the whole /state.
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  // `body`: the server's JSON error body when it sent one (Marathon's 422 has `details`).
+  constructor(status, message, body = null) {
     super(message);
     this.status = status;
+    this.body = body;
   }
 }
 
 // GET `path` as JSON; errors carry the server's `{"message"}` when it sent one.
-export async function getJson(path, {signal} = {}) {
+export function getJson(path, {signal} = {}) {
+  return requestJson('GET', path, undefined, {signal});
+}
+
+// `method path` with `body` (sent as JSON when given) -> the JSON answer (null when empty).
+// Errors carry the server's `{"message"}` and its whole body.
+export async function requestJson(method, path, body, {signal} = {}) {
   let response;
+  const headers = {Accept: 'application/json'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {
-    response = await fetch(path, {signal, headers: {Accept: 'application/json'}});
+    response = await fetch(path, {method, signal, headers,
+      body: body === undefined ? undefined : JSON.stringify(body)});
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `the master did not answer (${error.message})`);
   }
   const text = await response.text();
-  let body = null;
+  let reply = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    reply = text ? JSON.parse(text) : null;
   } catch (error) {
     if (response.ok) throw new ApiError(response.status, `bad JSON from ${path}`);
   }
   if (!response.ok) {
-    const message = body && body.message ? body.message : `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message);
+    const message = reply && reply.message ? reply.message : `${response.status} ${response.statusText}`;
+    throw new ApiError(response.status, message, reply);
   }
-  return body;
+  return reply;
 }
 
 // "?a=1&b=2" from an object, leaving out empty values.
@@ -58,4 +69,27 @@ export const api = {
   browse: (agentId, path) => getJson(agentPath(agentId, `files/browse${query({path})}`)),
   read: (agentId, path, offset, length) =>
     getJson(agentPath(agentId, `files/read${query({path, offset, length})}`)),
+};
+
+// agora-services' Marathon API (frameworks/services/), proxied by the master at /services/v2/
+// (its `--services_url`). App ids are paths ("/group/web"): their segments are encoded one
+// by one, the slashes kept.
+const appPath = (id) => `/services/v2/apps/${String(id).replace(/^\/+/, '').split('/')
+  .map(encodeURIComponent).join('/')}`;
+
+export const services = {
+  config: () => getJson('/services/config'),
+  info: () => getJson('/services/v2/info'),
+  apps: () => getJson('/services/v2/apps?embed=apps.tasks'),
+  app: (id) => getJson(appPath(id)),
+  versions: (id) => getJson(`${appPath(id)}/versions`),
+  version: (id, version) => getJson(`${appPath(id)}/versions/${encodeURIComponent(version)}`),
+  queue: () => getJson('/services/v2/queue'),
+  create: (definition) => requestJson('POST', '/services/v2/apps', definition),
+  update: (id, definition) => requestJson('PUT', appPath(id), definition),
+  scale: (id, instances) => requestJson('PUT', appPath(id), {instances}),
+  restart: (id) => requestJson('POST', `${appPath(id)}/restart`),
+  destroy: (id) => requestJson('DELETE', appPath(id)),
+  killTask: (id, taskId, scale) =>
+    requestJson('DELETE', `${appPath(id)}/tasks/${encodeURIComponent(taskId)}${scale ? '?scale=true' : ''}`),
 };

@@ -14,6 +14,10 @@ import * as task from './pages/task.js';
 import * as offers from './pages/offers.js';
 import * as roles from './pages/roles.js';
 import * as maintenance from './pages/maintenance.js';
+import * as servicesPage from './pages/services.js';
+import * as service from './pages/service.js';
+import * as serviceForm from './pages/service_form.js';
+import {services} from './api.js';
 
 const REFRESH_MS = 2000;
 
@@ -29,6 +33,10 @@ const ROUTES = [
   [1, 'offers', offers, 'offers'],
   [1, 'roles', roles, 'roles'],
   [1, 'maintenance', maintenance, 'maintenance'],
+  [1, 'services', servicesPage, 'services'],  // #/services
+  [2, 'services', serviceForm, 'services'],  // #/services/new
+  [3, 'services', service, 'services'],  // #/services/apps/ID
+  [4, 'services', serviceForm, 'services'],  // #/services/apps/ID/edit
 ];
 
 let current = null;  // {page instance, timer, generation}
@@ -102,6 +110,18 @@ function route() {
   refreshLoop(mine);
 }
 
+// The Services menu entry shows only when the master proxies agora-services
+// (its --services_url); the pages themselves answer either way.
+async function showServicesEntry() {
+  try {
+    const config = await services.config();
+    document.getElementById('nav-services').hidden = !config.enabled;
+  } catch (error) {
+    // An older master without /services/config: no Services pages.
+  }
+}
+
 window.addEventListener('hashchange', route);
 startSampling();
+showServicesEntry();
 route();
