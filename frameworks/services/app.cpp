@@ -8,6 +8,7 @@
 
 #include "common/base/ids.hpp"
 #include "frameworks/services/constraints.hpp"
+#include "frameworks/services/health_check.hpp"
 
 namespace agora::services {
 
@@ -325,6 +326,11 @@ std::vector<FieldError> validateApp(const json& body,
   checkStringMap(body, "labels", errors);
   checkPortDefinitions(body, errors);
   checkConstraints(body, errors);
+  for (const FieldError& error : validateHealthChecks(body)) {
+    for (const std::string& message : error.errors) {
+      errors.add(error.path, message);
+    }
+  }
   return errors.take();
 }
 

@@ -253,6 +253,16 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   LOG(INFO) << "Task " << id << " of app " << it->second.appId << " ended "
             << v1::TaskState_Name(status.state())
             << (status.message().empty() ? "" : ": " + status.message());
+  if (status.has_healthy() && !status.healthy()) {
+    // The executor killed it for failing its health check; a replacement follows.
+    publish("unhealthy_instance_kill_event", {{"appId", task.appId},
+                                              {"taskId", task.id},
+                                              {"instanceId", task.id},
+                                              {"version", task.version},
+                                              {"reason", status.message()},
+                                              {"host", task.host},
+                                              {"slaveId", task.agentId}});
+  }
   if (!it->second.killing && apps_.count(it->second.appId) > 0) {
     backOff(it->second, status);
   }

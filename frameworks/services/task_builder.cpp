@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "frameworks/services/health_check.hpp"
+
 namespace agora::services {
 
 namespace {
@@ -118,6 +120,9 @@ v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offe
   fillEnvironment(app, taskId, offer, fit, command->mutable_environment());
   if (!app.image.empty()) {
     task.mutable_container()->mutable_image()->set_reference(app.image);
+  }
+  if (auto check = healthCheckFor(app, fit.ports)) {
+    *task.mutable_health_check() = *check;
   }
   return task;
 }
