@@ -324,6 +324,10 @@ std::vector<FieldError> validateApp(const json& body,
   checkUpgradeStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
+  if (body.contains("killSelection") && body["killSelection"] != "YOUNGEST_FIRST" &&
+      body["killSelection"] != "OLDEST_FIRST") {
+    errors.add("/killSelection", "error.unknown.enum.literal");
+  }
   checkPortDefinitions(body, errors);
   checkConstraints(body, errors);
   for (const FieldError& error : validateHealthChecks(body)) {

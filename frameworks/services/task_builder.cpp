@@ -99,6 +99,19 @@ std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
   return fit;
 }
 
+std::string noFitReason(const App& app, const Resources& remaining) {
+  if (remaining.scalar("cpus") + 1e-9 < app.cpus) {
+    return "InsufficientCpus";
+  }
+  if (remaining.scalar("mem") + 1e-9 < app.mem) {
+    return "InsufficientMemory";
+  }
+  if (remaining.scalar("disk") + 1e-9 < app.disk) {
+    return "InsufficientDisk";
+  }
+  return "InsufficientPorts";
+}
+
 v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offer& offer,
                        const TaskFit& fit) {
   v1::TaskInfo task;

@@ -836,6 +836,65 @@ TEST_F(ServicesTest, RestartsInTheMiddleOfADeploymentLoseAndDuplicateNothing) {
   EXPECT_EQ(appCount("/hc", "tasksRunning"), 2);
 }
 
+// The launch queue says why offers were not used; killSelection OLDEST_FIRST scales down
+// the oldest task; /v2/tasks/delete kills (and scales) by task id; /metrics counts.
+TEST_F(ServicesTest, QueueReasonsKillSelectionTasksDeleteAndMetrics) {
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "huge", "cmd": "sleep 1000", "cpus": 1000})").status,
+            201);
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "picky", "cmd": "sleep 1000", "cpus": 0.1,
+      "mem": 16, "constraints": [["hostname", "LIKE", "nowhere"]]})")
+                .status,
+            201);
+  std::map<std::string, std::string> reasons;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        json queue = call("GET", "/v2/queue").body["queue"];
+        for (const json& entry : queue) {
+          for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
+            reasons[entry["app"]["id"]] = reject["reason"];
+          }
+        }
+        return reasons.size() == 2;
+      },
+      30, "both apps in the queue with a reason"));
+  EXPECT_EQ(reasons["/huge"], "InsufficientCpus");
+  EXPECT_EQ(reasons["/picky"], "UnfulfilledConstraint");
+  HttpReply metrics = call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body["gauges"]["marathon.apps.active.gauge"]["value"], 2);
+  EXPECT_EQ(metrics.body["gauges"]["marathon.deployments.active.gauge"]["value"], 2);
+  ASSERT_EQ(call("DELETE", "/v2/apps/huge?force=true").status, 200);
+  ASSERT_EQ(call("DELETE", "/v2/apps/picky?force=true").status, 200);
+
+  EXPECT_EQ(call("POST", "/v2/apps", R"({"id": "o", "cmd": "x", "killSelection": "RANDOM"})")
+                .body["details"][0]["path"],
+            "/killSelection");
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "old", "cmd": "sleep 1000", "cpus": 0.1,
+      "mem": 16, "killSelection": "OLDEST_FIRST"})")
+                .status,
+            201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::string oldest = masterTasks("old.", "TASK_RUNNING").at(0);
+  ASSERT_EQ(call("PUT", "/v2/apps/old", R"({"instances": 3})").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_EQ(call("PUT", "/v2/apps/old", R"({"instances": 2})").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::vector<std::string> running = masterTasks("old.", "TASK_RUNNING");
+  EXPECT_EQ(running.size(), 2u);
+  EXPECT_EQ(std::count(running.begin(), running.end(), oldest), 0) << "the oldest was kept";
+
+  HttpReply unknown = call("POST", "/v2/tasks/delete", R"({"ids": ["old.nope"]})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(call("POST", "/v2/tasks/delete", R"({"ids": "x"})").status, 422);
+  json ids = {{"ids", {running[0]}}};
+  HttpReply deleted = call("POST", "/v2/tasks/delete?scale=true", ids.dump());
+  ASSERT_EQ(deleted.status, 200) << deleted.body.dump();
+  EXPECT_FALSE(deleted.body.value("deploymentId", "").empty());
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(call("GET", "/v2/apps/old").body["app"]["instances"], 1);
+  EXPECT_EQ(masterTasks("old.", "TASK_RUNNING"), std::vector<std::string>{running[1]});
+}
+
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
   ASSERT_EQ(put.status, 201) << put.body.dump();
