@@ -149,6 +149,33 @@ void checkUpgradeStrategy(const json& body, Errors& errors) {
   }
 }
 
+void checkUnreachableStrategy(const json& body, Errors& errors) {
+  if (!body.contains("unreachableStrategy") || body["unreachableStrategy"] == "disabled") {
+    return;
+  }
+  const json& strategy = body["unreachableStrategy"];
+  if (!strategy.is_object()) {
+    errors.add("/unreachableStrategy", "error.expected.jsobject");
+    return;
+  }
+  for (const char* name : {"inactiveAfterSeconds", "expungeAfterSeconds"}) {
+    if (strategy.contains(name) &&
+        (!strategy[name].is_number() || strategy[name].get<double>() < 0)) {
+      errors.add(std::string("/unreachableStrategy/") + name,
+                 strategy[name].is_number() ? "got " + formatDouble(strategy[name].get<double>()) +
+                                                  ", expected 0.0 or more"
+                                            : "error.expected.jsnumber");
+    }
+  }
+  const json inactive = strategy.value("inactiveAfterSeconds", json(0));
+  const json expunge = strategy.value("expungeAfterSeconds", json(0));
+  if (inactive.is_number() && expunge.is_number() &&
+      inactive.get<double>() > expunge.get<double>()) {
+    errors.add("/unreachableStrategy/expungeAfterSeconds",
+               "expungeAfterSeconds must be greater than or equal to inactiveAfterSeconds");
+  }
+}
+
 void checkId(const json& body, const std::optional<std::string>& idFromPath, Errors& errors) {
   if (idFromPath.has_value()) {
     if (!normalizeAppId(*idFromPath).isOk()) {
@@ -322,6 +349,7 @@ std::vector<FieldError> validateApp(const json& body,
   checkInstances(body, errors);
   checkBackoff(body, errors);
   checkUpgradeStrategy(body, errors);
+  checkUnreachableStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
   if (body.contains("killSelection") && body["killSelection"] != "YOUNGEST_FIRST" &&
@@ -419,6 +447,13 @@ json appToJson(const App& app) {
   out["backoffSeconds"] = app.backoffSeconds;
   out["backoffFactor"] = app.backoffFactor;
   out["maxLaunchDelaySeconds"] = app.maxLaunchDelaySeconds;
+  // Marathon's defaults, shown like Marathon shows them.
+  if (!out.contains("unreachableStrategy")) {
+    out["unreachableStrategy"] = {{"inactiveAfterSeconds", 0}, {"expungeAfterSeconds", 0}};
+  }
+  if (!out.contains("killSelection")) {
+    out["killSelection"] = "YOUNGEST_FIRST";
+  }
   out["upgradeStrategy"] = {{"minimumHealthCapacity", app.minimumHealthCapacity},
                             {"maximumOverCapacity", app.maximumOverCapacity}};
   out["version"] = app.version;
@@ -436,6 +471,21 @@ bool configChanged(const App& a, const App& b) {
     }
   }
   return left != right;
+}
+
+UnreachableStrategy unreachableStrategyOf(const App& app) {
+  UnreachableStrategy out;
+  if (!app.extra.contains("unreachableStrategy")) {
+    return out;
+  }
+  const json& strategy = app.extra["unreachableStrategy"];
+  if (strategy == "disabled") {
+    out.disabled = true;
+  } else if (strategy.is_object()) {
+    out.inactiveAfterSeconds = strategy.value("inactiveAfterSeconds", 0.0);
+    out.expungeAfterSeconds = strategy.value("expungeAfterSeconds", 0.0);
+  }
+  return out;
 }
 
 json validationErrorBody(const std::vector<FieldError>& errors) {

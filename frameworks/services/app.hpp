@@ -69,6 +69,15 @@ nlohmann::json appToJson(const App& app);
 // True when `a` and `b` differ in more than `instances` and versions: their tasks differ.
 bool configChanged(const App& a, const App& b);
 
+// unreachableStrategy: `"disabled"` or `{inactiveAfterSeconds, expungeAfterSeconds}`
+// (Marathon's defaults: 0 and 0).
+struct UnreachableStrategy {
+  bool disabled = false;
+  double inactiveAfterSeconds = 0;
+  double expungeAfterSeconds = 0;
+};
+UnreachableStrategy unreachableStrategyOf(const App& app);
+
 // Marathon's 422 body for `errors`.
 nlohmann::json validationErrorBody(const std::vector<FieldError>& errors);
 

@@ -38,6 +38,10 @@ struct TaskRecord {
   int state = 0;         // `v1::TaskState`; STAGING until a status says otherwise.
   bool killing = false;  // We asked for the kill: it no longer counts as an instance.
   std::optional<bool> healthy;  // The last health check result, once there is one.
+  double unreachableSince = 0;  // Wall seconds it became TASK_UNREACHABLE (0: reachable).
+  // Unreachable for longer than its app's unreachableStrategy waits: it no longer counts as
+  // an instance (a replacement launches) until it is seen again.
+  bool inactive = false;
   double stagedAt = 0;
 };
 

@@ -40,6 +40,9 @@ agora::sdk::DriverOptions driverOptions(const ServicesOptions& options,
   if (!frameworkId.empty()) {
     out.framework.mutable_id()->set_value(frameworkId);
   }
+  // Tasks on an agent that went away are TASK_UNREACHABLE (not LOST) and may come back:
+  // each app's unreachableStrategy decides when they are replaced and when forgotten.
+  out.framework.add_capabilities()->set_type(agora::v1::FrameworkInfo::Capability::PARTITION_AWARE);
   return out;
 }
 

@@ -214,6 +214,9 @@ bool ServicesScheduler::actionDone(DeploymentAction action, const std::string& a
   }
   int current = 0;
   for (const TaskRecord* task : tasksOf(appId)) {
+    if (task->inactive) {
+      continue;  // Replaced already; it counts for nothing until it is seen again.
+    }
     // Anything still being killed, or of an older config, or not yet ready is work left.
     if (action == DeploymentAction::kStop || app == apps_.end() || task->killing ||
         task->configVersion != app->second.lastConfigChangeAt || !isReady(app->second, *task)) {

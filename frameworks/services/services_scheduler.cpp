@@ -223,7 +223,7 @@ bool ServicesScheduler::placementAllowed(const App& app, const std::string& agen
   }
   std::vector<AgentValues> placed;
   for (const TaskRecord* task : tasksOf(app.id)) {
-    if (!task->killing) {
+    if (!task->killing && !task->inactive) {
       auto values = agentValues_.find(task->agentId);
       placed.push_back(values == agentValues_.end() ? AgentValues() : values->second);
     }
@@ -244,6 +244,16 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   TaskRecord& task = it->second;
   if (task.state != status.state()) {
     publishStatus(task, status);
+  }
+  if (status.state() == v1::TASK_UNREACHABLE && task.state != v1::TASK_UNREACHABLE) {
+    task.state = v1::TASK_UNREACHABLE;
+    onUnreachable(task);
+    return;
+  }
+  if (status.state() != v1::TASK_UNREACHABLE && task.unreachableSince != 0) {
+    LOG(INFO) << "Task " << task.id << " of app " << task.appId << " is reachable again";
+    task.unreachableSince = 0;
+    task.inactive = false;  // An instance again; converge() kills any excess.
   }
   if (!hasEnded(status.state())) {
     bool nowRunning = status.state() == v1::TASK_RUNNING && task.state != v1::TASK_RUNNING;
@@ -290,6 +300,45 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   converge();
 }
 
+// Marathon's unreachableStrategy: after inactiveAfterSeconds the task stops counting (a
+// replacement launches); after expungeAfterSeconds it is killed, so that if its agent
+// comes back it does not run next to its replacement. "disabled" waits for it forever.
+void ServicesScheduler::onUnreachable(TaskRecord& task) {
+  task.unreachableSince = wallSeconds();
+  auto app = apps_.find(task.appId);
+  if (app == apps_.end()) {
+    return;
+  }
+  UnreachableStrategy strategy = unreachableStrategyOf(app->second);
+  LOG(INFO) << "Task " << task.id << " of app " << task.appId << " is unreachable"
+            << (strategy.disabled ? "; waiting for it" : "");
+  if (strategy.disabled) {
+    return;
+  }
+  std::string id = task.id;
+  double since = task.unreachableSince;
+  auto stillUnreachable = [this, id, since]() -> TaskRecord* {
+    auto it = tasks_.find(id);
+    return it != tasks_.end() && it->second.unreachableSince == since ? &it->second : nullptr;
+  };
+  loop_->runAfter(std::chrono::duration<double>(strategy.inactiveAfterSeconds),
+                  [this, stillUnreachable] {
+                    if (TaskRecord* task = stillUnreachable()) {
+                      LOG(INFO) << "Replacing unreachable task " << task->id;
+                      task->inactive = true;
+                      converge();
+                      reviveIfWaiting();
+                    }
+                  });
+  loop_->runAfter(std::chrono::duration<double>(strategy.expungeAfterSeconds),
+                  [this, stillUnreachable] {
+                    if (TaskRecord* task = stillUnreachable(); task && !task->killing) {
+                      LOG(INFO) << "Expunging unreachable task " << task->id;
+                      kill(*task);
+                    }
+                  });
+}
+
 // A task we hold no record of, from the implicit reconciliation: adopt it if its app still
 // exists (converge() then kills any excess), kill it otherwise.
 void ServicesScheduler::onUnknownTask(const v1::TaskStatus& status) {
@@ -325,7 +374,7 @@ void ServicesScheduler::converge() {
   std::map<std::string, std::vector<TaskRecord*>> current;
   std::map<std::string, std::vector<TaskRecord*>> outdated;
   for (auto& [id, task] : tasks_) {
-    if (task.killing) {
+    if (task.killing || task.inactive) {
       continue;
     }
     auto app = apps_.find(task.appId);
@@ -394,6 +443,9 @@ int ServicesScheduler::launchRoom(const std::string& appId) const {
   int current = 0;
   int others = 0;  // Tasks of an older config, and tasks still being killed.
   for (const TaskRecord* task : tasksOf(appId)) {
+    if (task->inactive) {
+      continue;  // Neither an instance nor in the way of its replacement.
+    }
     bool isCurrent = !task->killing && task->configVersion == app->second.lastConfigChangeAt;
     current += isCurrent ? 1 : 0;
     others += isCurrent ? 0 : 1;
@@ -461,7 +513,10 @@ int ServicesScheduler::activeTasks(const std::string& appId) const {
   }
   int count = 0;
   for (const TaskRecord* task : tasksOf(appId)) {
-    count += !task->killing && task->configVersion == app->second.lastConfigChangeAt ? 1 : 0;
+    count +=
+        !task->killing && !task->inactive && task->configVersion == app->second.lastConfigChangeAt
+            ? 1
+            : 0;
   }
   return count;
 }

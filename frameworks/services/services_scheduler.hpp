@@ -151,6 +151,8 @@ class ServicesScheduler : public sdk::Scheduler {
   void onOffers(const std::vector<v1::Offer>& offers);
   void onStatus(const v1::TaskStatus& status);
   void onUnknownTask(const v1::TaskStatus& status);
+  // The task went TASK_UNREACHABLE: applies its app's unreachableStrategy.
+  void onUnreachable(TaskRecord& task);
   // Launches what fits on `offer`, or declines it.
   void useOffer(const v1::Offer& offer);
   // Whether the app's constraints let one more of its tasks go to `agentId`.

@@ -895,6 +895,92 @@ TEST_F(ServicesTest, QueueReasonsKillSelectionTasksDeleteAndMetrics) {
   EXPECT_EQ(masterTasks("old.", "TASK_RUNNING"), std::vector<std::string>{running[1]});
 }
 
+// The agent of a task dies: the task turns TASK_UNREACHABLE and, per unreachableStrategy
+// (replace at once, expunge after 1 s), a replacement runs on the other rack. When the agent comes
+// back its task is killed: one instance, not two.
+TEST_F(ServicesTest, UnreachableTasksAreReplacedAndExpunged) {
+  const std::string resources = "cpus:2;mem:1024;disk:1024;ports:[31000-31100]";
+  cluster_.startAgent(1, resources, {"--attributes=rack:r1"});
+  cluster_.startAgent(2, resources, {"--attributes=rack:r2"});
+  ASSERT_TRUE(cluster_.waitForAgents(3));
+  HttpReply bad = call("POST", "/v2/apps", R"({"id": "u", "cmd": "x",
+      "unreachableStrategy": {"inactiveAfterSeconds": 5, "expungeAfterSeconds": 1}})");
+  ASSERT_EQ(bad.status, 422) << bad.body.dump();
+  EXPECT_EQ(bad.body["details"][0]["path"], "/unreachableStrategy/expungeAfterSeconds");
+  // On an agent with a rack (not agent 0), which then goes away.
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "u", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16,
+      "constraints": [["rack", "LIKE", "r.*"]],
+      "unreachableStrategy": {"inactiveAfterSeconds": 0, "expungeAfterSeconds": 0}})")
+                .status,
+            201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  // The agent (1 or 2, by rack) the only RUNNING task of /u is on.
+  auto agentOfRunningTask = [&](std::string* taskId) {
+    std::vector<std::string> running = masterTasks("u.", "TASK_RUNNING");
+    if (running.size() != 1) {
+      return -1;
+    }
+    *taskId = running[0];
+    json state = cluster_.state();
+    json tasks = cluster_.tasks();
+    for (const json& task : tasks["tasks"]) {
+      for (const json& agent : state["slaves"]) {
+        if (task.value("id", "") == *taskId && agent["id"] == task["slave_id"]) {
+          return agent["attributes"].value("rack", "") == "r1" ? 1 : 2;
+        }
+      }
+    }
+    return -1;
+  };
+  std::string lost;
+  int agentIndex = agentOfRunningTask(&lost);
+  ASSERT_NE(agentIndex, -1);
+  cluster_.stopAgent(agentIndex, SIGKILL);
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        std::vector<std::string> running = masterTasks("u.", "TASK_RUNNING");
+        return running.size() == 1 && running[0] != lost;
+      },
+      60, "a replacement RUNNING on the other rack"));
+  cluster_.startAgent(agentIndex, resources, {"--attributes=rack:r" + std::to_string(agentIndex)});
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        json tasks = cluster_.tasks();
+        for (const json& task : tasks["tasks"]) {
+          if (task.value("id", "") == lost) {
+            return task.value("state", "") == "TASK_KILLED";
+          }
+        }
+        return false;
+      },
+      60, "the expunged task killed once its agent is back"));
+  EXPECT_EQ(masterTasks("u.", "TASK_RUNNING").size(), 1u);
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/u", "tasksRunning") == 1; }, 30,
+                               "agora-services counts one task"));
+
+  // Not expunged (an hour): the task that comes back is an instance again and its
+  // replacement, the younger, goes.
+  ASSERT_EQ(call("PUT", "/v2/apps/u", R"({"unreachableStrategy": {"inactiveAfterSeconds": 0,
+                                                                   "expungeAfterSeconds": 3600}})")
+                .status,
+            200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::string back;
+  agentIndex = agentOfRunningTask(&back);
+  ASSERT_NE(agentIndex, -1);
+  cluster_.stopAgent(agentIndex, SIGKILL);
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        std::vector<std::string> running = masterTasks("u.", "TASK_RUNNING");
+        return running.size() == 1 && running[0] != back;
+      },
+      60, "a replacement RUNNING on the other rack"));
+  cluster_.startAgent(agentIndex, resources, {"--attributes=rack:r" + std::to_string(agentIndex)});
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] { return masterTasks("u.", "TASK_RUNNING") == std::vector<std::string>{back}; }, 60,
+      "the returning task kept and its replacement killed"));
+}
+
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
   ASSERT_EQ(put.status, 201) << put.body.dump();
