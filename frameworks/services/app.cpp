@@ -50,7 +50,8 @@ const char* kModelled[] = {"id",
                            "backoffFactor",
                            "maxLaunchDelaySeconds",
                            "lastTaskFailure",
-                           "upgradeStrategy"};
+                           "upgradeStrategy",
+                           "requirePorts"};
 
 // Collects errors per path, in the order paths are first seen.
 class Errors {
@@ -283,6 +284,27 @@ void checkPortDefinitions(const json& body, Errors& errors) {
   }
 }
 
+// requirePorts: a boolean; when true every port definition names its (non-zero) port.
+void checkRequirePorts(const json& body, Errors& errors) {
+  if (!body.contains("requirePorts")) {
+    return;
+  }
+  if (!body["requirePorts"].is_boolean()) {
+    errors.add("/requirePorts", "error.expected.jsboolean");
+    return;
+  }
+  if (!body["requirePorts"].get<bool>() || !body.value("portDefinitions", json()).is_array()) {
+    return;
+  }
+  const json& ports = body["portDefinitions"];
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (ports[i].is_object() && ports[i].value("port", json(0)) == 0) {
+      errors.add("/portDefinitions(" + std::to_string(i) + ")/port",
+                 "with requirePorts a port definition needs a port other than 0");
+    }
+  }
+}
+
 void checkConstraints(const json& body, Errors& errors) {
   if (!body.contains("constraints")) {
     return;
@@ -357,6 +379,7 @@ std::vector<FieldError> validateApp(const json& body,
     errors.add("/killSelection", "error.unknown.enum.literal");
   }
   checkPortDefinitions(body, errors);
+  checkRequirePorts(body, errors);
   checkConstraints(body, errors);
   for (const FieldError& error : validateHealthChecks(body)) {
     for (const std::string& message : error.errors) {
@@ -389,6 +412,11 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
   if (body.contains("portDefinitions")) {
     app.ports = static_cast<int>(body["portDefinitions"].size());
     app.extra["portDefinitions"] = body["portDefinitions"];
+    if (body.value("requirePorts", false)) {
+      for (const json& port : body["portDefinitions"]) {
+        app.requiredPorts.push_back(port.value("port", 0));
+      }
+    }
   }
   if (body.contains("version") && body["version"].is_string()) {
     app.version = body["version"].get<std::string>();
@@ -454,6 +482,7 @@ json appToJson(const App& app) {
   if (!out.contains("killSelection")) {
     out["killSelection"] = "YOUNGEST_FIRST";
   }
+  out["requirePorts"] = !app.requiredPorts.empty();
   out["upgradeStrategy"] = {{"minimumHealthCapacity", app.minimumHealthCapacity},
                             {"maximumOverCapacity", app.maximumOverCapacity}};
   out["version"] = app.version;

@@ -135,9 +135,12 @@ void appTasks(const Context& ctx, const std::string& appId, const std::string& t
               const httplib::Request& req, httplib::Response& res) {
   ServicesScheduler* scheduler = ctx.scheduler;
   if (req.method == "GET") {
-    onLoop(ctx, res, [scheduler, appId]() -> Reply {
+    onLoop(ctx, res, [scheduler, appId, text = wantsText(req)]() -> Reply {
       if (!scheduler->findApp(appId).has_value()) {
         return errorReply(404, "App '" + appId + "' does not exist");
+      }
+      if (text) {
+        return {200, nullptr, {}, scheduler->tasksText(appId)};
       }
       return {200, {{"tasks", scheduler->tasksJson(appId)}}, {}};
     });
@@ -454,9 +457,12 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   server.Get("/v2/leader", [ctx](const httplib::Request&, httplib::Response& res) {
     replyJson(res, 200, {{"leader", "127.0.0.1:" + std::to_string(ctx->info.httpPort)}});
   });
-  server.Get("/v2/tasks/?", [ctx](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v2/tasks/?", [ctx](const httplib::Request& req, httplib::Response& res) {
     ServicesScheduler* scheduler = ctx->scheduler;
-    onLoop(*ctx, res, [scheduler]() -> Reply {
+    onLoop(*ctx, res, [scheduler, text = wantsText(req)]() -> Reply {
+      if (text) {
+        return {200, nullptr, {}, scheduler->tasksText("")};
+      }
       return {200, {{"tasks", scheduler->tasksJson("")}}, {}};
     });
   });

@@ -34,6 +34,11 @@ void onLoop(const Context& ctx, httplib::Response& res, std::function<Reply()> f
     res.status = 204;  // No Content: no body at all.
     return;
   }
+  if (reply->text.has_value()) {
+    res.status = reply->status;
+    res.set_content(*reply->text, "text/plain");
+    return;
+  }
   replyJson(res, reply->status, reply->body);
 }
 
@@ -79,6 +84,12 @@ Reply deploymentReply(int status, const ChangeResult& change) {
   return {status,
           {{"deploymentId", change.deploymentId}, {"version", change.version}},
           {{"Marathon-Deployment-Id", change.deploymentId}}};
+}
+
+bool wantsText(const httplib::Request& req) {
+  std::string accept = req.get_header_value("Accept");
+  return accept.find("text/plain") != std::string::npos &&
+         accept.find("application/json") == std::string::npos;
 }
 
 bool forced(const httplib::Request& req) { return req.get_param_value("force") == "true"; }

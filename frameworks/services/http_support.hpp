@@ -30,7 +30,11 @@ struct Reply {
   int status = 200;
   nlohmann::json body;
   std::map<std::string, std::string> headers;
+  std::optional<std::string> text;  // Sent as text/plain instead of `body` when set.
 };
+
+// Whether the client asked for Marathon's plain-text form (Accept: text/plain).
+bool wantsText(const httplib::Request& req);
 
 Reply errorReply(int status, const std::string& message);
 

@@ -107,6 +107,9 @@ class ServicesScheduler : public sdk::Scheduler {
   // Tasks as Marathon lists them (`{"id", "appId", "host", "ports", "state", ...}`), of one
   // app or (empty `appId`) of all.
   nlohmann::json tasksJson(const std::string& appId) const;
+  // Marathon's text/plain task list (what haproxy scripts read): per app and port, one line
+  // "<app id with _ for />\t<service port>\t<host>:<port>\t..." over its RUNNING tasks.
+  std::string tasksText(const std::string& appId) const;
   // Kills the app's tasks (only `taskId` when given). With `scale` the app's instances drop
   // by as many, so they are not replaced. Returns the killed tasks. Errors: kNotFound for an
   // unknown app or task, kIoError when the scaled app could not be stored.

@@ -91,6 +91,30 @@ json ServicesScheduler::tasksJson(const std::string& appId) const {
   return tasks;
 }
 
+std::string ServicesScheduler::tasksText(const std::string& appId) const {
+  std::string out;
+  for (const auto& [id, app] : apps_) {
+    if (!appId.empty() && id != appId) {
+      continue;
+    }
+    std::string cleanId = id.substr(1);
+    std::replace(cleanId.begin(), cleanId.end(), '/', '_');
+    const json definitions = app.extra.value("portDefinitions", json::array());
+    for (int index = 0; index < app.ports; ++index) {
+      int servicePort =
+          index < static_cast<int>(definitions.size()) ? definitions[index].value("port", 0) : 0;
+      out += cleanId + "\t" + std::to_string(servicePort) + "\t";
+      for (const TaskRecord* task : tasksOf(id)) {
+        if (task->state == v1::TASK_RUNNING && index < static_cast<int>(task->ports.size())) {
+          out += task->host + ":" + std::to_string(task->ports[index]) + "\t";
+        }
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> ServicesScheduler::appIds() const {
   std::vector<std::string> ids;
   for (const auto& [id, app] : apps_) {

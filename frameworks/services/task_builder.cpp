@@ -32,6 +32,20 @@ std::optional<std::vector<int>> pickPorts(const Resources& remaining, int count)
   return ports;
 }
 
+// `wanted` when all of them are free in `remaining`.
+std::optional<std::vector<int>> requiredPortsIn(const Resources& remaining,
+                                                const std::vector<int>& wanted) {
+  IntervalSet free = remaining.reservedTo(Resources::kUnreservedRole).ranges("ports");
+  for (int port : wanted) {
+    IntervalSet one;
+    one.add(static_cast<uint64_t>(port), static_cast<uint64_t>(port));
+    if (!free.contains(one)) {
+      return std::nullopt;
+    }
+  }
+  return wanted;
+}
+
 Resources portResources(const std::vector<int>& ports) {
   google::protobuf::RepeatedPtrField<v1::Resource> entries;
   v1::Resource* entry = entries.Add();
@@ -85,7 +99,8 @@ std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
   if (!scalars.isOk()) {
     return std::nullopt;
   }
-  auto ports = pickPorts(remaining, app.ports);
+  auto ports = app.requiredPorts.empty() ? pickPorts(remaining, app.ports)
+                                         : requiredPortsIn(remaining, app.requiredPorts);
   if (!ports.has_value()) {
     return std::nullopt;
   }

@@ -446,6 +446,13 @@ TEST_F(ServicesTest, KillsTasksWithAndWithoutScaling) {
   ASSERT_EQ(tasks.status, 200);
   ASSERT_EQ(tasks.body["tasks"].size(), 2u) << tasks.body.dump();
   EXPECT_EQ(call("GET", "/v2/tasks").body["tasks"].size(), 2u);
+  // The plain-text form haproxy scripts read: app, service port, then host:port per task.
+  httplib::Client client("127.0.0.1", port_);
+  auto text = client.Get("/v2/tasks", {{"Accept", "text/plain"}});
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain");
+  EXPECT_EQ(text->body.rfind("shop_web\t0\t127.0.0.1:3", 0), 0u) << text->body;
+  EXPECT_EQ(std::count(text->body.begin(), text->body.end(), ':'), 2) << text->body;
   EXPECT_EQ(call("GET", "/v2/apps/nope/tasks").status, 404);
   EXPECT_EQ(call("DELETE", "/v2/apps/shop/web/tasks/shop_web.nope").status, 404);
 

@@ -49,6 +49,25 @@ TEST(TaskBuilderTest, DoesNotFitWhenAnythingIsShort) {
   EXPECT_TRUE(fitTask(webApp(0), *Resources::parse("cpus:1;mem:128")).has_value());
 }
 
+TEST(TaskBuilderTest, RequirePortsTakesExactlyTheDefinedPorts) {
+  nlohmann::json body = {
+      {"id", "/fixed"},       {"cmd", "x"},
+      {"cpus", 0.5},          {"mem", 64},
+      {"requirePorts", true}, {"portDefinitions", {{{"port", 31007}}, {{"port", 31000}}}}};
+  ASSERT_TRUE(validateApp(body).empty());
+  App app = appFromJson(body);
+  auto offered = Resources::parse("cpus:1;mem:128;ports:[31000-31001,31005-31010]");
+  auto fit = fitTask(app, *offered);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->ports, (std::vector<int>{31007, 31000}));
+  EXPECT_FALSE(fitTask(app, *Resources::parse("cpus:1;mem:128;ports:[31000-31005]")).has_value());
+  EXPECT_EQ(noFitReason(app, *Resources::parse("cpus:1;mem:128;ports:[31000-31005]")),
+            "InsufficientPorts");
+  EXPECT_EQ(appToJson(app)["requirePorts"], true);
+  body["portDefinitions"] = {{{"port", 0}}};
+  EXPECT_EQ(validateApp(body)[0].path, "/portDefinitions(0)/port");
+}
+
 TEST(TaskBuilderTest, BuildsTheCommandAndMarathonsEnvironment) {
   App app = webApp(2);
   app.env["MINE"] = "yes";
