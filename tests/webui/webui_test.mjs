@@ -8,7 +8,9 @@
 // browser lists the task's files; the Services pages create (form; a bad definition shows
 // its field errors), edit, scale, kill, restart, suspend and destroy an app of
 // agora-services, which reaches RUNNING; a crashing app shows its last task failure,
-// linking to the task's stderr. Screenshots of each page go to --screenshots.
+// linking to the task's stderr; the Deployments page lists a deployment that cannot finish
+// and rolls it back; a scale of the app it locks shows the 409 and Force supersedes it.
+// Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -451,6 +453,73 @@ async function main() {
       await page.click('.tabs a[data-file="stderr"]');
       await page.locator('pre.log', {hasText: 'crashing'}).waitFor();
       const destroyed = await fetch(`${cluster.url}/services/v2/apps/crashy`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
+    // An app no agent can take (its constraint matches no host): its deployment cannot finish
+    // and locks it.
+    const stuck = {id: '/stuck', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1,
+      constraints: [['hostname', 'LIKE', 'nowhere']]};
+    const createStuck = async () => {
+      // A step that failed may have left one behind.
+      await fetch(`${cluster.url}/services/v2/apps/stuck?force=true`, {method: 'DELETE'});
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify(stuck), headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      return waitFor(async () => (await cluster.get('/services/v2/deployments'))
+        .find((d) => d.affectedApps.includes('/stuck')), 10, 'a deployment of /stuck');
+    };
+    const deploymentRow = (id) => page.locator('table#deployments tbody tr', {hasText: id});
+
+    await step('the Deployments page lists a deployment that cannot finish, and Rollback removes it', async () => {
+      const deployment = await createStuck();
+      await open('#/services');
+      await page.locator('table#apps tr.group-row[data-group="/"]').waitFor();
+      await page.locator('table#apps tr[data-app="/stuck"] [data-status="DEPLOYING"]').waitFor();
+      await page.click('#deployments-link');
+      await page.waitForURL('**/#/services/deployments');
+      const row = deploymentRow(deployment.id);
+      await row.locator('.affected a.app-link[data-app="/stuck"]').waitFor();
+      await row.locator('td', {hasText: /^\d+ of \d+$/}).waitFor();
+      await row.locator('.badge', {hasText: 'SCALE'}).waitFor();
+      await screenshot(page, 'services-deployments');
+      await reloadShows(() => deploymentRow(deployment.id).waitFor());
+      noErrors();
+      page.once('dialog', (dialog) => dialog.accept());
+      await row.locator('button.rollback').click();
+      await page.locator('#deployment-result', {hasText: 'done'}).waitFor();
+      // Rolling back a creation deletes the app; that deployment has nothing to wait for.
+      await page.locator('[data-empty="deployments"]').waitFor();
+      await waitFor(async () => !(await cluster.get('/services/v2/apps')).apps.some((a) => a.id === '/stuck'),
+        10, 'the rollback removed /stuck');
+      noErrors();
+    });
+
+    await step('scaling a locked app shows the 409 with the deployment, and Force supersedes it', async () => {
+      const deployment = await createStuck();
+      await open(`#/services/apps/${encodeURIComponent('/stuck')}`);
+      await page.locator('#deploying-banner', {hasText: /Deploying \(step \d+ of \d+: SCALE\)/}).waitFor();
+      page.once('dialog', (dialog) => dialog.accept('2'));
+      await page.click('#scale-app');
+      const result = page.locator('#action-result.locked');
+      await result.locator('.deployment-id', {hasText: deployment.id}).waitFor();
+      assert.match(await result.textContent(), /App is locked by one or more deployments/);
+      await screenshot(page, 'service-locked');
+      await page.click('#force-action');
+      await page.locator('#action-result', {hasText: 'Scale to 2 (forced): done'}).waitFor();
+      const app = (await cluster.get('/services/v2/apps/stuck')).app;
+      assert.equal(app.instances, 2);
+      assert.equal(app.deployments.length, 1);
+      assert.notEqual(app.deployments[0].id, deployment.id, 'the forced scale is a new deployment');
+      onlyErrors(/status of 409/);
+      // Force cancel drops the new one as it stands: /stuck keeps 2 instances, unlocked.
+      await open('#/services/deployments');
+      page.once('dialog', (dialog) => dialog.accept());
+      await deploymentRow(app.deployments[0].id).locator('button.force-cancel').click();
+      await page.locator('[data-empty="deployments"]').waitFor();
+      assert.equal((await cluster.get('/services/v2/apps/stuck')).app.instances, 2);
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/stuck`, {method: 'DELETE'});
       assert.equal(destroyed.status, 200, await destroyed.text());
       noErrors();
     });
