@@ -9,7 +9,8 @@
 // its field errors), edit, scale, kill, restart, suspend and destroy an app of
 // agora-services, which reaches RUNNING; a crashing app shows its last task failure,
 // linking to the task's stderr; the Deployments page lists a deployment that cannot finish
-// and rolls it back; a scale of the app it locks shows the 409 and Force supersedes it.
+// and rolls it back; a scale of the app it locks shows the 409 and Force supersedes it; the
+// list shows apps under a header per group, which scales and folds.
 // Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -311,14 +312,21 @@ async function main() {
       await page.fill('#input-cmd', 'sleep 1000');
       await page.fill('#input-cpus', '-1');
       await page.fill('#input-mem', 'lots');
+      await page.selectOption('#input-hc-protocol', 'HTTP');
+      await page.fill('#input-hc-path', '/health');
+      await page.fill('#input-us-minimumHealthCapacity', '1.5');
       await page.click('#submit-app');
       await page.locator('#field-cpus .field-error', {hasText: /expected 0(\.0)? or more/}).waitFor();
       await page.locator('#field-mem .field-error', {hasText: 'error.expected.jsnumber'}).waitFor();
+      await page.locator('#field-us-minimumHealthCapacity .field-error', {hasText: /between 0(\.0)? and 1/}).waitFor();
       assert.equal(await page.locator('#field-cmd .field-error').isHidden(), true);
       await screenshot(page, 'service-create-errors');
       // The JSON tab holds the same definition; its errors go to the summary, with paths.
       await page.click('.tabs a[data-tab="json"]');
-      assert.match(await page.inputValue('#app-json'), /"cpus": -1/);
+      const definition = JSON.parse(await page.inputValue('#app-json'));
+      assert.equal(definition.cpus, -1);
+      assert.deepEqual(definition.healthChecks, [{protocol: 'HTTP', path: '/health'}]);
+      assert.deepEqual(definition.upgradeStrategy, {minimumHealthCapacity: 1.5});
       await page.click('#submit-app');
       await page.locator('#form-errors', {hasText: '/cpus'}).waitFor();
       await screenshot(page, 'service-create-json-errors');
@@ -521,6 +529,26 @@ async function main() {
       assert.equal((await cluster.get('/services/v2/apps/stuck')).app.instances, 2);
       const destroyed = await fetch(`${cluster.url}/services/v2/apps/stuck`, {method: 'DELETE'});
       assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
+    await step('the services list shows apps under their group, folds it and scales it', async () => {
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify({id: '/grp/idle', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 0}),
+        headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      await open('#/services');
+      const header = page.locator('table#apps tr.group-row[data-group="/grp"]');
+      await header.waitFor();
+      await page.locator('table#apps tr[data-app="/grp/idle"]').waitFor();
+      page.once('dialog', (dialog) => dialog.accept('2'));
+      await header.locator('button.scale-group').click();
+      await page.locator('#group-result', {hasText: 'Scale /grp by 2: done'}).waitFor();
+      await header.locator('button.toggle-group').click();
+      await page.locator('table#apps tr[data-app="/grp/idle"]').waitFor({state: 'detached'});
+      await header.waitFor();
+      const removed = await fetch(`${cluster.url}/services/v2/groups/grp`, {method: 'DELETE'});
+      assert.equal(removed.status, 200, await removed.text());
       noErrors();
     });
 
