@@ -83,6 +83,7 @@ class Agent {
     State state = State::kLaunching;
     std::set<std::string> seenUuids;           // Updates already checkpointed (dedupe retries).
     std::optional<v1::KillPolicy> killPolicy;  // Set once a kill was requested.
+    std::string killMessage;  // Why (e.g. the pod task that failed), for a re-sent kill.
     int pidfd = -1;                            // Watches the executor's exit.
     std::vector<v1::TaskStatus> statuses;      // History for `/state` (this run of the agent).
     // A RunTask that reuses this task's id while this (terminal) run still waits for the

@@ -155,7 +155,7 @@ void Agent::onExecutorSubscribe(const std::string& identity, TaskRecord& task,
     onExecutorUpdate(identity, task, status);
   }
   if (task.killPolicy && task.state != TaskRecord::State::kTerminal) {
-    killTask(task, *task.killPolicy);
+    killTask(task, *task.killPolicy, task.killMessage);
   }
 }
 

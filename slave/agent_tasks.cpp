@@ -277,6 +277,7 @@ void Agent::killTask(TaskRecord& task, const v1::KillPolicy& policy, const std::
   LOG(INFO) << "Killing task " << task.checkpoint.task().task_id().value();
   // Remembered so the kill is (re)sent when the executor subscribes.
   task.killPolicy = policy;
+  task.killMessage = message;
   internal::ExecutorEvent event;
   *event.mutable_kill()->mutable_kill_policy() = policy;
   event.mutable_kill()->set_message(message);

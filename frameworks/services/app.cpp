@@ -8,6 +8,7 @@
 
 #include "common/base/ids.hpp"
 #include "frameworks/services/constraints.hpp"
+#include "frameworks/services/health_check.hpp"
 
 namespace agora::services {
 
@@ -323,8 +324,17 @@ std::vector<FieldError> validateApp(const json& body,
   checkUpgradeStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
+  if (body.contains("killSelection") && body["killSelection"] != "YOUNGEST_FIRST" &&
+      body["killSelection"] != "OLDEST_FIRST") {
+    errors.add("/killSelection", "error.unknown.enum.literal");
+  }
   checkPortDefinitions(body, errors);
   checkConstraints(body, errors);
+  for (const FieldError& error : validateHealthChecks(body)) {
+    for (const std::string& message : error.errors) {
+      errors.add(error.path, message);
+    }
+  }
   return errors.take();
 }
 

@@ -30,6 +30,29 @@ bool fullMatch(const std::string& pattern, const std::string& text) {
   }
 }
 
+// GROUP_BY (Marathon's rule): a value no task has yet is always welcome; otherwise the
+// candidate's value must be among the least used, once the tasks span at least the
+// expected number of values (`c.value`, 0 when absent).
+bool groupByAllows(const Constraint& c, const std::string& value,
+                   const std::vector<AgentValues>& placed) {
+  std::map<std::string, int> perValue;
+  for (const AgentValues& other : placed) {
+    if (auto otherValue = valueOn(other, c.field)) {
+      ++perValue[*otherValue];
+    }
+  }
+  auto mine = perValue.find(value);
+  if (mine == perValue.end()) {
+    return true;
+  }
+  int least = mine->second;
+  for (const auto& [other, count] : perValue) {
+    least = std::min(least, count);
+  }
+  int expected = c.value.empty() ? 0 : std::stoi(c.value);
+  return static_cast<int>(perValue.size()) >= expected && mine->second == least;
+}
+
 bool allows(const Constraint& c, const AgentValues& candidate,
             const std::vector<AgentValues>& placed) {
   std::optional<std::string> value = valueOn(candidate, c.field);
@@ -63,7 +86,7 @@ bool allows(const Constraint& c, const AgentValues& candidate,
   if (c.op == "MAX_PER") {
     return same < std::stoi(c.value);
   }
-  return true;  // GROUP_BY: not enforced yet.
+  return groupByAllows(c, *value, placed);
 }
 
 }  // namespace
@@ -97,6 +120,10 @@ std::optional<std::string> constraintError(const json& entry) {
   if (op == "MAX_PER" && (value.empty() || value.size() > 9 ||
                           value.find_first_not_of("0123456789") != std::string::npos)) {
     return "MAX_PER must have a numeric value";
+  }
+  if (op == "GROUP_BY" && !value.empty() &&
+      (value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)) {
+    return "GROUP_BY must have a numeric value or no value";
   }
   return std::nullopt;
 }

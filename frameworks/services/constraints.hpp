@@ -29,7 +29,7 @@ using AgentValues = std::map<std::string, std::string>;
 AgentValues agentValuesOf(const v1::Offer& offer);
 
 // Whether one more task may go to an agent with `candidate`, given the agents the app's
-// other tasks are on (`placed`, one entry per task). GROUP_BY is not enforced yet.
+// other tasks are on (`placed`, one entry per task).
 bool constraintsAllow(const std::vector<Constraint>& constraints, const AgentValues& candidate,
                       const std::vector<AgentValues>& placed);
 

@@ -290,6 +290,53 @@ void listApps(const Context& ctx, const httplib::Request& req, httplib::Response
   });
 }
 
+// POST /v2/tasks/delete {"ids": [...]}: kills the tasks (of any apps); with scale=true
+// their apps shrink by as many (one deployment per app; the answer names the last).
+void deleteTasks(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = parseBody(req, res);
+  if (!body.has_value()) {
+    return;
+  }
+  if (!body->is_object() || !body->value("ids", json()).is_array()) {
+    replyJson(res, 422, validationErrorBody({FieldError{"/ids", {"error.expected.jsarray"}}}));
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const json& id : (*body)["ids"]) {
+    if (!id.is_string()) {
+      replyJson(res, 422, validationErrorBody({FieldError{"/ids", {"error.expected.jsstring"}}}));
+      return;
+    }
+    ids.push_back(id.get<std::string>());
+  }
+  bool scale = req.get_param_value("scale") == "true";
+  ServicesScheduler* scheduler = ctx.scheduler;
+  onLoop(ctx, res, [scheduler, ids, scale, force = forced(req)]() -> Reply {
+    // Checked first, so an unknown id kills nothing.
+    for (const std::string& id : ids) {
+      std::string appId = appIdOfTask(id);
+      if (!scheduler->findApp(appId).has_value() || !scheduler->hasTask(id)) {
+        return errorReply(404, "Task '" + id + "' does not exist");
+      }
+    }
+    json killed = json::array();
+    json deployment;
+    for (const std::string& id : ids) {
+      std::string appId = appIdOfTask(id);
+      auto result = scheduler->killTasks(appId, id, scale, force);
+      if (!result.isOk()) {
+        return changeError(scheduler, appId, result.status());
+      }
+      if (scale) {
+        deployment = *result;
+      } else {
+        killed.insert(killed.end(), result->begin(), result->end());
+      }
+    }
+    return {200, scale ? deployment : json{{"tasks", killed}}, {}};
+  });
+}
+
 void registerDeploymentRoutes(httplib::Server& server, const std::shared_ptr<Context>& ctx) {
   server.Get("/v2/deployments/?", [ctx](const httplib::Request&, httplib::Response& res) {
     ServicesScheduler* scheduler = ctx->scheduler;
@@ -415,6 +462,13 @@ void registerRoutes(httplib::Server& server, EventLoop* loop, ServicesScheduler*
   });
   server.Post("/v2/apps/?", [ctx](const httplib::Request& req, httplib::Response& res) {
     createApp(*ctx, req, res);
+  });
+  server.Post("/v2/tasks/delete", [ctx](const httplib::Request& req, httplib::Response& res) {
+    deleteTasks(*ctx, req, res);
+  });
+  server.Get("/metrics", [ctx](const httplib::Request&, httplib::Response& res) {
+    ServicesScheduler* scheduler = ctx->scheduler;
+    onLoop(*ctx, res, [scheduler]() -> Reply { return {200, scheduler->metricsJson(), {}}; });
   });
   auto route = [ctx](const httplib::Request& req, httplib::Response& res) {
     appRoute(*ctx, req, res);

@@ -158,6 +158,7 @@ StatusOr<ChangeResult> ServicesScheduler::changeApps(AppTargets targets, bool fo
 
 void ServicesScheduler::applyApp(const std::string& appId, std::optional<App> after,
                                  const std::string& deploymentId) {
+  offerStats_.erase(appId);
   // A new definition starts without the old one's backoff (as in Marathon).
   auto delay = delays_.find(appId);
   if (delay != delays_.end()) {

@@ -158,11 +158,21 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
       continue;
     }
     int missing = launchRoom(appId);
-    for (; missing > 0 && placementAllowed(app, offer.agent_id().value()); --missing) {
-      auto fit = fitTask(app, remaining);
-      if (!fit.has_value()) {
+    OfferStats& stats = offerStats_[appId];
+    ++stats.processed;
+    bool used = false;
+    std::string rejected;  // Why the offer took no (more) task of this app.
+    for (; missing > 0; --missing) {
+      if (!placementAllowed(app, offer.agent_id().value())) {
+        rejected = "UnfulfilledConstraint";
         break;
       }
+      auto fit = fitTask(app, remaining);
+      if (!fit.has_value()) {
+        rejected = noFitReason(app, remaining);
+        break;
+      }
+      used = true;
       remaining -= fit->resources;
       std::string taskId = newTaskId(appId);
       launches.push_back(buildTask(app, taskId, offer, *fit));
@@ -177,6 +187,11 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
                                    .stagedAt = wallSeconds()});
       addTask(records.back());
     }
+    if (!used && !rejected.empty()) {
+      ++stats.rejected[rejected];
+    }
+    (used ? stats.lastUsedAt : stats.lastUnusedAt) = versionNow();
+    stats.unused += used ? 0 : 1;
   }
   v1::Filters filters;
   filters.set_refuse_seconds(anyWaiting() ? options_.busyRefuseSeconds
@@ -253,6 +268,16 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
   LOG(INFO) << "Task " << id << " of app " << it->second.appId << " ended "
             << v1::TaskState_Name(status.state())
             << (status.message().empty() ? "" : ": " + status.message());
+  if (status.has_healthy() && !status.healthy()) {
+    // The executor killed it for failing its health check; a replacement follows.
+    publish("unhealthy_instance_kill_event", {{"appId", task.appId},
+                                              {"taskId", task.id},
+                                              {"instanceId", task.id},
+                                              {"version", task.version},
+                                              {"reason", status.message()},
+                                              {"host", task.host},
+                                              {"slaveId", task.agentId}});
+  }
   if (!it->second.killing && apps_.count(it->second.appId) > 0) {
     backOff(it->second, status);
   }
@@ -314,7 +339,9 @@ void ServicesScheduler::converge() {
   }
   for (auto& [appId, tasks] : current) {
     if (!held(appId)) {
-      killSome(tasks, static_cast<int>(tasks.size()) - apps_[appId].instances);
+      const App& app = apps_[appId];
+      killSome(tasks, static_cast<int>(tasks.size()) - app.instances,
+               app.extra.value("killSelection", "") == "OLDEST_FIRST");
     }
   }
   for (auto& [appId, tasks] : outdated) {
@@ -380,16 +407,16 @@ int ServicesScheduler::launchRoom(const std::string& appId) const {
   return std::min(missing, capacity - current - others);
 }
 
-void ServicesScheduler::killSome(std::vector<TaskRecord*>& tasks, int count) {
+void ServicesScheduler::killSome(std::vector<TaskRecord*>& tasks, int count, bool oldestFirst) {
   if (count <= 0) {
     return;
   }
-  // Youngest first (Marathon's default killSelection), staged before running.
-  std::sort(tasks.begin(), tasks.end(), [](const TaskRecord* a, const TaskRecord* b) {
+  // Staged before running, then by age (youngest first is Marathon's default).
+  std::sort(tasks.begin(), tasks.end(), [oldestFirst](const TaskRecord* a, const TaskRecord* b) {
     if (isStaged(a->state) != isStaged(b->state)) {
       return isStaged(a->state);
     }
-    return a->stagedAt > b->stagedAt;
+    return oldestFirst ? a->stagedAt < b->stagedAt : a->stagedAt > b->stagedAt;
   });
   for (int i = 0; i < count && i < static_cast<int>(tasks.size()); ++i) {
     kill(*tasks[i]);

@@ -115,7 +115,7 @@ class ServicesScheduler : public sdk::Scheduler {
   StatusOr<nlohmann::json> killTasks(const std::string& appId, const std::string& taskId,
                                      bool scale, bool force = false);
   // GET /v2/queue: `{"queue": [...]}`, one entry per app short of tasks, with its launch
-  // delay.
+  // delay and what became of the offers it saw (processedOffersSummary).
   nlohmann::json queueJson() const;
   // Forgets the app's launch delay (backoff). Errors: kNotFound.
   Status resetDelay(const std::string& appId);
@@ -137,8 +137,14 @@ class ServicesScheduler : public sdk::Scheduler {
   // The group's versions, newest first. Errors: kNotFound.
   StatusOr<nlohmann::json> groupVersionsJson(const std::string& groupId);
 
+  // GET /metrics (Marathon's Dropwizard-style JSON): gauges of apps, groups, tasks and
+  // deployments.
+  nlohmann::json metricsJson() const;
+
   std::string frameworkId() const { return frameworkId_; }
   std::optional<App> findApp(const std::string& appId) const;
+  // Whether the task is known and not being killed already.
+  bool hasTask(const std::string& taskId) const;
 
  private:
   void onSubscribed(const std::string& frameworkId);
@@ -153,8 +159,9 @@ class ServicesScheduler : public sdk::Scheduler {
   // suppresses offers.
   void converge();
   void kill(TaskRecord& task);
-  // Kills `count` of `tasks`, youngest first.
-  void killSome(std::vector<TaskRecord*>& tasks, int count);
+  // Kills `count` of `tasks`: youngest first, or oldest with the app's killSelection
+  // OLDEST_FIRST; staged before running either way.
+  void killSome(std::vector<TaskRecord*>& tasks, int count, bool oldestFirst = false);
   // Revives offers (clearing decline filters) when an app waits for tasks.
   void reviveIfWaiting();
   void updateSuppression();
@@ -229,6 +236,16 @@ class ServicesScheduler : public sdk::Scheduler {
   };
   std::map<std::string, LaunchDelay> delays_;  // Reset when the app is replaced.
   std::map<std::string, nlohmann::json> lastFailures_;
+  // What happened to the offers each waiting app saw since its last change (the queue's
+  // processedOffersSummary): how many it looked at and used, and why the rest did not fit.
+  struct OfferStats {
+    int processed = 0;
+    int unused = 0;
+    std::string lastUsedAt;
+    std::string lastUnusedAt;
+    std::map<std::string, int> rejected;  // By Marathon's reason name.
+  };
+  std::map<std::string, OfferStats> offerStats_;
   EventLoop::TimerId reconcileTimer_ = 0;
   // What constraints look at, per agent id, learned from offers.
   std::map<std::string, AgentValues> agentValues_;

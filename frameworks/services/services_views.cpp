@@ -19,6 +19,11 @@ std::optional<App> ServicesScheduler::findApp(const std::string& appId) const {
   return it == apps_.end() ? std::nullopt : std::optional<App>(it->second);
 }
 
+bool ServicesScheduler::hasTask(const std::string& taskId) const {
+  auto it = tasks_.find(taskId);
+  return it != tasks_.end() && !it->second.killing;
+}
+
 json ServicesScheduler::taskJson(const TaskRecord& task) const {
   json results = json::array();
   if (task.healthy.has_value()) {
@@ -134,11 +139,54 @@ json ServicesScheduler::queueJson() const {
       left =
           std::max(0.0, std::chrono::duration<double>(delay->second.until - loop_->now()).count());
     }
+    json summary = {{"processedOffersCount", 0},
+                    {"unusedOffersCount", 0},
+                    {"rejectSummaryLastOffers", json::array()}};
+    auto stats = offerStats_.find(appId);
+    if (stats != offerStats_.end()) {
+      const OfferStats& seen = stats->second;
+      summary["processedOffersCount"] = seen.processed;
+      summary["unusedOffersCount"] = seen.unused;
+      if (!seen.lastUsedAt.empty()) {
+        summary["lastUsedOfferAt"] = seen.lastUsedAt;
+      }
+      if (!seen.lastUnusedAt.empty()) {
+        summary["lastUnusedOfferAt"] = seen.lastUnusedAt;
+      }
+      for (const auto& [reason, count] : seen.rejected) {
+        summary["rejectSummaryLastOffers"].push_back(
+            {{"reason", reason}, {"declined", count}, {"processed", seen.processed}});
+      }
+    }
     queue.push_back({{"count", missing},
                      {"delay", {{"timeLeftSeconds", left}, {"overdue", left == 0}}},
+                     {"processedOffersSummary", summary},
                      {"app", appJson(appId, false)}});
   }
   return {{"queue", queue}};
+}
+
+json ServicesScheduler::metricsJson() const {
+  int running = 0;
+  int staged = 0;
+  for (const auto& [id, task] : tasks_) {
+    running += task.state == v1::TASK_RUNNING ? 1 : 0;
+    staged += isStaged(task.state) ? 1 : 0;
+  }
+  auto gauge = [](double value) { return json{{"value", value}}; };
+  return {{"version", "4.0.0"},
+          {"gauges",
+           {{"marathon.apps.active.gauge", gauge(static_cast<double>(apps_.size()))},
+            {"marathon.groups.active.gauge", gauge(static_cast<double>(groups_.size()))},
+            {"marathon.deployments.active.gauge", gauge(static_cast<double>(deployments_.size()))},
+            {"marathon.tasks.running.gauge", gauge(running)},
+            {"marathon.tasks.staged.gauge", gauge(staged)},
+            {"marathon.instances.launch-overdue.gauge",
+             gauge(static_cast<double>(queueJson()["queue"].size()))}}},
+          {"counters", json::object()},
+          {"histograms", json::object()},
+          {"meters", json::object()},
+          {"timers", json::object()}};
 }
 
 }  // namespace agora::services

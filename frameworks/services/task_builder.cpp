@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "frameworks/services/health_check.hpp"
+
 namespace agora::services {
 
 namespace {
@@ -97,6 +99,19 @@ std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
   return fit;
 }
 
+std::string noFitReason(const App& app, const Resources& remaining) {
+  if (remaining.scalar("cpus") + 1e-9 < app.cpus) {
+    return "InsufficientCpus";
+  }
+  if (remaining.scalar("mem") + 1e-9 < app.mem) {
+    return "InsufficientMemory";
+  }
+  if (remaining.scalar("disk") + 1e-9 < app.disk) {
+    return "InsufficientDisk";
+  }
+  return "InsufficientPorts";
+}
+
 v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offer& offer,
                        const TaskFit& fit) {
   v1::TaskInfo task;
@@ -118,6 +133,9 @@ v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offe
   fillEnvironment(app, taskId, offer, fit, command->mutable_environment());
   if (!app.image.empty()) {
     task.mutable_container()->mutable_image()->set_reference(app.image);
+  }
+  if (auto check = healthCheckFor(app, fit.ports)) {
+    *task.mutable_health_check() = *check;
   }
   return task;
 }

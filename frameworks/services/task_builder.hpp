@@ -21,6 +21,11 @@ struct TaskFit {
 // they do not fit. Host ports are the lowest free ones.
 std::optional<TaskFit> fitTask(const App& app, const Resources& remaining);
 
+// Why one task of `app` does not fit `remaining`, in Marathon's reason names
+// ("InsufficientCpus", "InsufficientMemory", "InsufficientDisk", "InsufficientPorts").
+// REQUIRES: `fitTask(app, remaining)` is nullopt.
+std::string noFitReason(const App& app, const Resources& remaining);
+
 // The TaskInfo for task `taskId` of `app` on `offer`, with Marathon's environment
 // (MARATHON_APP_ID, MARATHON_APP_VERSION, MESOS_TASK_ID, HOST, PORT0.., PORTS, ...).
 v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offer& offer,

@@ -53,6 +53,24 @@ TEST(ConstraintsTest, ClusterLikeUnlikeIs) {
   EXPECT_TRUE(allows({"@hostname", "IS", "a"}, agent("a", "r2"), {}));
 }
 
+// Marathon's GROUP_BY: new values are welcome; a used value only while it is among the
+// least used, once the tasks span the expected number of values.
+TEST(ConstraintsTest, GroupBySpreadsEvenly) {
+  json groupBy = {"rack", "GROUP_BY", "2"};
+  EXPECT_TRUE(allows(groupBy, agent("a", "r1"), {}));
+  EXPECT_FALSE(allows(groupBy, agent("b", "r1"), {agent("a", "r1")}))
+      << "only one rack used of the two expected";
+  EXPECT_TRUE(allows(groupBy, agent("b", "r2"), {agent("a", "r1")}));
+  std::vector<AgentValues> balanced = {agent("a", "r1"), agent("b", "r2")};
+  EXPECT_TRUE(allows(groupBy, agent("c", "r1"), balanced));
+  balanced.push_back(agent("c", "r1"));
+  EXPECT_FALSE(allows(groupBy, agent("d", "r1"), balanced)) << "r1 has more than r2";
+  EXPECT_TRUE(allows(groupBy, agent("d", "r2"), balanced));
+  EXPECT_TRUE(allows({"rack", "GROUP_BY"}, agent("b", "r1"), {agent("a", "r1")}))
+      << "without a count, one value is enough";
+  EXPECT_TRUE(constraintError({"rack", "GROUP_BY", "many"}).has_value());
+}
+
 TEST(ConstraintsTest, AgentValuesFromAnOffer) {
   v1::Offer offer;
   offer.set_hostname("h1");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -713,6 +714,185 @@ TEST_F(ServicesTest, GroupsDeployInDependencyOrder) {
   EXPECT_EQ(call("GET", "/v2/groups/shop").status, 404);
   EXPECT_TRUE(masterTasks("shop_", "TASK_RUNNING").empty());
   EXPECT_EQ(call("DELETE", "/v2/groups/shop").status, 404);
+}
+
+// Checks run by the executor every 0.1 s: `ok` in the sandbox means healthy.
+const char* kHealthy = R"({"id": "/hc", "cmd": "touch ok; sleep 1000", "cpus": 0.1, "mem": 16,
+  "instances": 2, "portDefinitions": [{"port": 0}], "backoffSeconds": 0.1,
+  "healthChecks": [{"protocol": "COMMAND", "command": {"value": "test -f ok"},
+                    "delaySeconds": 0, "intervalSeconds": 0.1, "timeoutSeconds": 5,
+                    "gracePeriodSeconds": 10, "maxConsecutiveFailures": 2}]})";
+
+// A health check reported by the executor shows in the API (tasksHealthy,
+// healthCheckResults) and gates the deployment; a task failing it is killed and replaced.
+TEST_F(ServicesTest, FailingHealthCheckIsKilledAndReplaced) {
+  HttpReply bad = call("POST", "/v2/apps", R"({"id": "/x", "cmd": "sleep 1",
+      "healthChecks": [{"protocol": "HTTP", "portIndex": 0}]})");
+  ASSERT_EQ(bad.status, 422) << bad.body.dump();
+  EXPECT_EQ(bad.body["details"][0]["path"], "/healthChecks(0)/portIndex");
+  ASSERT_EQ(call("POST", "/v2/apps", kHealthy).status, 201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  json app = call("GET", "/v2/apps/hc").body["app"];
+  EXPECT_EQ(app["tasksHealthy"], 2) << "the deployment ended before its tasks were healthy";
+  ASSERT_EQ(app["tasks"].size(), 2u);
+  EXPECT_EQ(app["tasks"][0]["healthCheckResults"][0]["alive"], true);
+
+  // The first task turns unhealthy: the executor kills it after two failures and
+  // agora-services launches a replacement, which is healthy again.
+  std::string victim = app["tasks"][0]["id"];
+  std::string sandbox = cluster_.sandboxDir(0, victim);
+  ASSERT_FALSE(sandbox.empty());
+  ASSERT_EQ(std::remove((sandbox + "/ok").c_str()), 0) << sandbox;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        json now = call("GET", "/v2/apps/hc").body["app"];
+        bool victimGone = true;
+        for (const json& task : now["tasks"]) {
+          victimGone = victimGone && task["id"] != victim;
+        }
+        return victimGone && now.value("tasksHealthy", 0) == 2;
+      },
+      60, "the unhealthy task replaced by a healthy one"));
+  json tasks = cluster_.tasks();
+  bool killedUnhealthy = false;
+  for (const json& task : tasks["tasks"]) {
+    if (task["id"] == victim) {
+      killedUnhealthy =
+          task["state"] == "TASK_KILLED" && task["statuses"].back()["healthy"] == false;
+    }
+  }
+  EXPECT_TRUE(killedUnhealthy) << tasks.dump();
+  EXPECT_EQ(masterTasks("hc.").size(), 3u);
+}
+
+// A rolling upgrade of health-checked tasks: old tasks go only as new ones turn healthy,
+// so the healthy count, sampled all along, never drops below the instances.
+TEST_F(ServicesTest, RollingUpgradeKeepsHealthyCapacity) {
+  ASSERT_EQ(call("POST", "/v2/apps", kHealthy).status, 201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_EQ(appCount("/hc", "tasksHealthy"), 2);
+  std::vector<std::string> old = masterTasks("hc.", "TASK_RUNNING");
+  // New tasks are healthy only after half a second.
+  ASSERT_EQ(call("PUT", "/v2/apps/hc", R"({"cmd": "sleep 0.5; touch ok; sleep 1000"})").status,
+            200);
+  int lowest = 2;
+  int samples = 0;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        HttpReply reply = call("GET", "/v2/apps/hc");
+        json app = reply.body["app"];
+        lowest = std::min(lowest, app.value("tasksHealthy", 0));
+        ++samples;
+        std::vector<std::string> running = masterTasks("hc.", "TASK_RUNNING");
+        for (const std::string& id : running) {
+          if (std::find(old.begin(), old.end(), id) != old.end()) {
+            return false;
+          }
+        }
+        return running.size() == 2 && app.value("tasksHealthy", 0) == 2;
+      },
+      60, "both tasks replaced by healthy new ones"));
+  EXPECT_GE(samples, 3) << "too few samples to say anything";
+  EXPECT_EQ(lowest, 2) << "healthy capacity dropped during the upgrade";
+  ASSERT_TRUE(waitDeploymentsDone());
+}
+
+// agora-services and then the master restart in the middle of a rolling upgrade whose new
+// tasks take a while to turn healthy: the deployment is still there after each restart,
+// it finishes, and no task is launched twice or lost.
+TEST_F(ServicesTest, RestartsInTheMiddleOfADeploymentLoseAndDuplicateNothing) {
+  ASSERT_EQ(call("POST", "/v2/apps", kHealthy).status, 201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  // The new tasks turn healthy only once the test creates `go`: the restarts fall inside
+  // the upgrade whatever the machine's speed.
+  std::string go = cluster_.dir() + "/go";
+  json upgrade = {{"cmd", "while [ ! -f " + go + " ]; do sleep 0.1; done; touch ok; sleep 1000"}};
+  HttpReply change = call("PUT", "/v2/apps/hc", upgrade.dump());
+  ASSERT_EQ(change.status, 200) << change.body.dump();
+  std::string deploymentId = change.body.value("deploymentId", "");
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("hc.").size() == 4; }, 30,
+                               "two new tasks launched next to the two old ones"));
+
+  stopServices();
+  startServices();
+  HttpReply list = call("GET", "/v2/deployments");
+  ASSERT_EQ(list.body.size(), 1u) << list.body.dump();
+  EXPECT_EQ(list.body[0]["id"], deploymentId);
+
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster();
+  ASSERT_TRUE(cluster_.waitForAgents(1));
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("hc.", "TASK_RUNNING").size() == 4; }, 30,
+                               "the four tasks back on the restarted master"));
+  EXPECT_EQ(call("GET", "/v2/deployments").body.size(), 1u) << "the upgrade ended too early";
+  std::FILE* flag = std::fopen(go.c_str(), "w");
+  ASSERT_NE(flag, nullptr);
+  std::fclose(flag);
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("hc.", "TASK_RUNNING").size() == 2; }, 30,
+                               "two tasks RUNNING after the upgrade"));
+  EXPECT_EQ(masterTasks("hc.").size(), 4u) << "a task was launched twice or replaced";
+  EXPECT_EQ(appCount("/hc", "tasksHealthy"), 2);
+  EXPECT_EQ(appCount("/hc", "tasksRunning"), 2);
+}
+
+// The launch queue says why offers were not used; killSelection OLDEST_FIRST scales down
+// the oldest task; /v2/tasks/delete kills (and scales) by task id; /metrics counts.
+TEST_F(ServicesTest, QueueReasonsKillSelectionTasksDeleteAndMetrics) {
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "huge", "cmd": "sleep 1000", "cpus": 1000})").status,
+            201);
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "picky", "cmd": "sleep 1000", "cpus": 0.1,
+      "mem": 16, "constraints": [["hostname", "LIKE", "nowhere"]]})")
+                .status,
+            201);
+  std::map<std::string, std::string> reasons;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        json queue = call("GET", "/v2/queue").body["queue"];
+        for (const json& entry : queue) {
+          for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
+            reasons[entry["app"]["id"]] = reject["reason"];
+          }
+        }
+        return reasons.size() == 2;
+      },
+      30, "both apps in the queue with a reason"));
+  EXPECT_EQ(reasons["/huge"], "InsufficientCpus");
+  EXPECT_EQ(reasons["/picky"], "UnfulfilledConstraint");
+  HttpReply metrics = call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body["gauges"]["marathon.apps.active.gauge"]["value"], 2);
+  EXPECT_EQ(metrics.body["gauges"]["marathon.deployments.active.gauge"]["value"], 2);
+  ASSERT_EQ(call("DELETE", "/v2/apps/huge?force=true").status, 200);
+  ASSERT_EQ(call("DELETE", "/v2/apps/picky?force=true").status, 200);
+
+  EXPECT_EQ(call("POST", "/v2/apps", R"({"id": "o", "cmd": "x", "killSelection": "RANDOM"})")
+                .body["details"][0]["path"],
+            "/killSelection");
+  ASSERT_EQ(call("POST", "/v2/apps", R"({"id": "old", "cmd": "sleep 1000", "cpus": 0.1,
+      "mem": 16, "killSelection": "OLDEST_FIRST"})")
+                .status,
+            201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::string oldest = masterTasks("old.", "TASK_RUNNING").at(0);
+  ASSERT_EQ(call("PUT", "/v2/apps/old", R"({"instances": 3})").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_EQ(call("PUT", "/v2/apps/old", R"({"instances": 2})").status, 200);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::vector<std::string> running = masterTasks("old.", "TASK_RUNNING");
+  EXPECT_EQ(running.size(), 2u);
+  EXPECT_EQ(std::count(running.begin(), running.end(), oldest), 0) << "the oldest was kept";
+
+  HttpReply unknown = call("POST", "/v2/tasks/delete", R"({"ids": ["old.nope"]})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(call("POST", "/v2/tasks/delete", R"({"ids": "x"})").status, 422);
+  json ids = {{"ids", {running[0]}}};
+  HttpReply deleted = call("POST", "/v2/tasks/delete?scale=true", ids.dump());
+  ASSERT_EQ(deleted.status, 200) << deleted.body.dump();
+  EXPECT_FALSE(deleted.body.value("deploymentId", "").empty());
+  ASSERT_TRUE(waitDeploymentsDone());
+  EXPECT_EQ(call("GET", "/v2/apps/old").body["app"]["instances"], 1);
+  EXPECT_EQ(masterTasks("old.", "TASK_RUNNING"), std::vector<std::string>{running[1]});
 }
 
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
