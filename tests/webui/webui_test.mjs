@@ -10,7 +10,8 @@
 // agora-services, which reaches RUNNING; a crashing app shows its last task failure,
 // linking to the task's stderr; the Deployments page lists a deployment that cannot finish
 // and rolls it back; a scale of the app it locks shows the 409 and Force supersedes it; the
-// list shows apps under a header per group, which scales and folds.
+// list shows apps under a header per group, which scales and folds; an app with a health
+// check made in the form shows its task healthy.
 // Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -319,6 +320,8 @@ async function main() {
       await page.locator('#field-cpus .field-error', {hasText: /expected 0(\.0)? or more/}).waitFor();
       await page.locator('#field-mem .field-error', {hasText: 'error.expected.jsnumber'}).waitFor();
       await page.locator('#field-us-minimumHealthCapacity .field-error', {hasText: /between 0(\.0)? and 1/}).waitFor();
+      // An HTTP check needs a port; the app has none.
+      await page.locator('#field-hc-portIndex .field-error', {hasText: 'port index'}).waitFor();
       assert.equal(await page.locator('#field-cmd .field-error').isHidden(), true);
       await screenshot(page, 'service-create-errors');
       // The JSON tab holds the same definition; its errors go to the summary, with paths.
@@ -465,6 +468,30 @@ async function main() {
       noErrors();
     });
 
+    await step('an app with a health check from the form shows its task healthy', async () => {
+      await open('#/services/new');
+      await page.fill('#input-id', '/checked');
+      await page.fill('#input-cmd', 'sleep 1000');
+      await page.selectOption('#input-hc-protocol', 'COMMAND');
+      await page.fill('#input-hc-command', 'true');
+      for (const [field, value] of [['delaySeconds', '0'], ['intervalSeconds', '1'],
+        ['timeoutSeconds', '1'], ['gracePeriodSeconds', '5']]) {
+        await page.fill(`#input-hc-${field}`, value);
+      }
+      await page.fill('#input-us-minimumHealthCapacity', '0.5');
+      await page.click('#submit-app');
+      const checkedHref = `#/services/apps/${encodeURIComponent('/checked')}`;
+      await page.waitForURL(`**/${checkedHref}`);
+      await page.locator('#app-health-checks', {hasText: 'COMMAND true, every 1 s'}).waitFor();
+      await page.locator('#app-upgrade', {hasText: 'minimum health capacity 50 %'}).waitFor();
+      await page.locator('table#app-tasks [data-health="healthy"]').waitFor({timeout: 30000});
+      await page.locator('#app-health', {hasText: '1 healthy, 0 unhealthy'}).waitFor();
+      await screenshot(page, 'service-healthy');
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/checked?force=true`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
     // An app no agent can take (its constraint matches no host): its deployment cannot finish
     // and locks it.
     const stuck = {id: '/stuck', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1,
@@ -504,7 +531,7 @@ async function main() {
       noErrors();
     });
 
-    await step('scaling a locked app shows the 409 with the deployment, and Force supersedes it', async () => {
+    await step('scaling or saving a locked app shows the 409 with the deployment, and Force supersedes it', async () => {
       const deployment = await createStuck();
       await open(`#/services/apps/${encodeURIComponent('/stuck')}`);
       await page.locator('#deploying-banner', {hasText: /Deploying \(step \d+ of \d+: SCALE\)/}).waitFor();
@@ -520,11 +547,22 @@ async function main() {
       assert.equal(app.instances, 2);
       assert.equal(app.deployments.length, 1);
       assert.notEqual(app.deployments[0].id, deployment.id, 'the forced scale is a new deployment');
+      // Saving the edit form is refused the same way, and saved when forced.
+      await open(`#/services/apps/${encodeURIComponent('/stuck')}/edit`);
+      await waitFor(async () => (await page.inputValue('#input-instances')) === '2', 10, 'the form holds the app');
+      await page.fill('#input-mem', '48');
+      await page.click('#submit-app');
+      await page.locator('#form-errors.locked .deployment-id', {hasText: app.deployments[0].id}).waitFor();
+      await page.click('#force-action');
+      await page.waitForURL(`**/#/services/apps/${encodeURIComponent('/stuck')}`);
+      await page.locator('#app-facts', {hasText: 'mem 48 MB'}).waitFor();
       onlyErrors(/status of 409/);
-      // Force cancel drops the new one as it stands: /stuck keeps 2 instances, unlocked.
+      // Force cancel drops the last one as it stands: /stuck keeps 2 instances, unlocked.
+      const saved = (await cluster.get('/services/v2/apps/stuck')).app;
+      assert.equal(saved.deployments.length, 1);
       await open('#/services/deployments');
       page.once('dialog', (dialog) => dialog.accept());
-      await deploymentRow(app.deployments[0].id).locator('button.force-cancel').click();
+      await deploymentRow(saved.deployments[0].id).locator('button.force-cancel').click();
       await page.locator('[data-empty="deployments"]').waitFor();
       assert.equal((await cluster.get('/services/v2/apps/stuck')).app.instances, 2);
       const destroyed = await fetch(`${cluster.url}/services/v2/apps/stuck`, {method: 'DELETE'});
