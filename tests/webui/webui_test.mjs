@@ -8,7 +8,11 @@
 // browser lists the task's files; the Services pages create (form; a bad definition shows
 // its field errors), edit, scale, kill, restart, suspend and destroy an app of
 // agora-services, which reaches RUNNING; a crashing app shows its last task failure,
-// linking to the task's stderr. Screenshots of each page go to --screenshots.
+// linking to the task's stderr; the Deployments page lists a deployment that cannot finish
+// and rolls it back; a scale of the app it locks shows the 409 and Force supersedes it; the
+// list shows apps under a header per group, which scales and folds; an app with a health
+// check made in the form shows its task healthy.
+// Screenshots of each page go to --screenshots.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -309,14 +313,23 @@ async function main() {
       await page.fill('#input-cmd', 'sleep 1000');
       await page.fill('#input-cpus', '-1');
       await page.fill('#input-mem', 'lots');
+      await page.selectOption('#input-hc-protocol', 'HTTP');
+      await page.fill('#input-hc-path', '/health');
+      await page.fill('#input-us-minimumHealthCapacity', '1.5');
       await page.click('#submit-app');
       await page.locator('#field-cpus .field-error', {hasText: /expected 0(\.0)? or more/}).waitFor();
       await page.locator('#field-mem .field-error', {hasText: 'error.expected.jsnumber'}).waitFor();
+      await page.locator('#field-us-minimumHealthCapacity .field-error', {hasText: /between 0(\.0)? and 1/}).waitFor();
+      // An HTTP check needs a port; the app has none.
+      await page.locator('#field-hc-portIndex .field-error', {hasText: 'port index'}).waitFor();
       assert.equal(await page.locator('#field-cmd .field-error').isHidden(), true);
       await screenshot(page, 'service-create-errors');
       // The JSON tab holds the same definition; its errors go to the summary, with paths.
       await page.click('.tabs a[data-tab="json"]');
-      assert.match(await page.inputValue('#app-json'), /"cpus": -1/);
+      const definition = JSON.parse(await page.inputValue('#app-json'));
+      assert.equal(definition.cpus, -1);
+      assert.deepEqual(definition.healthChecks, [{protocol: 'HTTP', path: '/health'}]);
+      assert.deepEqual(definition.upgradeStrategy, {minimumHealthCapacity: 1.5});
       await page.click('#submit-app');
       await page.locator('#form-errors', {hasText: '/cpus'}).waitFor();
       await screenshot(page, 'service-create-json-errors');
@@ -452,6 +465,128 @@ async function main() {
       await page.locator('pre.log', {hasText: 'crashing'}).waitFor();
       const destroyed = await fetch(`${cluster.url}/services/v2/apps/crashy`, {method: 'DELETE'});
       assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
+    await step('an app with a health check from the form shows its task healthy', async () => {
+      await open('#/services/new');
+      await page.fill('#input-id', '/checked');
+      await page.fill('#input-cmd', 'sleep 1000');
+      await page.selectOption('#input-hc-protocol', 'COMMAND');
+      await page.fill('#input-hc-command', 'true');
+      for (const [field, value] of [['delaySeconds', '0'], ['intervalSeconds', '1'],
+        ['timeoutSeconds', '1'], ['gracePeriodSeconds', '5']]) {
+        await page.fill(`#input-hc-${field}`, value);
+      }
+      await page.fill('#input-us-minimumHealthCapacity', '0.5');
+      await page.click('#submit-app');
+      const checkedHref = `#/services/apps/${encodeURIComponent('/checked')}`;
+      await page.waitForURL(`**/${checkedHref}`);
+      await page.locator('#app-health-checks', {hasText: 'COMMAND true, every 1 s'}).waitFor();
+      await page.locator('#app-upgrade', {hasText: 'minimum health capacity 50 %'}).waitFor();
+      await page.locator('table#app-tasks [data-health="healthy"]').waitFor({timeout: 30000});
+      await page.locator('#app-health', {hasText: '1 healthy, 0 unhealthy'}).waitFor();
+      await screenshot(page, 'service-healthy');
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/checked?force=true`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
+    // An app no agent can take (its constraint matches no host): its deployment cannot finish
+    // and locks it.
+    const stuck = {id: '/stuck', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 1,
+      constraints: [['hostname', 'LIKE', 'nowhere']]};
+    const createStuck = async () => {
+      // A step that failed may have left one behind.
+      await fetch(`${cluster.url}/services/v2/apps/stuck?force=true`, {method: 'DELETE'});
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify(stuck), headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      return waitFor(async () => (await cluster.get('/services/v2/deployments'))
+        .find((d) => d.affectedApps.includes('/stuck')), 10, 'a deployment of /stuck');
+    };
+    const deploymentRow = (id) => page.locator('table#deployments tbody tr', {hasText: id});
+
+    await step('the Deployments page lists a deployment that cannot finish, and Rollback removes it', async () => {
+      const deployment = await createStuck();
+      await open('#/services');
+      await page.locator('table#apps tr.group-row[data-group="/"]').waitFor();
+      await page.locator('table#apps tr[data-app="/stuck"] [data-status="DEPLOYING"]').waitFor();
+      await page.click('#deployments-link');
+      await page.waitForURL('**/#/services/deployments');
+      const row = deploymentRow(deployment.id);
+      await row.locator('.affected a.app-link[data-app="/stuck"]').waitFor();
+      await row.locator('td', {hasText: /^\d+ of \d+$/}).waitFor();
+      await row.locator('.badge', {hasText: 'SCALE'}).waitFor();
+      await screenshot(page, 'services-deployments');
+      await reloadShows(() => deploymentRow(deployment.id).waitFor());
+      noErrors();
+      page.once('dialog', (dialog) => dialog.accept());
+      await row.locator('button.rollback').click();
+      await page.locator('#deployment-result', {hasText: 'done'}).waitFor();
+      // Rolling back a creation deletes the app; that deployment has nothing to wait for.
+      await page.locator('[data-empty="deployments"]').waitFor();
+      await waitFor(async () => !(await cluster.get('/services/v2/apps')).apps.some((a) => a.id === '/stuck'),
+        10, 'the rollback removed /stuck');
+      noErrors();
+    });
+
+    await step('scaling or saving a locked app shows the 409 with the deployment, and Force supersedes it', async () => {
+      const deployment = await createStuck();
+      await open(`#/services/apps/${encodeURIComponent('/stuck')}`);
+      await page.locator('#deploying-banner', {hasText: /Deploying \(step \d+ of \d+: SCALE\)/}).waitFor();
+      page.once('dialog', (dialog) => dialog.accept('2'));
+      await page.click('#scale-app');
+      const result = page.locator('#action-result.locked');
+      await result.locator('.deployment-id', {hasText: deployment.id}).waitFor();
+      assert.match(await result.textContent(), /App is locked by one or more deployments/);
+      await screenshot(page, 'service-locked');
+      await page.click('#force-action');
+      await page.locator('#action-result', {hasText: 'Scale to 2 (forced): done'}).waitFor();
+      const app = (await cluster.get('/services/v2/apps/stuck')).app;
+      assert.equal(app.instances, 2);
+      assert.equal(app.deployments.length, 1);
+      assert.notEqual(app.deployments[0].id, deployment.id, 'the forced scale is a new deployment');
+      // Saving the edit form is refused the same way, and saved when forced.
+      await open(`#/services/apps/${encodeURIComponent('/stuck')}/edit`);
+      await waitFor(async () => (await page.inputValue('#input-instances')) === '2', 10, 'the form holds the app');
+      await page.fill('#input-mem', '48');
+      await page.click('#submit-app');
+      await page.locator('#form-errors.locked .deployment-id', {hasText: app.deployments[0].id}).waitFor();
+      await page.click('#force-action');
+      await page.waitForURL(`**/#/services/apps/${encodeURIComponent('/stuck')}`);
+      await page.locator('#app-facts', {hasText: 'mem 48 MB'}).waitFor();
+      onlyErrors(/status of 409/);
+      // Force cancel drops the last one as it stands: /stuck keeps 2 instances, unlocked.
+      const saved = (await cluster.get('/services/v2/apps/stuck')).app;
+      assert.equal(saved.deployments.length, 1);
+      await open('#/services/deployments');
+      page.once('dialog', (dialog) => dialog.accept());
+      await deploymentRow(saved.deployments[0].id).locator('button.force-cancel').click();
+      await page.locator('[data-empty="deployments"]').waitFor();
+      assert.equal((await cluster.get('/services/v2/apps/stuck')).app.instances, 2);
+      const destroyed = await fetch(`${cluster.url}/services/v2/apps/stuck`, {method: 'DELETE'});
+      assert.equal(destroyed.status, 200, await destroyed.text());
+      noErrors();
+    });
+
+    await step('the services list shows apps under their group, folds it and scales it', async () => {
+      const created = await fetch(`${cluster.url}/services/v2/apps`, {method: 'POST',
+        body: JSON.stringify({id: '/grp/idle', cmd: 'sleep 1000', cpus: 0.1, mem: 32, instances: 0}),
+        headers: {'Content-Type': 'application/json'}});
+      assert.equal(created.status, 201, await created.text());
+      await open('#/services');
+      const header = page.locator('table#apps tr.group-row[data-group="/grp"]');
+      await header.waitFor();
+      await page.locator('table#apps tr[data-app="/grp/idle"]').waitFor();
+      page.once('dialog', (dialog) => dialog.accept('2'));
+      await header.locator('button.scale-group').click();
+      await page.locator('#group-result', {hasText: 'Scale /grp by 2: done'}).waitFor();
+      await header.locator('button.toggle-group').click();
+      await page.locator('table#apps tr[data-app="/grp/idle"]').waitFor({state: 'detached'});
+      await header.waitFor();
+      const removed = await fetch(`${cluster.url}/services/v2/groups/grp`, {method: 'DELETE'});
+      assert.equal(removed.status, 200, await removed.text());
       noErrors();
     });
 

@@ -74,8 +74,12 @@ export const api = {
 // agora-services' Marathon API (frameworks/services/), proxied by the master at /services/v2/
 // (its `--services_url`). App ids are paths ("/group/web"): their segments are encoded one
 // by one, the slashes kept.
-const appPath = (id) => `/services/v2/apps/${String(id).replace(/^\/+/, '').split('/')
-  .map(encodeURIComponent).join('/')}`;
+const idPath = (id) => String(id).replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+const appPath = (id) => `/services/v2/apps/${idPath(id)}`;
+const groupPath = (id) => `/services/v2/groups/${idPath(id)}`;
+// Changes to an app locked by a deployment answer 409 unless forced; `force` repeats them
+// with `?force=true` (the new deployment supersedes the old ones).
+const forced = (force) => (force ? '?force=true' : '');
 
 export const services = {
   config: () => getJson('/services/config'),
@@ -86,10 +90,17 @@ export const services = {
   version: (id, version) => getJson(`${appPath(id)}/versions/${encodeURIComponent(version)}`),
   queue: () => getJson('/services/v2/queue'),
   create: (definition) => requestJson('POST', '/services/v2/apps', definition),
-  update: (id, definition) => requestJson('PUT', appPath(id), definition),
-  scale: (id, instances) => requestJson('PUT', appPath(id), {instances}),
-  restart: (id) => requestJson('POST', `${appPath(id)}/restart`),
-  destroy: (id) => requestJson('DELETE', appPath(id)),
-  killTask: (id, taskId, scale) =>
-    requestJson('DELETE', `${appPath(id)}/tasks/${encodeURIComponent(taskId)}${scale ? '?scale=true' : ''}`),
+  update: (id, definition, force) => requestJson('PUT', `${appPath(id)}${forced(force)}`, definition),
+  scale: (id, instances, force) => requestJson('PUT', `${appPath(id)}${forced(force)}`, {instances}),
+  restart: (id, force) => requestJson('POST', `${appPath(id)}/restart${forced(force)}`),
+  destroy: (id, force) => requestJson('DELETE', `${appPath(id)}${forced(force)}`),
+  killTask: (id, taskId, scale, force) => requestJson('DELETE',
+    `${appPath(id)}/tasks/${encodeURIComponent(taskId)}${query({scale: scale ? 'true' : '', force: force ? 'true' : ''})}`),
+  deployments: () => getJson('/services/v2/deployments'),
+  // Without force: a rollback (a new deployment back to the previous definitions);
+  // with force: the deployment is dropped where it stands.
+  cancelDeployment: (id, force) =>
+    requestJson('DELETE', `/services/v2/deployments/${encodeURIComponent(id)}${forced(force)}`),
+  groups: () => getJson('/services/v2/groups'),
+  scaleGroup: (id, factor, force) => requestJson('PUT', `${groupPath(id)}${forced(force)}`, {scaleBy: factor}),
 };

@@ -17,11 +17,12 @@ import * as maintenance from './pages/maintenance.js';
 import * as servicesPage from './pages/services.js';
 import * as service from './pages/service.js';
 import * as serviceForm from './pages/service_form.js';
+import * as deployments from './pages/deployments.js';
 import {services} from './api.js';
 
 const REFRESH_MS = 2000;
 
-// [segments length, first segment, page, nav entry]
+// [segments length, first segment, page, nav entry, second segment (when it decides)]
 const ROUTES = [
   [0, '', overview, 'overview'],
   [1, 'agents', agents, 'agents'],
@@ -34,6 +35,7 @@ const ROUTES = [
   [1, 'roles', roles, 'roles'],
   [1, 'maintenance', maintenance, 'maintenance'],
   [1, 'services', servicesPage, 'services'],  // #/services
+  [2, 'services', deployments, 'services', 'deployments'],  // #/services/deployments
   [2, 'services', serviceForm, 'services'],  // #/services/new
   [3, 'services', service, 'services'],  // #/services/apps/ID
   [4, 'services', serviceForm, 'services'],  // #/services/apps/ID/edit
@@ -85,8 +87,9 @@ async function refreshLoop(mine) {
 
 function route() {
   const {segments, params} = parseHash(location.hash);
-  const found = ROUTES.find(([length, first]) =>
-    length === segments.length && (length === 0 || first === segments[0]));
+  const found = ROUTES.find(([length, first, , , second]) =>
+    length === segments.length && (length === 0 || first === segments[0]) &&
+    (second === undefined || second === segments[1]));
   if (current) {
     clearTimeout(current.timer);
     current.instance.destroy?.();

@@ -1,11 +1,14 @@
 // Create an app (#/services/new) or edit one (#/services/apps/ID/edit): a form of the usual
-// fields and a raw JSON tab holding the whole definition. The definition goes to
-// agora-services as it is (POST /v2/apps, or PUT /v2/apps/ID); its 422 answer's
-// `details[{path, errors}]` are shown next to the fields they name, and the rest in a summary.
+// fields (with the first health check and the upgrade strategy) and a raw JSON tab holding
+// the whole definition. The definition goes to agora-services as it is (POST /v2/apps, or
+// PUT /v2/apps/ID); its 422 answer's `details[{path, errors}]` are shown next to the fields
+// they name, and the rest in a summary. A save refused because a deployment locks the app
+// (409) offers to save anyway (?force=true).
 import {services} from '../api.js';
 import {h, replace} from '../dom.js';
 import {frame} from './frame.js';
 import {appHref} from './services.js';
+import {lockingDeployments, showLocked} from './deployments.js';
 
 // What the API returns about an app but does not take in its definition.
 const READ_ONLY = ['version', 'versionInfo', 'tasks', 'tasksRunning', 'tasksStaged', 'tasksHealthy',
@@ -31,8 +34,40 @@ function numberOrText(text) {
   return Number.isFinite(n) ? n : trimmed;
 }
 
-// The form's fields: name, label, the JSON path their errors come back under, input kind,
-// and how they read from and write into a definition.
+// The first health check of a definition, or undefined.
+const firstCheck = (d) => (Array.isArray(d.healthChecks) ? d.healthChecks[0] : undefined);
+
+// A field of the first health check: `key` of `healthChecks[0]`, a number unless `text`.
+// Written only when the form names a protocol (the protocol field, first, adds the check).
+function checkField(key, label, {text = false, placeholder = ''} = {}) {
+  return {name: `hc-${key}`, label, path: `/healthChecks(0)/${key}`, section: 'health', placeholder,
+    kind: text ? undefined : 'number',
+    get: (d) => { const c = firstCheck(d); return c && c[key] !== undefined && c[key] !== null ? String(c[key]) : ''; },
+    set: (d, v) => {
+      const c = firstCheck(d);
+      if (!c) return;
+      const value = text ? v.trim() : numberOrText(v);
+      if (value === undefined || value === '') delete c[key]; else c[key] = value;
+    }};
+}
+
+const PROTOCOLS = ['HTTP', 'TCP', 'COMMAND', 'MESOS_HTTP', 'MESOS_TCP'];
+
+// A fraction of the upgrade strategy (0 to 1); empty leaves it to agora-services' default.
+function strategyField(key, label) {
+  return {name: `us-${key}`, label, path: `/upgradeStrategy/${key}`, section: 'upgrade', kind: 'number',
+    placeholder: '1',
+    get: (d) => { const u = d.upgradeStrategy; return u && u[key] !== undefined && u[key] !== null ? String(u[key]) : ''; },
+    set: (d, v) => {
+      const value = numberOrText(v);
+      const u = {...(d.upgradeStrategy && typeof d.upgradeStrategy === 'object' ? d.upgradeStrategy : {})};
+      if (value === undefined) delete u[key]; else u[key] = value;
+      if (Object.keys(u).length) d.upgradeStrategy = u; else delete d.upgradeStrategy;
+    }};
+}
+
+// The form's fields: name, label, the JSON path their errors come back under (and `paths`,
+// more of them), input kind, section, and how they read from and write into a definition.
 const FIELDS = [
   {name: 'id', label: 'id', path: '/id', placeholder: '/group/web',
     get: (d) => d.id || '', set: (d, v) => { d.id = v.trim(); }},
@@ -71,12 +106,56 @@ const FIELDS = [
         return rest.length ? [field, operator, rest.join(':')] : [field, operator].filter((x) => x !== undefined);
       });
     }},
+  // The first health check; errors about the others (or the list) land on its protocol.
+  {name: 'hc-protocol', label: 'protocol', path: '/healthChecks(0)/protocol', section: 'health', kind: 'select',
+    paths: ['/healthChecks', '/healthChecks(0)'],
+    options: [['', 'none'], ...PROTOCOLS.map((p) => [p, p])],
+    get: (d) => { const c = firstCheck(d); return c ? c.protocol || 'HTTP' : ''; },
+    set: (d, v) => {
+      const rest = Array.isArray(d.healthChecks) ? d.healthChecks.slice(1) : [];
+      if (!v) {
+        if (rest.length) d.healthChecks = rest; else if (Array.isArray(d.healthChecks)) d.healthChecks = [];
+        return;
+      }
+      d.healthChecks = [{...(firstCheck(d) || {}), protocol: v}, ...rest];
+    }},
+  checkField('path', 'path (HTTP)', {text: true, placeholder: '/health'}),
+  checkField('portIndex', 'port index', {placeholder: '0'}),
+  {name: 'hc-command', label: 'command (COMMAND)', path: '/healthChecks(0)/command', section: 'health',
+    placeholder: 'test -f /tmp/ok',
+    get: (d) => { const c = firstCheck(d); return (c && c.command && c.command.value) || ''; },
+    set: (d, v) => {
+      const c = firstCheck(d);
+      if (!c) return;
+      if (v.trim()) c.command = {...(c.command || {}), value: v.trim()}; else delete c.command;
+    }},
+  checkField('intervalSeconds', 'interval (s)', {placeholder: '60'}),
+  checkField('timeoutSeconds', 'timeout (s)', {placeholder: '20'}),
+  checkField('gracePeriodSeconds', 'grace period (s)', {placeholder: '300'}),
+  checkField('maxConsecutiveFailures', 'max consecutive failures', {placeholder: '3'}),
+  checkField('delaySeconds', 'delay (s)', {placeholder: '15'}),
+  strategyField('minimumHealthCapacity', 'minimum health capacity (0–1)'),
+  strategyField('maximumOverCapacity', 'maximum over capacity (0–1)'),
 ];
 
-// The field a 422 path belongs to ("/cpus", "/env/KEY", "/constraints(0)"), or undefined.
+const SECTIONS = [['app', null], ['health', 'Health check'], ['upgrade', 'Upgrade strategy']];
+
+// The field a 422 path belongs to ("/cpus", "/env/KEY", "/constraints(0)",
+// "/healthChecks(0)/command/value"), or undefined: the field with the longest path that is
+// the error's path or a prefix of it.
 export function fieldOf(path) {
-  return FIELDS.find((f) => [f.path, ...(f.paths || [])].some((p) =>
-    path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}(`)));
+  let best;
+  let length = -1;
+  for (const f of FIELDS) {
+    for (const p of [f.path, ...(f.paths || [])]) {
+      const matches = path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}(`);
+      if (matches && p.length > length) {
+        best = f;
+        length = p.length;
+      }
+    }
+  }
+  return best;
 }
 
 export function mount(root, {segments}) {
@@ -95,15 +174,25 @@ export function mount(root, {segments}) {
   const errors = {};
   const summary = h('div', {class: 'error', id: 'form-errors', hidden: true});
   const json = h('textarea', {name: 'json', id: 'app-json', class: 'json', rows: 24, spellcheck: 'false'});
-  const formPane = h('div', {class: 'form-grid', id: 'form-pane'}, FIELDS.map((f) => {
+  const fieldBox = (f) => {
     const attrs = {name: f.name, id: `input-${f.name}`, placeholder: f.placeholder || ''};
-    inputs[f.name] = f.kind === 'lines' ? h('textarea', {...attrs, rows: 3})
-      : h('input', {...attrs, type: 'text', inputmode: f.kind === 'number' ? 'decimal' : undefined,
+    if (f.kind === 'lines') {
+      inputs[f.name] = h('textarea', {...attrs, rows: 3});
+    } else if (f.kind === 'select') {
+      inputs[f.name] = h('select', {name: f.name, id: `input-${f.name}`},
+        f.options.map(([value, label]) => h('option', {value}, label)));
+    } else {
+      inputs[f.name] = h('input', {...attrs, type: 'text', inputmode: f.kind === 'number' ? 'decimal' : undefined,
         readonly: editing && f.name === 'id'});
+    }
     errors[f.name] = h('div', {class: 'field-error', 'data-field': f.name, hidden: true});
     return h('div', {class: 'field', id: `field-${f.name}`},
       h('label', {for: `input-${f.name}`}, f.label), inputs[f.name], errors[f.name]);
-  }));
+  };
+  const formPane = h('div', {id: 'form-pane'}, SECTIONS.map(([section, title]) => [
+    title ? h('h3', {class: 'form-section'}, title) : '',
+    h('div', {class: 'form-grid', 'data-section': section},
+      FIELDS.filter((f) => (f.section || 'app') === section).map(fieldBox))]));
   const jsonPane = h('div', {id: 'json-pane', hidden: true}, json);
   const tab = (name, label) => h('a', {href: '#', class: 'tab', 'data-tab': name,
     onclick: (event) => { event.preventDefault(); switchTo(name); }}, label);
@@ -129,6 +218,7 @@ export function mount(root, {segments}) {
 
   function clearErrors() {
     summary.hidden = true;
+    summary.className = 'error';
     replace(summary);
     for (const f of FIELDS) {
       errors[f.name].hidden = true;
@@ -189,14 +279,19 @@ export function mount(root, {segments}) {
     for (const t of tabs.children) t.classList.toggle('active', t.dataset.tab === mode);
   }
 
-  async function save() {
+  async function save(force = false) {
     const definition = mode === 'form' ? fromForm() : fromJson();
     if (!definition) return;
     submit.disabled = true;
     try {
-      const reply = editing ? await services.update(appId, definition) : await services.create(definition);
+      const reply = editing ? await services.update(appId, definition, force) : await services.create(definition);
       location.hash = appHref((reply && reply.id) || definition.id || appId);
     } catch (error) {
+      if (editing && !force && lockingDeployments(error)) {
+        clearErrors();
+        showLocked(summary, 'Save', error, () => save(true));
+        return;
+      }
       const details = error.body && Array.isArray(error.body.details) ? error.body.details : [];
       showErrors(error.message, details);
     } finally {
