@@ -9,6 +9,7 @@
 #include "common/base/ids.hpp"
 #include "frameworks/services/constraints.hpp"
 #include "frameworks/services/health_check.hpp"
+#include "frameworks/services/readiness.hpp"
 
 namespace agora::services {
 
@@ -381,9 +382,11 @@ std::vector<FieldError> validateApp(const json& body,
   checkPortDefinitions(body, errors);
   checkRequirePorts(body, errors);
   checkConstraints(body, errors);
-  for (const FieldError& error : validateHealthChecks(body)) {
-    for (const std::string& message : error.errors) {
-      errors.add(error.path, message);
+  for (const auto& found : {validateHealthChecks(body), validateReadinessChecks(body)}) {
+    for (const FieldError& error : found) {
+      for (const std::string& message : error.errors) {
+        errors.add(error.path, message);
+      }
     }
   }
   return errors.take();

@@ -42,6 +42,11 @@ struct TaskRecord {
   // Unreachable for longer than its app's unreachableStrategy waits: it no longer counts as
   // an instance (a replacement launches) until it is seen again.
   bool inactive = false;
+  // readinessChecks: whether an answer said ready (unset until one did), a probe in flight,
+  // and the last answer (an HTTP status, or why there was none).
+  std::optional<bool> ready;
+  bool probing = false;
+  std::string lastReadiness;
   double stagedAt = 0;
 };
 

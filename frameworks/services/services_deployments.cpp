@@ -278,7 +278,22 @@ void ServicesScheduler::endDeployment(const std::string& deploymentId,
 json ServicesScheduler::deploymentsJson() const {
   json out = json::array();
   for (const auto& [id, deployment] : deployments_) {
-    out.push_back(deploymentToJson(deployment));
+    json plan = deploymentToJson(deployment);
+    // What the readiness checks of the apps being deployed said so far.
+    for (json& action : plan["currentActions"]) {
+      std::string appId = action.value("app", "");
+      auto app = apps_.find(appId);
+      auto check = app == apps_.end() ? std::nullopt : readinessCheckOf(app->second);
+      for (const TaskRecord* task : check ? tasksOf(appId) : std::vector<const TaskRecord*>{}) {
+        if (task->ready.has_value() || !task->lastReadiness.empty()) {
+          action["readinessCheckResults"].push_back({{"name", check->name},
+                                                     {"taskId", task->id},
+                                                     {"ready", task->ready == true},
+                                                     {"lastResponse", task->lastReadiness}});
+        }
+      }
+    }
+    out.push_back(plan);
   }
   return out;
 }

@@ -26,7 +26,7 @@ bool isStaged(int state) { return state == v1::TASK_STAGING || state == v1::TASK
 }  // namespace
 
 ServicesScheduler::ServicesScheduler(EventLoop* loop, AppStore* store, SchedulerOptions options)
-    : loop_(loop), store_(store), options_(options) {}
+    : loop_(loop), store_(store), prober_(std::make_unique<HttpProber>()), options_(options) {}
 
 Status ServicesScheduler::recover() {
   auto apps = store_->apps();
@@ -271,6 +271,7 @@ void ServicesScheduler::onStatus(const v1::TaskStatus& status) {
                                               {"alive", status.healthy()}});
     }
     if (nowRunning || healthChanged) {
+      maybeProbe(task);
       converge();  // An upgrade may now kill an old task; a deployment may be done.
     }
     return;
@@ -432,7 +433,60 @@ bool ServicesScheduler::isReady(const App& app, const TaskRecord& task) const {
   }
   bool checked = app.extra.contains("healthChecks") && app.extra["healthChecks"].is_array() &&
                  !app.extra["healthChecks"].empty();
-  return !checked || task.healthy == true;
+  if (checked && task.healthy != true) {
+    return false;
+  }
+  return !readinessCheckOf(app).has_value() || task.ready == true;
+}
+
+void ServicesScheduler::maybeProbe(TaskRecord& task) {
+  auto app = apps_.find(task.appId);
+  if (app == apps_.end() || task.ready == true || task.probing || task.killing ||
+      task.state != v1::TASK_RUNNING) {
+    return;
+  }
+  auto check = readinessCheckOf(app->second);
+  bool healthChecked =
+      app->second.extra.contains("healthChecks") && !app->second.extra["healthChecks"].empty();
+  if (!check.has_value() || (healthChecked && task.healthy != true) ||
+      check->portIndex >= static_cast<int>(task.ports.size())) {
+    return;
+  }
+  task.probing = true;
+  std::string id = task.id;
+  prober_->probe(task.host, task.ports[check->portIndex], check->path, check->timeoutSeconds,
+                 [this, id](int status, const std::string& error) {
+                   loop_->post([this, id, status, error] { onReadiness(id, status, error); });
+                 });
+}
+
+void ServicesScheduler::onReadiness(const std::string& taskId, int status,
+                                    const std::string& error) {
+  auto it = tasks_.find(taskId);
+  if (it == tasks_.end()) {
+    return;
+  }
+  TaskRecord& task = it->second;
+  task.probing = false;
+  task.lastReadiness = status != 0 ? std::to_string(status) : error;
+  auto app = apps_.find(task.appId);
+  auto check = app == apps_.end() ? std::nullopt : readinessCheckOf(app->second);
+  if (!check.has_value()) {
+    return;
+  }
+  if (check->readyStatuses.count(status) > 0) {
+    LOG(INFO) << "Task " << taskId << " of app " << task.appId << " is ready";
+    task.ready = true;
+    converge();
+    return;
+  }
+  task.ready = false;
+  loop_->runAfter(std::chrono::duration<double>(check->intervalSeconds), [this, taskId] {
+    auto again = tasks_.find(taskId);
+    if (again != tasks_.end()) {
+      maybeProbe(again->second);
+    }
+  });
 }
 
 int ServicesScheduler::launchRoom(const std::string& appId) const {

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "frameworks/services/deployment.hpp"
 #include "frameworks/services/event_bus.hpp"
 #include "frameworks/services/group.hpp"
+#include "frameworks/services/readiness.hpp"
 
 namespace agora::services {
 
@@ -178,8 +180,12 @@ class ServicesScheduler : public sdk::Scheduler {
   // Kills tasks of an older config as far as the app's minimumHealthCapacity allows.
   void replaceOutdated(const App& app, std::vector<TaskRecord*>& current,
                        std::vector<TaskRecord*>& outdated);
-  // RUNNING and, when the app has health checks, reported healthy.
+  // RUNNING and, when the app has health checks, reported healthy, and, when it has a
+  // readiness check, found ready.
   bool isReady(const App& app, const TaskRecord& task) const;
+  // Starts a readiness probe of the task when its app has a check it has not passed yet.
+  void maybeProbe(TaskRecord& task);
+  void onReadiness(const std::string& taskId, int status, const std::string& error);
   // The one path of every app change: checks locks, stores the app and its deployment in one
   // batch, applies them and converges. `after` nullopt deletes the app. A `rollback` keeps
   // `after`'s config version, so the tasks still running from it are not replaced.
@@ -224,6 +230,7 @@ class ServicesScheduler : public sdk::Scheduler {
 
   EventLoop* loop_;
   AppStore* store_;
+  std::unique_ptr<HttpProber> prober_;
   SchedulerOptions options_;
   sdk::SchedulerDriver* driver_ = nullptr;
   std::string frameworkId_;

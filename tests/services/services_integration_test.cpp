@@ -988,6 +988,49 @@ TEST_F(ServicesTest, UnreachableTasksAreReplacedAndExpunged) {
       "the returning task kept and its replacement killed"));
 }
 
+// A readiness check (agora-services GETs the task's /ready) gates the deployment: it is
+// not done, and the deployment shows the check's answers, until the task serves /ready.
+TEST_F(ServicesTest, ReadinessCheckGatesTheDeployment) {
+  HttpReply bad = call("POST", "/v2/apps", R"({"id": "r", "cmd": "x",
+      "readinessChecks": [{"portName": "nope"}]})");
+  ASSERT_EQ(bad.status, 422) << bad.body.dump();
+  EXPECT_EQ(bad.body["details"][0]["path"], "/readinessChecks(0)/portName");
+  std::string go = cluster_.dir() + "/ready-go";
+  json app = {{"id", "/r"},
+              {"cmd", "mkdir -p www; (while [ ! -f " + go +
+                          " ]; do sleep 0.1; done; echo ok > www/ready) & "
+                          "exec busybox httpd -f -p 127.0.0.1:$PORT0 -h www"},
+              {"cpus", 0.1},
+              {"mem", 16},
+              {"portDefinitions", {{{"port", 0}, {"name", "http"}}}},
+              {"readinessChecks",
+               {{{"name", "ready"},
+                 {"path", "/ready"},
+                 {"portName", "http"},
+                 {"intervalSeconds", 0.1},
+                 {"timeoutSeconds", 2}}}}};
+  ASSERT_EQ(call("POST", "/v2/apps", app.dump()).status, 201);
+  json results;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        HttpReply list = call("GET", "/v2/deployments");
+        if (list.body.size() != 1) {
+          return false;
+        }
+        results = list.body[0]["currentActions"][0]["readinessCheckResults"];
+        // Until httpd listens the answer is a connection error; then 404 (no /ready yet).
+        return !results.empty() && results[0]["lastResponse"] == "404";
+      },
+      30, "the deployment shows the readiness check's 404"));
+  EXPECT_EQ(results[0]["name"], "ready");
+  EXPECT_EQ(results[0]["ready"], false);
+  EXPECT_EQ(appCount("/r", "tasksRunning"), 1);
+  std::FILE* flag = std::fopen(go.c_str(), "w");
+  ASSERT_NE(flag, nullptr);
+  std::fclose(flag);
+  ASSERT_TRUE(waitDeploymentsDone());
+}
+
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
   HttpReply put = call("PUT", "/v2/apps/team/api", R"({"cmd": "sleep 1000", "instances": 0})");
   ASSERT_EQ(put.status, 201) << put.body.dump();
