@@ -8,6 +8,7 @@
 
 #include "common/base/ids.hpp"
 #include "frameworks/services/constraints.hpp"
+#include "frameworks/services/container_spec.hpp"
 #include "frameworks/services/health_check.hpp"
 #include "frameworks/services/readiness.hpp"
 
@@ -382,7 +383,8 @@ std::vector<FieldError> validateApp(const json& body,
   checkPortDefinitions(body, errors);
   checkRequirePorts(body, errors);
   checkConstraints(body, errors);
-  for (const auto& found : {validateHealthChecks(body), validateReadinessChecks(body)}) {
+  for (const auto& found :
+       {validateHealthChecks(body), validateReadinessChecks(body), validateContainerSpec(body)}) {
     for (const FieldError& error : found) {
       for (const std::string& message : error.errors) {
         errors.add(error.path, message);
@@ -413,14 +415,11 @@ App appFromJson(const json& body, const std::optional<std::string>& idFromPath) 
     app.image = body["container"].value("docker", json::object()).value("image", "");
   }
   if (body.contains("portDefinitions")) {
-    app.ports = static_cast<int>(body["portDefinitions"].size());
     app.extra["portDefinitions"] = body["portDefinitions"];
-    if (body.value("requirePorts", false)) {
-      for (const json& port : body["portDefinitions"]) {
-        app.requiredPorts.push_back(port.value("port", 0));
-      }
-    }
   }
+  app.requirePorts = body.value("requirePorts", false);
+  app.hostPorts = hostPortRequests(body);
+  app.ports = static_cast<int>(app.hostPorts.size());
   if (body.contains("version") && body["version"].is_string()) {
     app.version = body["version"].get<std::string>();
   }
@@ -485,7 +484,7 @@ json appToJson(const App& app) {
   if (!out.contains("killSelection")) {
     out["killSelection"] = "YOUNGEST_FIRST";
   }
-  out["requirePorts"] = !app.requiredPorts.empty();
+  out["requirePorts"] = app.requirePorts;
   out["upgradeStrategy"] = {{"minimumHealthCapacity", app.minimumHealthCapacity},
                             {"maximumOverCapacity", app.maximumOverCapacity}};
   out["version"] = app.version;

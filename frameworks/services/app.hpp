@@ -35,8 +35,10 @@ struct App {
   std::map<std::string, std::string> env;
   std::string image;  // container.docker.image ("" when none).
   int ports = 0;      // How many host ports each task gets (`portDefinitions`).
-  // With `requirePorts`, the exact host ports each task needs (the portDefinitions' ports).
-  std::vector<int> requiredPorts;
+  // The host port each of those must be, 0 for any free one (fixed by `requirePorts` or a
+  // portMapping's hostPort).
+  std::vector<int> hostPorts;
+  bool requirePorts = false;
   // Relaunch delay after a task ends unasked: backoffSeconds × backoffFactor^(n-1) after
   // the n-th such end, at most maxLaunchDelaySeconds (Marathon's defaults).
   double backoffSeconds = 1;

@@ -1,5 +1,7 @@
 #include "frameworks/services/health_check.hpp"
 
+#include "frameworks/services/container_spec.hpp"
+
 namespace agora::services {
 
 namespace {
@@ -83,9 +85,7 @@ std::vector<FieldError> validateHealthChecks(const json& body) {
     add(errors, "/healthChecks", "error.expected.jsarray");
     return errors;
   }
-  size_t ports = body.value("portDefinitions", json::array()).is_array()
-                     ? body.value("portDefinitions", json::array()).size()
-                     : 0;
+  size_t ports = portEntries(body).size();
   for (size_t i = 0; i < checks.size(); ++i) {
     checkOne(checks[i], "/healthChecks(" + std::to_string(i) + ")", ports, errors);
   }
@@ -106,7 +106,10 @@ std::optional<v1::HealthCheck> healthCheckFor(const App& app, const std::vector<
     out.mutable_command()->set_value(check["command"].value("value", ""));
   } else {
     size_t index = check.value("portIndex", size_t{0});
+    // A bridged task is checked on its own address, at the container port.
+    int containerPort = containerPortAt(app, index);
     uint32_t port = check.contains("port") ? check["port"].get<uint32_t>()
+                    : containerPort != 0   ? static_cast<uint32_t>(containerPort)
                     : index < ports.size() ? static_cast<uint32_t>(ports[index])
                                            : 0;
     if (protocol == "TCP" || protocol == "MESOS_TCP") {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "frameworks/services/container_spec.hpp"
+
 namespace agora::services {
 
 namespace {
@@ -16,7 +18,7 @@ void add(std::vector<FieldError>& errors, const std::string& path, const std::st
 
 // The index of the port definition named `name` (-1 when none is).
 int portIndexOf(const json& body, const std::string& name) {
-  const json definitions = body.value("portDefinitions", json::array());
+  const json definitions = portEntries(body);
   for (size_t i = 0; definitions.is_array() && i < definitions.size(); ++i) {
     if (definitions[i].is_object() && definitions[i].value("name", json()) == name) {
       return static_cast<int>(i);
@@ -87,8 +89,7 @@ std::optional<ReadinessCheck> readinessCheckOf(const App& app) {
   ReadinessCheck out;
   out.name = check.value("name", out.name);
   out.path = check.value("path", out.path);
-  json body = {{"portDefinitions", app.extra.value("portDefinitions", json::array())}};
-  out.portIndex = std::max(0, portIndexOf(body, check.value("portName", "")));
+  out.portIndex = std::max(0, portIndexOf(app.extra, check.value("portName", "")));
   out.intervalSeconds = check.value("intervalSeconds", out.intervalSeconds);
   out.timeoutSeconds = check.value("timeoutSeconds", out.timeoutSeconds);
   if (check.contains("httpStatusCodesForReady")) {

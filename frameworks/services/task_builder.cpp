@@ -1,7 +1,9 @@
 #include "frameworks/services/task_builder.hpp"
 
+#include <set>
 #include <sstream>
 
+#include "frameworks/services/container_spec.hpp"
 #include "frameworks/services/health_check.hpp"
 
 namespace agora::services {
@@ -17,33 +19,47 @@ StatusOr<Resources> scalarsOf(const App& app) {
   return Resources::parse(text.str());
 }
 
-std::optional<std::vector<int>> pickPorts(const Resources& remaining, int count) {
-  std::vector<int> ports;
+// Host ports for `requests` (0: the lowest free port, else exactly that one) out of the
+// unreserved ports of `remaining`; nullopt when they are not all free.
+std::optional<std::vector<int>> pickPorts(const Resources& remaining,
+                                          const std::vector<int>& requests) {
   // A named local: iterating `intervals()` of a temporary would dangle.
   IntervalSet free = remaining.reservedTo(Resources::kUnreservedRole).ranges("ports");
-  for (const auto& [begin, end] : free.intervals()) {
-    for (uint64_t port = begin; port <= end && static_cast<int>(ports.size()) < count; ++port) {
-      ports.push_back(static_cast<int>(port));
-    }
-  }
-  if (static_cast<int>(ports.size()) < count) {
-    return std::nullopt;
-  }
-  return ports;
-}
-
-// `wanted` when all of them are free in `remaining`.
-std::optional<std::vector<int>> requiredPortsIn(const Resources& remaining,
-                                                const std::vector<int>& wanted) {
-  IntervalSet free = remaining.reservedTo(Resources::kUnreservedRole).ranges("ports");
-  for (int port : wanted) {
+  std::set<int> taken;
+  for (int port : requests) {
     IntervalSet one;
     one.add(static_cast<uint64_t>(port), static_cast<uint64_t>(port));
-    if (!free.contains(one)) {
+    if (port != 0 && (!free.contains(one) || !taken.insert(port).second)) {
       return std::nullopt;
     }
   }
-  return wanted;
+  std::vector<int> ports;
+  auto interval = free.intervals().begin();
+  uint64_t next = interval == free.intervals().end() ? 0 : interval->first;
+  for (int port : requests) {
+    if (port != 0) {
+      ports.push_back(port);
+      continue;
+    }
+    // The lowest free port not fixed by another request.
+    while (interval != free.intervals().end() &&
+           (next > interval->second || taken.count(static_cast<int>(next)) > 0)) {
+      if (next > interval->second) {
+        if (++interval == free.intervals().end()) {
+          break;
+        }
+        next = interval->first;
+      } else {
+        ++next;
+      }
+    }
+    if (interval == free.intervals().end()) {
+      return std::nullopt;
+    }
+    ports.push_back(static_cast<int>(next));
+    taken.insert(static_cast<int>(next++));
+  }
+  return ports;
 }
 
 Resources portResources(const std::vector<int>& ports) {
@@ -99,8 +115,7 @@ std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
   if (!scalars.isOk()) {
     return std::nullopt;
   }
-  auto ports = app.requiredPorts.empty() ? pickPorts(remaining, app.ports)
-                                         : requiredPortsIn(remaining, app.requiredPorts);
+  auto ports = pickPorts(remaining, app.hostPorts);
   if (!ports.has_value()) {
     return std::nullopt;
   }
@@ -148,6 +163,7 @@ v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offe
   fillEnvironment(app, taskId, offer, fit, command->mutable_environment());
   if (!app.image.empty()) {
     task.mutable_container()->mutable_image()->set_reference(app.image);
+    fillContainer(app, fit.ports, task.mutable_container());
   }
   if (auto check = healthCheckFor(app, fit.ports)) {
     *task.mutable_health_check() = *check;

@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +21,7 @@
 #include <tuple>
 
 #include "tests/support/cluster.hpp"
+#include "tests/support/test_image.hpp"
 
 namespace agora::testing {
 namespace {
@@ -1028,6 +1032,62 @@ TEST_F(ServicesTest, ReadinessCheckGatesTheDeployment) {
   std::FILE* flag = std::fopen(go.c_str(), "w");
   ASSERT_NE(flag, nullptr);
   std::fclose(flag);
+  ASSERT_TRUE(waitDeploymentsDone());
+}
+
+// A Marathon container app on a bridge network: the image is pulled from a registry, the
+// container port is published on a host port from the offer, a host directory is mounted,
+// and the MESOS_HTTP health check reaches the container itself. Skipped (with the reason)
+// where containers cannot run.
+TEST_F(ServicesTest, ContainerAppWithPortMappingAndVolume) {
+  std::string why = TestRegistry::whyUnavailable();
+  if (why.empty() && geteuid() != 0) why = "containers need root";
+  if (why.empty() && std::system("command -v runc >/dev/null 2>&1") != 0) why = "no runc";
+  if (!why.empty()) GTEST_SKIP() << why;
+  TestRegistry registry(cluster_.dir() + "/registry");
+  ASSERT_TRUE(registry.error().empty()) << registry.error();
+  ASSERT_EQ(registry.pushBusybox("tests/busybox:1.0"), "");
+  std::string shared = cluster_.dir() + "/shared";
+  std::filesystem::create_directories(shared);
+  {
+    std::ofstream page(shared + "/index.html");
+    page << "served from the host\n";
+  }
+  cluster_.startAgent(1, "cpus:2;mem:1024;disk:1024;ports:[31200-31300]",
+                      {"--insecure_registries=" + registry.address(),
+                       "--allowed_host_paths=" + shared, "--attributes=kind:containers"});
+  ASSERT_TRUE(cluster_.waitForAgents(2));
+  json app = {{"id", "/boxed"},
+              {"cmd", "exec /bin/busybox httpd -f -p 8080 -h /www"},
+              {"cpus", 0.2},
+              {"mem", 64},
+              {"constraints", {{"kind", "IS", "containers"}}},
+              {"networks", {{{"mode", "container/bridge"}}}},
+              {"container",
+               {{"type", "MESOS"},
+                {"docker", {{"image", registry.address() + "/tests/busybox:1.0"}}},
+                {"portMappings", {{{"containerPort", 8080}, {"hostPort", 0}, {"name", "http"}}}},
+                {"volumes", {{{"containerPath", "/www"}, {"hostPath", shared}, {"mode", "RO"}}}}}},
+              {"healthChecks",
+               {{{"protocol", "MESOS_HTTP"},
+                 {"path", "/index.html"},
+                 {"portIndex", 0},
+                 {"delaySeconds", 0},
+                 {"intervalSeconds", 0.2},
+                 {"gracePeriodSeconds", 30}}}}};
+  HttpReply created = call("POST", "/v2/apps", app.dump());
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/boxed", "tasksHealthy") == 1; }, 90,
+                               "the container app healthy"));
+  json task = call("GET", "/v2/apps/boxed").body["app"]["tasks"][0];
+  int hostPort = task["ports"][0];
+  EXPECT_GE(hostPort, 31200);
+  httplib::Client client("127.0.0.1", hostPort);
+  auto page = client.Get("/index.html");
+  ASSERT_TRUE(page) << "nothing on host port " << hostPort;
+  EXPECT_EQ(page->body, "served from the host\n");
+  ASSERT_TRUE(waitDeploymentsDone());
+  ASSERT_EQ(call("DELETE", "/v2/apps/boxed").status, 200);
   ASSERT_TRUE(waitDeploymentsDone());
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace agora::services {
 namespace {
@@ -29,6 +30,7 @@ std::map<std::string, std::string> envOf(const v1::TaskInfo& task) {
 App webApp(int ports) {
   App app = appFromJson({{"id", "/shop/web"}, {"cmd", "sleep 1000"}, {"cpus", 0.5}, {"mem", 64}});
   app.ports = ports;
+  app.hostPorts.assign(ports, 0);
   app.version = "v1";
   return app;
 }
@@ -66,6 +68,54 @@ TEST(TaskBuilderTest, RequirePortsTakesExactlyTheDefinedPorts) {
   EXPECT_EQ(appToJson(app)["requirePorts"], true);
   body["portDefinitions"] = {{{"port", 0}}};
   EXPECT_EQ(validateApp(body)[0].path, "/portDefinitions(0)/port");
+}
+
+TEST(TaskBuilderTest, FixedAndFreeHostPortsMix) {
+  App app = webApp(3);
+  app.hostPorts = {0, 31001, 0};
+  auto fit = fitTask(app, *Resources::parse("cpus:1;mem:128;ports:[31000-31002]"));
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->ports, (std::vector<int>{31000, 31001, 31002})) << "31001 is not picked twice";
+  app.hostPorts = {31001, 31001};
+  app.ports = 2;
+  EXPECT_FALSE(fitTask(app, *Resources::parse("cpus:1;mem:128;ports:[31000-31002]")).has_value());
+}
+
+// A bridged container app: its portMappings take host ports from the offer and become the
+// task's port mappings; volumes are mounted; health checks use the container port.
+TEST(TaskBuilderTest, BridgeNetworkPortMappingsAndVolumes) {
+  nlohmann::json body = nlohmann::json::parse(R"({"id": "/web", "cmd": "httpd", "cpus": 0.5,
+      "mem": 64, "networks": [{"mode": "container/bridge"}],
+      "container": {"type": "MESOS", "docker": {"image": "reg/busybox:1"},
+                    "portMappings": [{"containerPort": 8080, "hostPort": 0, "name": "http"}],
+                    "volumes": [{"containerPath": "/data", "hostPath": "/srv/data",
+                                 "mode": "RO"}]},
+      "healthChecks": [{"protocol": "MESOS_HTTP", "portIndex": 0}]})");
+  ASSERT_TRUE(validateApp(body).empty()) << validationErrorBody(validateApp(body)).dump();
+  App app = appFromJson(body);
+  auto fit = fitTask(app, *Resources::parse("cpus:1;mem:128;ports:[31000-31002]"));
+  ASSERT_TRUE(fit.has_value());
+  v1::TaskInfo task = buildTask(app, "web.1", offerOf("cpus:1;mem:128;ports:[31000-31002]"), *fit);
+  ASSERT_EQ(task.container().network(), v1::ContainerInfo::BRIDGE);
+  ASSERT_EQ(task.container().port_mappings_size(), 1);
+  EXPECT_EQ(task.container().port_mappings(0).host_port(), 31000u);
+  EXPECT_EQ(task.container().port_mappings(0).container_port(), 8080u);
+  ASSERT_EQ(task.container().volumes_size(), 1);
+  EXPECT_EQ(task.container().volumes(0).host_path(), "/srv/data");
+  EXPECT_EQ(task.container().volumes(0).mode(), v1::Volume::RO);
+  EXPECT_EQ(task.health_check().http().port(), 8080u);
+  EXPECT_EQ(envOf(task)["PORT0"], "31000");
+
+  body["networks"] = {{{"mode", "container"}}};
+  body["container"]["volumes"][0] = {{"containerPath", "/d"}, {"persistent", {{"size", 10}}}};
+  auto errors = validateApp(body);
+  std::set<std::string> paths;
+  for (const FieldError& error : errors) {
+    paths.insert(error.path);
+  }
+  // Without the bridge the port mapping, and so the health check's port, have no place.
+  EXPECT_EQ(paths, (std::set<std::string>{"/networks(0)/mode", "/container/portMappings",
+                                          "/container/volumes(0)", "/healthChecks(0)/portIndex"}));
 }
 
 TEST(TaskBuilderTest, BuildsTheCommandAndMarathonsEnvironment) {
