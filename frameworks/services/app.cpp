@@ -376,6 +376,16 @@ std::vector<FieldError> validateApp(const json& body,
   checkUnreachableStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
+  if (body.contains("acceptedResourceRoles")) {
+    const json& roles = body["acceptedResourceRoles"];
+    bool valid = roles.is_array() && !roles.empty();
+    for (const json& role : valid ? roles : json::array()) {
+      valid = valid && role.is_string() && !role.get<std::string>().empty();
+    }
+    if (!valid) {
+      errors.add("/acceptedResourceRoles", "must be a non-empty list of role names");
+    }
+  }
   if (body.contains("killSelection") && body["killSelection"] != "YOUNGEST_FIRST" &&
       body["killSelection"] != "OLDEST_FIRST") {
     errors.add("/killSelection", "error.unknown.enum.literal");

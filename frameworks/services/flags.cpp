@@ -13,11 +13,18 @@ DEFINE_string(framework_name, "marathon", "framework name registered with the ma
 DEFINE_double(failover_timeout, 604800,
               "seconds the master keeps the framework's tasks while agora-services is away");
 
+DEFINE_string(mesos_role, "*",
+              "role agora-services subscribes as (Marathon's --mesos_role): resources reserved "
+              "to it are offered to it, and used before unreserved ones");
+
 namespace agora::services {
 
 StatusOr<ServicesOptions> servicesOptionsFromFlags() {
   if (FLAGS_work_dir.empty()) {
     return Status::invalid("--work_dir is required (agora-services keeps its apps there)");
+  }
+  if (FLAGS_mesos_role.empty() || FLAGS_mesos_role.find_first_of(" \t/") == 0) {
+    return Status::invalid("--mesos_role must be a role name such as '*' or 'eng'");
   }
   if (FLAGS_http_port <= 0 || FLAGS_http_port > 65535) {
     return Status::invalid("--http_port must be between 1 and 65535");
@@ -27,7 +34,8 @@ StatusOr<ServicesOptions> servicesOptionsFromFlags() {
                          .httpPort = FLAGS_http_port,
                          .workDir = FLAGS_work_dir,
                          .frameworkName = FLAGS_framework_name,
-                         .failoverTimeout = FLAGS_failover_timeout};
+                         .failoverTimeout = FLAGS_failover_timeout,
+                         .role = FLAGS_mesos_role};
 }
 
 }  // namespace agora::services

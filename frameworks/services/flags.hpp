@@ -15,6 +15,7 @@ struct ServicesOptions {
   std::string workDir;  // RocksDB state lives in <work_dir>/state.
   std::string frameworkName = "marathon";
   double failoverTimeout = 604800;  // Marathon's default: one week.
+  std::string role = "*";           // --mesos_role: the role the framework subscribes as.
 };
 
 // Errors: a missing --work_dir or a port out of range.

@@ -265,7 +265,7 @@ void info(const Context& ctx, httplib::Response& res) {
              {"marathon_config",
               {{"master", apiInfo.master},
                {"failover_timeout", apiInfo.failoverTimeout},
-               {"mesos_role", "*"}}},
+               {"mesos_role", apiInfo.role}}},
              {"http_config", {{"http_port", apiInfo.httpPort}}}},
             {}};
   });

@@ -20,6 +20,7 @@ struct ApiInfo {
   std::string master;  // The --master flag.
   int httpPort = 8080;
   double failoverTimeout = 0;
+  std::string role = "*";
 };
 
 // Registers every route on `server`. `events` feeds /v2/events.

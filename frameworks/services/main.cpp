@@ -32,6 +32,9 @@ agora::sdk::DriverOptions driverOptions(const ServicesOptions& options,
   out.master = options.master;
   out.framework.set_name(options.frameworkName);
   out.framework.set_failover_timeout(options.failoverTimeout);
+  if (options.role != "*") {
+    out.framework.add_roles(options.role);
+  }
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   out.framework.set_hostname(host);
@@ -86,7 +89,9 @@ int main(int argc, char** argv) {
   };
   agora::services::ServicesScheduler scheduler(
       &loop, &store,
-      {.onFatalError = [&shutDown](const std::string&) { shutDown(); }, .events = &events});
+      {.onFatalError = [&shutDown](const std::string&) { shutDown(); },
+       .role = options->role,
+       .events = &events});
   agora::Status recovered = scheduler.recover();
   if (!recovered.isOk()) {
     return fail(recovered.message());
@@ -95,7 +100,8 @@ int main(int argc, char** argv) {
   agora::services::registerRoutes(server, &loop, &scheduler, &events,
                                   {.master = options->master,
                                    .httpPort = options->httpPort,
-                                   .failoverTimeout = options->failoverTimeout});
+                                   .failoverTimeout = options->failoverTimeout,
+                                   .role = options->role});
   if (!server.bind_to_port(options->httpAddress, options->httpPort)) {
     return fail("cannot listen on " + options->httpAddress + ":" +
                 std::to_string(options->httpPort));

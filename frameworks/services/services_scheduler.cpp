@@ -167,9 +167,10 @@ void ServicesScheduler::useOffer(const v1::Offer& offer) {
         rejected = "UnfulfilledConstraint";
         break;
       }
-      auto fit = fitTask(app, remaining);
+      auto roles = acceptedRoles(app, options_.role);
+      auto fit = fitTask(app, remaining, roles);
       if (!fit.has_value()) {
-        rejected = noFitReason(app, remaining);
+        rejected = noFitReason(app, remaining, roles);
         break;
       }
       used = true;

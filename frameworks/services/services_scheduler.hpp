@@ -40,6 +40,8 @@ struct SchedulerOptions {
   // Called (on the driver's thread) when the master refuses the framework for good, e.g.
   // it was torn down: the daemon should exit rather than serve an API that launches nothing.
   std::function<void(const std::string&)> onFatalError;
+  // The framework's role (--mesos_role): resources reserved to it are offered too.
+  std::string role = "*";
   // Where events go (`/v2/events`); may be null. Borrowed.
   EventBus* events = nullptr;
 };

@@ -10,21 +10,24 @@ namespace agora::services {
 
 namespace {
 
-StatusOr<Resources> scalarsOf(const App& app) {
+// The app's cpus, mem and disk as resources of `role` ("*": unreserved).
+StatusOr<Resources> scalarsOf(const App& app, const std::string& role) {
+  std::string tag = role == Resources::kUnreservedRole ? "" : "(" + role + ")";
   std::ostringstream text;
-  text << "cpus:" << app.cpus << ";mem:" << app.mem;
+  text << "cpus" << tag << ":" << app.cpus << ";mem" << tag << ":" << app.mem;
   if (app.disk > 0) {
-    text << ";disk:" << app.disk;
+    text << ";disk" << tag << ":" << app.disk;
   }
   return Resources::parse(text.str());
 }
 
 // Host ports for `requests` (0: the lowest free port, else exactly that one) out of the
-// unreserved ports of `remaining`; nullopt when they are not all free.
+// ports of `role` in `remaining`; nullopt when they are not all free.
 std::optional<std::vector<int>> pickPorts(const Resources& remaining,
-                                          const std::vector<int>& requests) {
+                                          const std::vector<int>& requests,
+                                          const std::string& role) {
   // A named local: iterating `intervals()` of a temporary would dangle.
-  IntervalSet free = remaining.reservedTo(Resources::kUnreservedRole).ranges("ports");
+  IntervalSet free = remaining.reservedTo(role).ranges("ports");
   std::set<int> taken;
   for (int port : requests) {
     IntervalSet one;
@@ -62,11 +65,14 @@ std::optional<std::vector<int>> pickPorts(const Resources& remaining,
   return ports;
 }
 
-Resources portResources(const std::vector<int>& ports) {
+Resources portResources(const std::vector<int>& ports, const std::string& role) {
   google::protobuf::RepeatedPtrField<v1::Resource> entries;
   v1::Resource* entry = entries.Add();
   entry->set_name("ports");
   entry->set_type(v1::Value::RANGES);
+  if (role != Resources::kUnreservedRole) {
+    entry->set_role(role);
+  }
   for (int port : ports) {
     v1::Value::Range* range = entry->mutable_ranges()->add_range();
     range->set_begin(port);
@@ -110,26 +116,47 @@ void fillEnvironment(const App& app, const std::string& taskId, const v1::Offer&
 
 }  // namespace
 
-std::optional<TaskFit> fitTask(const App& app, const Resources& remaining) {
-  auto scalars = scalarsOf(app);
-  if (!scalars.isOk()) {
-    return std::nullopt;
+std::optional<TaskFit> fitTask(const App& app, const Resources& remaining,
+                               const std::vector<std::string>& roles) {
+  // All of one task's resources come from one role, the first that has room.
+  for (const std::string& role : roles) {
+    auto scalars = scalarsOf(app, role);
+    auto ports = pickPorts(remaining, app.hostPorts, role);
+    if (!scalars.isOk() || !ports.has_value()) {
+      continue;
+    }
+    TaskFit fit{*scalars, *ports};
+    if (!ports->empty()) {
+      fit.resources += portResources(*ports, role);
+    }
+    if (remaining.contains(fit.resources)) {
+      return fit;
+    }
   }
-  auto ports = pickPorts(remaining, app.hostPorts);
-  if (!ports.has_value()) {
-    return std::nullopt;
-  }
-  TaskFit fit{*scalars, *ports};
-  if (!ports->empty()) {
-    fit.resources += portResources(*ports);
-  }
-  if (!remaining.contains(fit.resources)) {
-    return std::nullopt;
-  }
-  return fit;
+  return std::nullopt;
 }
 
-std::string noFitReason(const App& app, const Resources& remaining) {
+std::vector<std::string> acceptedRoles(const App& app, const std::string& frameworkRole) {
+  if (app.extra.contains("acceptedResourceRoles") &&
+      app.extra["acceptedResourceRoles"].is_array() &&
+      !app.extra["acceptedResourceRoles"].empty()) {
+    return app.extra["acceptedResourceRoles"].get<std::vector<std::string>>();
+  }
+  if (frameworkRole == Resources::kUnreservedRole) {
+    return {Resources::kUnreservedRole};
+  }
+  return {frameworkRole, Resources::kUnreservedRole};  // Reserved resources first.
+}
+
+std::string noFitReason(const App& app, const Resources& offered,
+                        const std::vector<std::string>& roles) {
+  Resources remaining;
+  for (const std::string& role : roles) {
+    remaining += offered.reservedTo(role);
+  }
+  if (remaining.empty()) {
+    return "UnfulfilledRole";
+  }
   if (remaining.scalar("cpus") + 1e-9 < app.cpus) {
     return "InsufficientCpus";
   }

@@ -41,11 +41,12 @@ class ServicesTest : public ::testing::Test {
     startServices();
   }
 
-  void startServices() {
-    services_ = Process::spawn(
-        {binDir() + "/agora-services", "--master=" + cluster_.masterAddress(),
-         "--http_port=" + std::to_string(port_), "--work_dir=" + cluster_.dir() + "/services"},
-        cluster_.dir() + "/services.log");
+  void startServices(const std::vector<std::string>& extraFlags = {}) {
+    std::vector<std::string> argv = {
+        binDir() + "/agora-services", "--master=" + cluster_.masterAddress(),
+        "--http_port=" + std::to_string(port_), "--work_dir=" + cluster_.dir() + "/services"};
+    argv.insert(argv.end(), extraFlags.begin(), extraFlags.end());
+    services_ = Process::spawn(argv, cluster_.dir() + "/services.log");
     ASSERT_TRUE(cluster_.waitFor([&] { return call("GET", "/ping").status == 200; }, 30,
                                  "agora-services answers /ping"));
   }
@@ -1089,6 +1090,52 @@ TEST_F(ServicesTest, ContainerAppWithPortMappingAndVolume) {
   ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("DELETE", "/v2/apps/boxed").status, 200);
   ASSERT_TRUE(waitDeploymentsDone());
+}
+
+// With --mesos_role=eng, resources reserved to eng are offered and used: on an agent with
+// eng's 1 cpu reserved and almost no unreserved cpu, an app runs on the reservation, an app
+// with acceptedResourceRoles ["*"] does not fit (InsufficientCpus), and one accepting only
+// a role the offers lack waits with UnfulfilledRole.
+TEST_F(ServicesTest, RolesAndAcceptedResourceRoles) {
+  stopServices();
+  startServices({"--mesos_role=eng"});
+  EXPECT_EQ(call("GET", "/v2/info").body["marathon_config"]["mesos_role"], "eng");
+  cluster_.startAgent(1, "cpus(eng):1;mem(eng):256;cpus:0.05;mem:256;disk:1024;ports:[31400-31500]",
+                      {"--attributes=kind:reserved"});
+  ASSERT_TRUE(cluster_.waitForAgents(2));
+  const char* common = R"("cmd": "sleep 1000", "cpus": 0.1, "mem": 16,
+                          "constraints": [["kind", "IS", "reserved"]])";
+  ASSERT_EQ(call("POST", "/v2/apps", std::string(R"({"id": "mine", )") + common + "}").status, 201);
+  ASSERT_EQ(
+      call("POST", "/v2/apps",
+           std::string(R"({"id": "shared", )") + common + R"(, "acceptedResourceRoles": ["*"]})")
+          .status,
+      201);
+  ASSERT_EQ(
+      call("POST", "/v2/apps",
+           std::string(R"({"id": "other", )") + common + R"(, "acceptedResourceRoles": ["ops"]})")
+          .status,
+      201);
+  EXPECT_EQ(call("POST", "/v2/apps", R"({"id": "bad", "cmd": "x", "acceptedResourceRoles": []})")
+                .body["details"][0]["path"],
+            "/acceptedResourceRoles");
+  ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("mine.", "TASK_RUNNING").size() == 1; }, 60,
+                               "mine RUNNING on eng's reservation"));
+  // (Agent 0's offers are rejected for the constraint.)
+  std::map<std::string, std::set<std::string>> reasons;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        json queue = call("GET", "/v2/queue").body["queue"];
+        for (const json& entry : queue) {
+          for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
+            reasons[entry["app"]["id"]].insert(reject["reason"].get<std::string>());
+          }
+        }
+        return reasons["/shared"].count("InsufficientCpus") > 0 &&
+               reasons["/other"].count("UnfulfilledRole") > 0;
+      },
+      30, "/shared short of unreserved cpus, /other of its role"));
+  EXPECT_TRUE(masterTasks("shared.").empty());
 }
 
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
