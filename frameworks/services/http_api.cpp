@@ -20,13 +20,35 @@ using nlohmann::json;
 
 const char* kVersion = "1.11.0";  // The Marathon API level clients may expect.
 
-bool wantsTasks(const httplib::Request& req) {
+// What `embed=` asks to add to each app (as `apps.X` on lists, `app.X` on one app).
+struct Embeds {
+  bool tasks = false;
+  bool taskStats = false;
+  bool readiness = false;
+};
+
+Embeds embedsOf(const httplib::Request& req) {
+  Embeds embeds;
   for (auto [it, end] = req.params.equal_range("embed"); it != end; ++it) {
-    if (it->second == "apps.tasks" || it->second == "app.tasks") {
-      return true;
-    }
+    std::string what = it->second.substr(it->second.find('.') + 1);
+    embeds.tasks = embeds.tasks || what == "tasks";
+    embeds.taskStats = embeds.taskStats || what == "taskStats";
+    embeds.readiness = embeds.readiness || what == "readiness";
   }
-  return false;
+  return embeds;
+}
+
+// The app as Marathon shows it with `embeds` (counts, deployments and the last failure
+// are always there).
+json embeddedApp(const ServicesScheduler* scheduler, const std::string& id, const Embeds& embeds) {
+  json app = scheduler->appJson(id, embeds.tasks);
+  if (embeds.taskStats) {
+    app["taskStats"] = scheduler->taskStatsJson(id);
+  }
+  if (embeds.readiness) {
+    app["readinessCheckResults"] = scheduler->readinessJson(id);
+  }
+  return app;
 }
 
 void createApp(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -108,14 +130,16 @@ void replaceApp(const Context& ctx, const std::string& rawId, const httplib::Req
   }
 }
 
-void getApp(const Context& ctx, const std::string& id, httplib::Response& res) {
+void getApp(const Context& ctx, const std::string& id, const httplib::Request& req,
+            httplib::Response& res) {
   ServicesScheduler* scheduler = ctx.scheduler;
-  onLoop(ctx, res, [scheduler, id]() -> Reply {
-    json app = scheduler->appJson(id, /*withTasks=*/true);
-    if (app.is_null()) {
+  Embeds embeds = embedsOf(req);
+  embeds.tasks = true;  // One app always comes with its tasks.
+  onLoop(ctx, res, [scheduler, id, embeds]() -> Reply {
+    if (!scheduler->findApp(id).has_value()) {
       return errorReply(404, "App '" + id + "' does not exist");
     }
-    return {200, {{"app", app}}, {}};
+    return {200, {{"app", embeddedApp(scheduler, id, embeds)}}, {}};
   });
 }
 
@@ -245,7 +269,7 @@ void appRoute(const Context& ctx, const httplib::Request& req, httplib::Response
     return;
   }
   if (req.method == "GET") {
-    getApp(ctx, *id, res);
+    getApp(ctx, *id, req, res);
   } else {
     deleteApp(ctx, *id, forced(req), res);
   }
@@ -271,14 +295,15 @@ void info(const Context& ctx, httplib::Response& res) {
   });
 }
 
-// GET /v2/apps with Marathon's `id`, `cmd` and `label` filters and `embed=apps.tasks`.
+// GET /v2/apps with Marathon's `id`, `cmd` and `label` filters and `embed=apps.tasks`,
+// `apps.taskStats`, `apps.readiness`.
 void listApps(const Context& ctx, const httplib::Request& req, httplib::Response& res) {
-  bool withTasks = wantsTasks(req);
+  Embeds embeds = embedsOf(req);
   AppFilter filter{.id = req.get_param_value("id"),
                    .cmd = req.get_param_value("cmd"),
                    .label = req.get_param_value("label")};
   ServicesScheduler* scheduler = ctx.scheduler;
-  onLoop(ctx, res, [scheduler, withTasks, filter]() -> Reply {
+  onLoop(ctx, res, [scheduler, embeds, filter]() -> Reply {
     json apps = json::array();
     for (const std::string& id : scheduler->appIds()) {
       auto keep = appMatches(*scheduler->findApp(id), filter);
@@ -286,7 +311,7 @@ void listApps(const Context& ctx, const httplib::Request& req, httplib::Response
         return errorReply(400, "Invalid label selector: " + keep.status().message());
       }
       if (*keep) {
-        apps.push_back(scheduler->appJson(id, withTasks));
+        apps.push_back(embeddedApp(scheduler, id, embeds));
       }
     }
     return {200, {{"apps", apps}}, {}};

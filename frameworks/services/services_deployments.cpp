@@ -282,16 +282,7 @@ json ServicesScheduler::deploymentsJson() const {
     // What the readiness checks of the apps being deployed said so far.
     for (json& action : plan["currentActions"]) {
       std::string appId = action.value("app", "");
-      auto app = apps_.find(appId);
-      auto check = app == apps_.end() ? std::nullopt : readinessCheckOf(app->second);
-      for (const TaskRecord* task : check ? tasksOf(appId) : std::vector<const TaskRecord*>{}) {
-        if (task->ready.has_value() || !task->lastReadiness.empty()) {
-          action["readinessCheckResults"].push_back({{"name", check->name},
-                                                     {"taskId", task->id},
-                                                     {"ready", task->ready == true},
-                                                     {"lastResponse", task->lastReadiness}});
-        }
-      }
+      action["readinessCheckResults"] = readinessJson(appId);
     }
     out.push_back(plan);
   }

@@ -104,6 +104,11 @@ class ServicesScheduler : public sdk::Scheduler {
   // The app as Marathon shows it (with task counts, and its tasks when `withTasks`);
   // null when unknown.
   nlohmann::json appJson(const std::string& appId, bool withTasks) const;
+  // Marathon's `taskStats` of the app (embed=apps.taskStats): counts and lifetimes of its
+  // tasks in total, of its latest config, of older configs and since its last scaling.
+  nlohmann::json taskStatsJson(const std::string& appId) const;
+  // Marathon's `readinessCheckResults` of the app's tasks (embed=apps.readiness).
+  nlohmann::json readinessJson(const std::string& appId) const;
   std::vector<std::string> appIds() const;
   // `{"versions": [...]}` newest first, or the app at `version`. Errors: kNotFound.
   StatusOr<nlohmann::json> versionsJson(const std::string& appId);

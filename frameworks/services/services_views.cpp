@@ -1,7 +1,10 @@
 // The read side of `ServicesScheduler`: apps, tasks and versions as Marathon shows them.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 
+#include "common/base/ids.hpp"
 #include "frameworks/services/services_scheduler.hpp"
 
 namespace agora::services {
@@ -73,6 +76,89 @@ json ServicesScheduler::appJson(const std::string& appId, bool withTasks) const 
   }
   if (withTasks) {
     out["tasks"] = tasks;
+  }
+  return out;
+}
+
+namespace {
+
+// "2026-11-23T20:58:01.123Z" as seconds since the epoch (0 when it is not one).
+double parseVersion(const std::string& version) {
+  std::tm utc{};
+  int millis = 0;
+  if (sscanf(version.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &utc.tm_year, &utc.tm_mon, &utc.tm_mday,
+             &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &millis) < 6) {
+    return 0;
+  }
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  return static_cast<double>(timegm(&utc)) + millis / 1000.0;
+}
+
+json statsOf(const std::vector<const TaskRecord*>& tasks, double now) {
+  int staged = 0;
+  int running = 0;
+  int healthy = 0;
+  int unhealthy = 0;
+  std::vector<double> lifetimes;
+  for (const TaskRecord* task : tasks) {
+    staged += isStaged(task->state) ? 1 : 0;
+    running += task->state == v1::TASK_RUNNING ? 1 : 0;
+    healthy += task->healthy == true ? 1 : 0;
+    unhealthy += task->healthy == false ? 1 : 0;
+    lifetimes.push_back(std::max(0.0, now - task->stagedAt));
+  }
+  std::sort(lifetimes.begin(), lifetimes.end());
+  double sum = 0;
+  for (double lifetime : lifetimes) {
+    sum += lifetime;
+  }
+  json stats = {
+      {"counts",
+       {{"staged", staged}, {"running", running}, {"healthy", healthy}, {"unhealthy", unhealthy}}}};
+  if (!lifetimes.empty()) {
+    stats["lifeTime"] = {{"averageSeconds", sum / lifetimes.size()},
+                         {"medianSeconds", lifetimes[lifetimes.size() / 2]}};
+  }
+  return {{"stats", stats}};
+}
+
+}  // namespace
+
+json ServicesScheduler::taskStatsJson(const std::string& appId) const {
+  auto app = apps_.find(appId);
+  if (app == apps_.end()) {
+    return nullptr;
+  }
+  double scaledAt = parseVersion(app->second.lastScalingAt);
+  std::map<std::string, std::vector<const TaskRecord*>> groups;
+  for (const TaskRecord* task : tasksOf(appId)) {
+    groups["totalSummary"].push_back(task);
+    bool latest = task->configVersion == app->second.lastConfigChangeAt;
+    groups[latest ? "withLatestConfig" : "withOutdatedConfig"].push_back(task);
+    if (task->stagedAt >= scaledAt) {
+      groups["startedAfterLastScaling"].push_back(task);
+    }
+  }
+  json out = json::object();
+  double now = wallSeconds();
+  for (const auto& [name, tasks] : groups) {
+    out[name] = statsOf(tasks, now);  // Marathon leaves out the empty ones too.
+  }
+  return out;
+}
+
+json ServicesScheduler::readinessJson(const std::string& appId) const {
+  json out = json::array();
+  auto app = apps_.find(appId);
+  auto check = app == apps_.end() ? std::nullopt : readinessCheckOf(app->second);
+  for (const TaskRecord* task : check ? tasksOf(appId) : std::vector<const TaskRecord*>{}) {
+    if (task->ready.has_value() || !task->lastReadiness.empty()) {
+      out.push_back({{"name", check->name},
+                     {"taskId", task->id},
+                     {"ready", task->ready == true},
+                     {"lastResponse", task->lastReadiness}});
+    }
   }
   return out;
 }

@@ -451,6 +451,11 @@ TEST_F(ServicesTest, KillsTasksWithAndWithoutScaling) {
   ASSERT_EQ(tasks.status, 200);
   ASSERT_EQ(tasks.body["tasks"].size(), 2u) << tasks.body.dump();
   EXPECT_EQ(call("GET", "/v2/tasks").body["tasks"].size(), 2u);
+  json stats = call("GET", "/v2/apps?embed=apps.taskStats").body["apps"][0]["taskStats"];
+  EXPECT_EQ(stats["totalSummary"]["stats"]["counts"]["running"], 2) << stats.dump();
+  EXPECT_EQ(stats["withLatestConfig"]["stats"]["counts"]["running"], 2) << stats.dump();
+  EXPECT_FALSE(stats.contains("withOutdatedConfig")) << stats.dump();
+  EXPECT_GE(stats["totalSummary"]["stats"]["lifeTime"]["averageSeconds"], 0);
   // The plain-text form haproxy scripts read: app, service port, then host:port per task.
   httplib::Client client("127.0.0.1", port_);
   auto text = client.Get("/v2/tasks", {{"Accept", "text/plain"}});
@@ -1028,6 +1033,8 @@ TEST_F(ServicesTest, ReadinessCheckGatesTheDeployment) {
       },
       30, "the deployment shows the readiness check's 404"));
   EXPECT_EQ(results[0]["name"], "ready");
+  json embedded = call("GET", "/v2/apps/r?embed=app.readiness").body["app"];
+  EXPECT_EQ(embedded["readinessCheckResults"][0]["lastResponse"], "404") << embedded.dump();
   EXPECT_EQ(results[0]["ready"], false);
   EXPECT_EQ(appCount("/r", "tasksRunning"), 1);
   std::FILE* flag = std::fopen(go.c_str(), "w");
