@@ -367,8 +367,11 @@ std::vector<FieldError> validateApp(const json& body,
   checkId(body, idFromPath, errors);
   checkCommand(body, errors);
   checkContainer(body, errors);
-  for (const char* name : {"cpus", "mem", "disk"}) {
+  for (const char* name : {"cpus", "mem", "disk", "gpus", "taskKillGracePeriodSeconds"}) {
     checkResource(body, name, errors);
+  }
+  if (body.contains("user") && !body["user"].is_string()) {
+    errors.add("/user", "error.expected.jsstring");
   }
   checkInstances(body, errors);
   checkBackoff(body, errors);

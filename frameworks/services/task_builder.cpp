@@ -18,6 +18,10 @@ StatusOr<Resources> scalarsOf(const App& app, const std::string& role) {
   if (app.disk > 0) {
     text << ";disk" << tag << ":" << app.disk;
   }
+  double gpus = app.extra.value("gpus", 0.0);
+  if (gpus > 0) {
+    text << ";gpus" << tag << ":" << gpus;
+  }
   return Resources::parse(text.str());
 }
 
@@ -166,6 +170,9 @@ std::string noFitReason(const App& app, const Resources& offered,
   if (remaining.scalar("disk") + 1e-9 < app.disk) {
     return "InsufficientDisk";
   }
+  if (remaining.scalar("gpus") + 1e-9 < app.extra.value("gpus", 0.0)) {
+    return "InsufficientGpus";
+  }
   return "InsufficientPorts";
 }
 
@@ -188,6 +195,13 @@ v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offe
     }
   }
   fillEnvironment(app, taskId, offer, fit, command->mutable_environment());
+  if (app.extra.contains("user")) {
+    command->set_user(app.extra["user"].get<std::string>());
+  }
+  if (app.extra.contains("taskKillGracePeriodSeconds")) {
+    task.mutable_kill_policy()->set_grace_period_seconds(
+        app.extra["taskKillGracePeriodSeconds"].get<double>());
+  }
   if (!app.image.empty()) {
     task.mutable_container()->mutable_image()->set_reference(app.image);
     fillContainer(app, fit.ports, task.mutable_container());

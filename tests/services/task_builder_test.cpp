@@ -118,6 +118,28 @@ TEST(TaskBuilderTest, BridgeNetworkPortMappingsAndVolumes) {
                                           "/container/volumes(0)", "/healthChecks(0)/portIndex"}));
 }
 
+TEST(TaskBuilderTest, UserGpusAndKillGracePeriod) {
+  nlohmann::json body = {{"id", "/gpu"},
+                         {"cmd", "x"},
+                         {"cpus", 0.5},
+                         {"mem", 64},
+                         {"gpus", 1},
+                         {"user", "nobody"},
+                         {"taskKillGracePeriodSeconds", 12}};
+  ASSERT_TRUE(validateApp(body).empty());
+  App app = appFromJson(body);
+  EXPECT_FALSE(fitTask(app, *Resources::parse("cpus:1;mem:128")).has_value()) << "no gpu";
+  auto fit = fitTask(app, *Resources::parse("cpus:1;mem:128;gpus:2"));
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->resources.scalar("gpus"), 1);
+  v1::TaskInfo task = buildTask(app, "gpu.1", offerOf("cpus:1;mem:128;gpus:2"), *fit);
+  EXPECT_EQ(task.command().user(), "nobody");
+  EXPECT_EQ(task.kill_policy().grace_period_seconds(), 12);
+  body["user"] = 7;
+  body["taskKillGracePeriodSeconds"] = -1;
+  EXPECT_EQ(validateApp(body).size(), 2u);
+}
+
 TEST(TaskBuilderTest, BuildsTheCommandAndMarathonsEnvironment) {
   App app = webApp(2);
   app.env["MINE"] = "yes";
