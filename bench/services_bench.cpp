@@ -27,13 +27,15 @@ namespace {
 
 using nlohmann::json;
 
+// A count of the app, from the list (which, unlike GET /v2/apps/{id}, does not carry every
+// task: polling must not load agora-services more than the launch it measures).
 int appCount(httplib::Client& client, const std::string& id, const char* field) {
-  auto result = client.Get("/v2/apps" + id);
+  auto result = client.Get("/v2/apps?id=" + id);
   if (!result || result->status != 200) {
     return -1;
   }
   json body = json::parse(result->body, nullptr, false);
-  return body.is_discarded() ? -1 : body["app"].value(field, -1);
+  return body.is_discarded() || body["apps"].empty() ? -1 : body["apps"][0].value(field, -1);
 }
 
 // Creates `count` apps of one small task each; returns each POST's latency in ms.

@@ -629,9 +629,10 @@ void ServicesScheduler::startReconcileTimer() {
 }
 
 TaskRecord& ServicesScheduler::addTask(TaskRecord task) {
-  taskIdsByApp_[task.appId].insert(task.id);
   std::string id = task.id;
-  return tasks_[id] = std::move(task);
+  TaskRecord& stored = tasks_[id] = std::move(task);
+  taskIdsByApp_[stored.appId][id] = &stored;
+  return stored;
 }
 
 void ServicesScheduler::eraseTask(const std::string& taskId) {
@@ -651,10 +652,10 @@ void ServicesScheduler::eraseTask(const std::string& taskId) {
 
 std::vector<const TaskRecord*> ServicesScheduler::tasksOf(const std::string& appId) const {
   std::vector<const TaskRecord*> out;
-  auto ids = taskIdsByApp_.find(appId);
-  if (ids != taskIdsByApp_.end()) {
-    for (const std::string& id : ids->second) {
-      out.push_back(&tasks_.at(id));
+  auto records = taskIdsByApp_.find(appId);
+  if (records != taskIdsByApp_.end()) {
+    for (const auto& [id, record] : records->second) {
+      out.push_back(record);
     }
   }
   return out;

@@ -245,7 +245,8 @@ class ServicesScheduler : public sdk::Scheduler {
   // Every task record, by id; add and erase only through addTask/eraseTask, which keep
   // `taskIdsByApp_` (what most per-app questions read) in step.
   std::map<std::string, TaskRecord> tasks_;
-  std::map<std::string, std::set<std::string>> taskIdsByApp_;
+  // App id -> its records by task id (pointers into `tasks_`, whose nodes never move).
+  std::map<std::string, std::map<std::string, TaskRecord*>> taskIdsByApp_;
   std::map<std::string, Deployment> deployments_;  // In progress, by id.
   std::map<std::string, GroupRecord> groups_;      // Created explicitly, by id.
   struct LaunchDelay {
