@@ -179,6 +179,46 @@ void checkUnreachableStrategy(const json& body, Errors& errors) {
   }
 }
 
+// dependencies: ids of apps or groups, absolute or relative to the app's group.
+void checkDependencies(const json& body, const std::optional<std::string>& idFromPath,
+                       Errors& errors) {
+  if (!body.contains("dependencies")) {
+    return;
+  }
+  const json& dependencies = body["dependencies"];
+  if (!dependencies.is_array()) {
+    errors.add("/dependencies", "error.expected.jsarray");
+    return;
+  }
+  std::string ownId =
+      idFromPath.value_or(body.value("id", json("")).is_string() ? body.value("id", "") : "");
+  std::string parent = "/";
+  if (auto normalized = normalizeAppId(ownId); normalized.isOk()) {
+    parent = normalized->substr(0, std::max<size_t>(1, normalized->rfind('/')));
+  }
+  for (size_t i = 0; i < dependencies.size(); ++i) {
+    std::string path = "/dependencies(" + std::to_string(i) + ")";
+    if (!dependencies[i].is_string()) {
+      errors.add(path, "error.expected.jsstring");
+      continue;
+    }
+    std::string id = dependencies[i].get<std::string>();
+    std::string joined = !id.empty() && id[0] == '/' ? id : parent + "/" + id;
+    // Relative forms ("../db") are resolved when the app is deployed; here every segment
+    // must at least be a valid id segment or "." / "..".
+    std::stringstream parts(joined);
+    std::string segment;
+    bool valid = !id.empty();
+    while (valid && std::getline(parts, segment, '/')) {
+      valid =
+          segment.empty() || segment == "." || segment == ".." || normalizeAppId(segment).isOk();
+    }
+    if (!valid) {
+      errors.add(path, "is not a valid app or group id");
+    }
+  }
+}
+
 void checkId(const json& body, const std::optional<std::string>& idFromPath, Errors& errors) {
   if (idFromPath.has_value()) {
     if (!normalizeAppId(*idFromPath).isOk()) {
@@ -379,6 +419,7 @@ std::vector<FieldError> validateApp(const json& body,
   checkUnreachableStrategy(body, errors);
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
+  checkDependencies(body, idFromPath, errors);
   if (body.contains("acceptedResourceRoles")) {
     const json& roles = body["acceptedResourceRoles"];
     bool valid = roles.is_array() && !roles.empty();

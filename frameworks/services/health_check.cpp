@@ -46,6 +46,16 @@ void checkOne(const json& check, const std::string& path, size_t portCount,
                                   : "error.expected.jsnumber");
     }
   }
+  for (const char* name : {"port", "portIndex"}) {
+    if (check.contains(name) && check[name].is_number() && check[name].get<double>() > 65535) {
+      add(errors, path + "/" + name, "got " + check[name].dump() + ", expected 0 to 65535");
+    }
+  }
+  for (const char* name : {"port", "portIndex"}) {
+    if (check.contains(name) && check[name].is_number() && check[name].get<double>() > 65535) {
+      add(errors, path + "/" + name, "got " + check[name].dump() + ", expected 0 to 65535");
+    }
+  }
   for (const char* name : {"intervalSeconds", "timeoutSeconds"}) {
     if (check.contains(name) && check[name].is_number() && check[name].get<double>() == 0) {
       add(errors, path + "/" + name, "got 0, expected more than 0");

@@ -97,8 +97,12 @@ void writeGroup(const Context& ctx, const httplib::Request& req, httplib::Respon
     if (body->contains("scaleBy") && !(factor = scaleFactor(*body, res))) {
       return;
     }
-    std::string version =
-        body->value("version", json("")).is_string() ? body->value("version", "") : "";
+    if (body->contains("version") && !(*body)["version"].is_string()) {
+      replyJson(res, 422,
+                validationErrorBody({FieldError{"/version", {"error.expected.jsstring"}}}));
+      return;
+    }
+    std::string version = body->value("version", "");
     onLoop(ctx, res, [scheduler, id = *id, factor, version, force]() -> Reply {
       auto change = factor ? scheduler->scaleGroup(id, *factor, force)
                            : scheduler->restoreGroup(id, version, force);

@@ -121,6 +121,20 @@ TEST(AppValidationTest, UpgradeStrategyIsTwoFractions) {
   EXPECT_EQ(out["upgradeStrategy"]["maximumOverCapacity"], 1.0) << "Marathon's default";
 }
 
+TEST(AppValidationTest, DependenciesAreIds) {
+  json body = {{"id", "/shop/web"}, {"cmd", "x"}, {"dependencies", {"db", "../infra/dns", "/x"}}};
+  EXPECT_TRUE(validateApp(body).empty());
+  body["dependencies"] = {5, "Not_An_Id"};
+  auto errors = validateApp(body);
+  EXPECT_EQ(errorsAt(errors, "/dependencies(0)"),
+            std::vector<std::string>{"error.expected.jsstring"});
+  EXPECT_EQ(errorsAt(errors, "/dependencies(1)"),
+            std::vector<std::string>{"is not a valid app or group id"});
+  body["dependencies"] = "db";
+  EXPECT_EQ(errorsAt(validateApp(body), "/dependencies"),
+            std::vector<std::string>{"error.expected.jsarray"});
+}
+
 TEST(AppValidationTest, NonObjectBodyIsOneError) {
   auto errors = validateApp(json::array());
   ASSERT_EQ(errors.size(), 1u);

@@ -30,6 +30,10 @@ TEST(HealthCheckTest, ValidatesAtMarathonPaths) {
   EXPECT_NE(byPath["/healthChecks(3)/portIndex"].find("it has 1"), std::string::npos);
   EXPECT_EQ(byPath["/healthChecks(3)/intervalSeconds"], "got 0, expected more than 0");
   EXPECT_EQ(byPath["/healthChecks(3)/timeoutSeconds"], "got -1, expected 0 or more");
+  EXPECT_EQ(validateHealthChecks(appWith(json::array({{{"protocol", "TCP"}, {"port", 99999}}})))
+                .at(0)
+                .path,
+            "/healthChecks(0)/port");
   // Through the app's own validation too.
   EXPECT_FALSE(validateApp(appWith("nope")).empty());
 }
