@@ -164,6 +164,8 @@ void registerGroupRoutes(httplib::Server& server, const std::shared_ptr<Context>
   server.Post("/v2/groups/(.+)", write);
   server.Put("/v2/groups/?", write);
   server.Put("/v2/groups/(.+)", write);
+  server.Patch("/v2/groups/?", write);  // As Marathon: PATCH takes what PUT takes.
+  server.Patch("/v2/groups/(.+)", write);
   server.Delete("/v2/groups/?", remove);
   server.Delete("/v2/groups/(.+)", remove);
 }
