@@ -701,7 +701,9 @@ TEST_F(ServicesTest, GroupsDeployInDependencyOrder) {
   ASSERT_EQ(bad.status, 422) << bad.body.dump();
   EXPECT_EQ(bad.body["details"][0]["path"], "/apps(0)/mem");
 
-  ASSERT_EQ(call("PUT", "/v2/groups/shop", R"({"scaleBy": 2})").status, 200);
+  EXPECT_EQ(call("PATCH", "/v2/groups/nope", R"({"scaleBy": 2})").status, 404);
+  EXPECT_EQ(call("PUT", "/v2/groups/shop", R"({"version": 5})").status, 422);
+  ASSERT_EQ(call("PATCH", "/v2/groups/shop", R"({"scaleBy": 2})").status, 200);
   ASSERT_TRUE(waitDeploymentsDone());
   EXPECT_EQ(masterTasks("shop_db.", "TASK_RUNNING").size(), 2u);
   EXPECT_EQ(masterTasks("shop_web.", "TASK_RUNNING").size(), 2u);
