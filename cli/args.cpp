@@ -25,7 +25,7 @@ bool takesValue(const std::string& command, const std::string& name) {
   }
   if (command == "run") {
     return name == "name" || name == "cpus" || name == "mem" || name == "env" || name == "role" ||
-           name == "image" || name == "network";
+           name == "image" || name == "network" || name == "fetch";
   }
   return false;
 }
@@ -88,6 +88,9 @@ Status apply(CliArgs& out, const Option& option) {
       return value.status();
     }
     (name == "cpus" ? out.run.cpus : out.run.mem) = *value;
+  } else if (name == "fetch") {
+    if (option.value.empty()) return Status::invalid("--fetch needs a URI");
+    out.run.fetch.push_back(option.value);
   } else if (name == "env") {
     size_t eq = option.value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -197,9 +200,10 @@ std::string usage() {
          "\n"
          "commands:\n"
          "  run [--name N] [--cpus 0.1] [--mem 32] [--env K=V]... [--role R]\n"
-         "      [--image REF [--network host|bridge]] -- CMD ARGS...\n"
+         "      [--image REF [--network host|bridge]] [--fetch URI]... -- CMD ARGS...\n"
          "      run one task (in a container of image REF if given), stream its output,\n"
-         "      exit with its exit status\n"
+         "      exit with its exit status; each --fetch URI (http, https, file or an\n"
+         "      absolute path) is put into the sandbox first, archives extracted\n"
          "  agents [--json]        list agents\n"
          "  frameworks [--json]    list frameworks\n"
          "  tasks [--json]         list tasks\n"

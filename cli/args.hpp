@@ -2,7 +2,8 @@
 // separator do not fit gflags). Pure, so it is unit-tested directly.
 //
 //   agora [--master=HOST:PORT] COMMAND [OPTIONS]
-//   agora run [--name N] [--cpus C] [--mem M] [--env K=V]... [--role R] -- CMD ARGS...
+//   agora run [--name N] [--cpus C] [--mem M] [--env K=V]... [--role R] [--fetch URI]...
+//             -- CMD ARGS...
 //   agora agents | frameworks | tasks [--json]
 //   agora logs TASK_ID [--stderr] [-f]
 //
@@ -25,6 +26,8 @@ struct RunArgs {
   std::string role = "*";
   std::string image;             // Empty: a plain process; else runs in this image.
   std::string network = "host";  // "host" or "bridge" (with an image).
+  // URIs fetched into the sandbox before the command starts (CommandInfo.uris).
+  std::vector<std::string> fetch;
   std::vector<std::string> command;  // Program and arguments, as given after `--`.
 };
 

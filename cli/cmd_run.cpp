@@ -45,6 +45,9 @@ v1::TaskInfo makeTask(const RunArgs& run) {
     variable->set_name(key);
     variable->set_value(value);
   }
+  for (const std::string& uri : run.fetch) {
+    task.mutable_command()->add_uris()->set_value(uri);
+  }
   if (!run.image.empty()) {
     task.mutable_container()->mutable_image()->set_reference(run.image);
     task.mutable_container()->set_network(run.network == "bridge" ? v1::ContainerInfo::BRIDGE

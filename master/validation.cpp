@@ -131,7 +131,40 @@ Error validateHealthCheckSeconds(const v1::HealthCheck& check) {
   return std::nullopt;
 }
 
+bool startsWith(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
 }  // namespace
+
+Error validateCommandUris(const v1::CommandInfo& command) {
+  for (int i = 0; i < command.uris_size(); ++i) {
+    const v1::CommandInfo::URI& uri = command.uris(i);
+    const std::string field = "command.uris[" + std::to_string(i) + "]";
+    const std::string& value = uri.value();
+    if (value.empty()) {
+      return field + ".value is empty";
+    }
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      return field + ".value must not contain a newline or NUL";
+    }
+    bool remote = startsWith(value, "http://") || startsWith(value, "https://");
+    bool local = value.front() == '/' || startsWith(value, "file:///");
+    if (!remote && !local) {
+      return field + ".value '" + value +
+             "' must be an http://, https:// or file:/// URI, or an absolute path";
+    }
+    if (uri.has_output_file()) {
+      const std::string& name = uri.output_file();
+      if (name.empty() || name == "." || name.find('/') != std::string::npos ||
+          name.find("..") != std::string::npos || name.find('\0') != std::string::npos) {
+        return field + ".output_file '" + name +
+               "' must be a file name without '/' or '..' (it is written into the sandbox)";
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 Error validateHealthCheck(const v1::HealthCheck& check) {
   switch (check.type()) {
@@ -186,6 +219,9 @@ Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
   }
   if (!task.has_command() || (task.command().value().empty())) {
     return "task '" + id + "' has no command";
+  }
+  if (auto error = validateCommandUris(task.command())) {
+    return "task '" + id + "' " + *error;
   }
   if (task.has_health_check()) {
     if (auto error = validateHealthCheck(task.health_check())) {

@@ -28,6 +28,10 @@ std::optional<double> refuseSeconds(const v1::Filters& filters);
 // ACCEPT.
 Error validateTask(const v1::TaskInfo& task, const Resources& remaining,
                    const std::set<std::string>& usedIds);
+// A task's `command.uris` (the fetcher's): each `value` is non-empty and an http://,
+// https:// or file:/// URI or an absolute path; an `output_file` is one file name (no '/',
+// no ".."). Errors name the field ("command.uris[0].value ...").
+Error validateCommandUris(const v1::CommandInfo& command);
 // A task's `health_check`: a known type with what it needs (COMMAND: a command; HTTP: a
 // port, scheme "http" or empty, a path starting with '/', statuses 100-599; TCP: a port),
 // and durations that are finite and at least 0 (interval and timeout more than 0). Errors

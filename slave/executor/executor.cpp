@@ -10,9 +10,10 @@
 #include <fstream>
 
 #include "common/base/ids.hpp"
-#include "slave/executor/command_launcher.hpp"
-#include "slave/executor/task_environment.hpp"
 #include "common/base/task_states.hpp"
+#include "slave/executor/command_launcher.hpp"
+#include "slave/executor/fetcher.hpp"
+#include "slave/executor/task_environment.hpp"
 
 namespace agora::slave {
 
@@ -26,6 +27,7 @@ Executor::Executor(EventLoop& loop, zmq::context_t& context, ExecutorOptions opt
       socket_(context, options_.frameworkId + "/" + options_.taskId) {}
 
 Executor::~Executor() {
+  cancelFetch_ = true;
   if (preparer_.joinable()) {
     preparer_.join();
   }
@@ -90,6 +92,45 @@ void Executor::start() {
 
 void Executor::launch() {
   report(v1::TASK_STARTING, v1::TaskStatus::REASON_UNKNOWN, "");
+  if (task_.command().uris_size() > 0) {
+    startFetching();
+    return;
+  }
+  startTask();
+}
+
+void Executor::startFetching() {
+  LOG(INFO) << "Fetching " << task_.command().uris_size() << " URI(s) into " << options_.sandbox;
+  FetcherOptions fetcher;
+  fetcher.sandbox = options_.sandbox;
+  fetcher.cancel = &cancelFetch_;
+  fetcher.progress = [](const std::string& line) { LOG(INFO) << line; };
+  preparer_ = std::thread([this, fetcher = std::move(fetcher)] {
+    Status fetched = fetchUris(task_.command().uris(), fetcher);
+    loop_.post([this, fetched] { onFetched(fetched); });
+  });
+}
+
+void Executor::onFetched(const Status& fetched) {
+  preparer_.join();
+  if (killRequested_) {
+    transitionTo(State::kExited);
+    report(v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+           killMessage_.empty() ? "Task killed while its URIs were being fetched"
+                                : killMessage_ + " (while its URIs were being fetched)");
+    return;
+  }
+  if (!fetched.isOk()) {
+    LOG(WARNING) << fetched.message();
+    transitionTo(State::kExited);
+    // Mesos reports a failed fetch as a failed container launch.
+    report(v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, fetched.message());
+    return;
+  }
+  startTask();
+}
+
+void Executor::startTask() {
   if (!task_.container().image().reference().empty()) {
     launchContainer();
     return;
@@ -339,8 +380,11 @@ void Executor::onAcknowledged(const std::string& uuid) {
 
 void Executor::onKill(const v1::KillPolicy& policy, const std::string& why) {
   if (!why.empty() && killMessage_.empty()) killMessage_ = why;
-  if (state_ == State::kStarting && container_ && !killRequested_) {
-    killRequested_ = true;  // Reported once the preparation ends (it cannot be cut short).
+  // Fetching or preparing a container (on `preparer_`): the kill is reported once that
+  // ends. A download is cut short; a container's preparation cannot be.
+  if (state_ == State::kStarting && preparer_.joinable() && !killRequested_) {
+    killRequested_ = true;
+    cancelFetch_ = true;
     report(v1::TASK_KILLING, v1::TaskStatus::REASON_UNKNOWN, "Killing the task");
     return;
   }

@@ -6,6 +6,10 @@
 // through runc; an OOM kill is reported as TASK_FAILED with
 // REASON_CONTAINER_LIMITATION_MEMORY.
 //
+// Before the command (or container) starts, the command's `uris` are fetched into the
+// sandbox on a worker thread (fetcher.hpp), between STARTING and RUNNING; a failed fetch is
+// TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED and a message naming the URI and cause.
+//
 // It connects a DEALER (identity "<framework id>/<task id>") to the agent's ipc endpoint,
 // subscribes (again whenever the agent has been silent for 2 s: the agent may have
 // restarted), heartbeats every 500 ms, and retries every update each second until the
@@ -21,6 +25,7 @@
 // Thread-safety: loop thread only. Owns its socket and the child process.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -100,7 +105,13 @@ class Executor {
   static const char* stateName(State state);
   void transitionTo(State next);
 
+  // Reports STARTING, fetches the command's URIs (on a worker thread) if it has any, then
+  // starts the task.
   void launch();
+  void startFetching();
+  void onFetched(const Status& fetched);
+  // The command, or the container for a task with an image.
+  void startTask();
   // Tasks with an image: prepared on a worker thread (pull, unpack), then started.
   void launchContainer();
   void onContainerPrepared(const Status& prepared);
@@ -138,7 +149,9 @@ class Executor {
   std::unique_ptr<ContainerRunner> container_;
   std::unique_ptr<HealthChecker> healthChecker_;
   bool killedUnhealthy_ = false;  // The health checker asked for the kill.
+  // Fetches URIs, then (tasks with an image) prepares the container; one at a time.
   std::thread preparer_;
+  std::atomic<bool> cancelFetch_{false};  // Aborts a download in progress.
   EventLoop::Clock::time_point lastHeard_;
   EventLoop::Clock::time_point lastSubscribe_;
   EventLoop::TimerId tickTimer_ = 0;

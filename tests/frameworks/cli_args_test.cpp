@@ -36,6 +36,14 @@ TEST(CliArgsTest, RunInAnImage) {
   EXPECT_EQ(parse({"run", "--", "true"})->run.image, "");
 }
 
+// `--fetch` is repeatable and keeps the order given (the URIs are fetched in that order).
+TEST(CliArgsTest, RunFetchesUris) {
+  auto args = parse({"run", "--fetch", "http://h/app.tgz", "--fetch=/srv/tool.sh", "--", "true"});
+  ASSERT_TRUE(args.isOk()) << args.status().message();
+  EXPECT_EQ(args->run.fetch, (std::vector<std::string>{"http://h/app.tgz", "/srv/tool.sh"}));
+  EXPECT_FALSE(parse({"run", "--fetch=", "--", "true"}).isOk());
+}
+
 TEST(CliArgsTest, ImageImport) {
   auto args = parse({"image", "import", "/tmp/layout", "--name", "busybox", "--as", "box:1",
                      "--work_dir=/var/lib/agora/agent"});

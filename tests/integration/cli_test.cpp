@@ -20,6 +20,21 @@ TEST(CliTest, RunStreamsOutputAndExitsWithTheTaskStatus) {
   EXPECT_NE(out.find("from-task"), std::string::npos) << out;
 }
 
+// `--fetch` puts a file into the sandbox before the command runs (here a path on the
+// agent's host, copied).
+TEST(CliTest, RunFetchesIntoTheSandbox) {
+  TestCluster cluster;
+  cluster.start(1);
+  std::string source = cluster.dir() + "/fetched-input.txt";
+  std::ofstream(source) << "input from the fetcher\n";
+  std::string out;
+  int status = cluster.runTool({binDir() + "/agora", "--master=" + cluster.masterAddress(), "run",
+                                "--fetch", source, "--", "cat", "fetched-input.txt"},
+                               &out);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("input from the fetcher"), std::string::npos) << out;
+}
+
 TEST(CliTest, RunKeepsStreamingAcrossAnAgentRestart) {
   TestCluster cluster;
   cluster.start(1);

@@ -113,6 +113,24 @@ TEST_F(ContainersTest, AnImageThatDoesNotExistFailsTheTaskNamingIt) {
       << status->message();
 }
 
+// Fetched files are in the sandbox the container mounts: the task runs a fetched script
+// (made executable) inside its image.
+TEST_F(ContainersTest, FetchedFilesAreInTheContainersSandbox) {
+  std::string script = cluster_.dir() + "/hello-box.sh";
+  std::ofstream(script) << "#!/bin/sh\necho fetched script in $(pwd)\n";
+  TestFramework framework(cluster_.masterAddress());
+  v1::TaskInfo task = imageTask("fetched", "./hello-box.sh");
+  auto* uri = task.mutable_command()->add_uris();
+  uri->set_value("file://" + script);
+  uri->set_executable(true);
+  framework.scheduler.queueTask(task);
+  ASSERT_TRUE(framework.start());
+  ASSERT_TRUE(framework.scheduler.waitForState("fetched", v1::TASK_FINISHED, 60))
+      << framework.scheduler.lastStatus("fetched")->message();
+  std::string out = sandboxFile("fetched", "stdout");
+  EXPECT_NE(out.find("fetched script in /mnt/mesos/sandbox"), std::string::npos) << out;
+}
+
 TEST_F(ContainersTest, AgoraRunRunsACommandInAnImage) {
   std::string out;
   int status = cluster_.runTool({binDir() + "/agora", "--master=" + cluster_.masterAddress(), "run",

@@ -90,6 +90,35 @@ TEST(ValidationTest, HealthCheckErrorsNameTheField) {
   EXPECT_EQ(errorOf(bad), "");
 }
 
+// The fetcher's URIs are checked at launch: an empty value, a scheme the fetcher does not
+// speak (or a relative path), and an output_file that would leave the sandbox are refused,
+// and the error names the field.
+TEST(ValidationTest, CommandUriErrorsNameTheField) {
+  Resources offer = *Resources::parse("cpus:1;mem:100");
+  auto errorOf = [&](const std::string& value, const std::string* outputFile = nullptr) {
+    v1::TaskInfo t = task("t1", "cpus:1");
+    t.mutable_command()->add_uris()->set_value("http://example.org/ok.tgz");
+    auto* uri = t.mutable_command()->add_uris();
+    uri->set_value(value);
+    if (outputFile != nullptr) uri->set_output_file(*outputFile);
+    return validateTask(t, offer, {}).value_or("");
+  };
+  EXPECT_EQ(errorOf("https://example.org/a/b.tar.gz?x=1"), "");
+  EXPECT_EQ(errorOf("file:///srv/app.zip"), "");
+  EXPECT_EQ(errorOf("/srv/tool.sh"), "");
+  EXPECT_NE(errorOf("").find("command.uris[1].value is empty"), std::string::npos);
+  EXPECT_NE(errorOf("ftp://example.org/x").find("command.uris[1].value 'ftp://example.org/x'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("relative/path").find("command.uris[1].value"), std::string::npos);
+  EXPECT_NE(errorOf("file://relative").find("command.uris[1].value"), std::string::npos);
+  for (std::string bad : {"a/b", "..", "x..y", ""}) {
+    EXPECT_NE(errorOf("http://h/x", &bad).find("command.uris[1].output_file"), std::string::npos)
+        << bad;
+  }
+  std::string good = "renamed.sh";
+  EXPECT_EQ(errorOf("http://h/x", &good), "");
+}
+
 TEST(ValidationTest, FrameworkInfo) {
   v1::FrameworkInfo info;
   EXPECT_TRUE(validateFrameworkInfo(info));  // No name.

@@ -3,15 +3,18 @@
 // period, retries until acknowledged, re-subscription after agent silence, exec failures
 // and the task environment. Waits are on conditions with deadlines, never fixed sleeps.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -294,6 +297,77 @@ TEST(ExecutorTest, UpdatesAreResentUntilAcknowledged) {
       << "exited before the acknowledgement";
   // waitExit acknowledges everything: now it exits.
   EXPECT_EQ(agent.waitExit(), 0);
+}
+
+// An HTTP server on loopback whose one response never ends until the server is destroyed.
+class HangingServer {
+ public:
+  HangingServer() {
+    server_.Get("/hang.tgz", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("application/octet-stream",
+                                       [this](size_t, httplib::DataSink& sink) {
+                                         std::unique_lock<std::mutex> lock(mutex_);
+                                         requested_ = true;
+                                         changed_.notify_all();
+                                         changed_.wait(lock, [this] { return released_; });
+                                         sink.done();
+                                         return true;
+                                       });
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) {
+      std::this_thread::sleep_for(1ms);  // No ready signal to wait on.
+    }
+  }
+  ~HangingServer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      released_ = true;
+      changed_.notify_all();
+    }
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hang.tgz"; }
+  // Whether a client started the download within `timeout`.
+  bool waitForRequest(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, timeout, [this] { return requested_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool requested_ = false;
+  bool released_ = false;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// The command's URIs are fetched after STARTING; a kill while a download hangs aborts it
+// and the task is KILLED during launch, its command never run.
+TEST(ExecutorTest, KillDuringAHangingDownloadAbortsTheFetch) {
+  HangingServer server;
+  testing::TestDir dir;
+  FakeAgent agent(dir);
+  v1::TaskInfo task = shellTask("touch ran");
+  task.mutable_command()->add_uris()->set_value(server.url());
+  agent.spawn(task);
+  ASSERT_TRUE(agent.waitFor(v1::TASK_STARTING).has_value());
+  ASSERT_TRUE(server.waitForRequest(10s));
+  auto start = SteadyClock::now();
+  agent.sendKill(30);
+  auto killed = agent.waitFor(v1::TASK_KILLED);
+  ASSERT_TRUE(killed.has_value());
+  EXPECT_LT(SteadyClock::now() - start, 10s);  // Neither the grace period nor a stall timeout.
+  EXPECT_EQ(killed->reason(), v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH);
+  EXPECT_EQ(agent.states(),
+            (std::vector<v1::TaskState>{v1::TASK_STARTING, v1::TASK_KILLING, v1::TASK_KILLED}));
+  EXPECT_EQ(agent.waitExit(), 0);
+  EXPECT_FALSE(std::filesystem::exists(agent.sandbox() + "/ran"));
+  EXPECT_FALSE(std::filesystem::exists(agent.sandbox() + "/hang.tgz"));
 }
 
 TEST(ExecutorTest, MissingProgramFailsWithCommandNotFound) {
