@@ -179,6 +179,48 @@ void checkUnreachableStrategy(const json& body, Errors& errors) {
   }
 }
 
+// fetch: [{uri, executable, extract, cache, outputFile}]; the legacy `uris`: strings.
+void checkFetch(const json& body, Errors& errors) {
+  if (body.contains("uris")) {
+    bool valid = body["uris"].is_array();
+    for (const json& uri : valid ? body["uris"] : json::array()) {
+      valid = valid && uri.is_string() && !uri.get<std::string>().empty();
+    }
+    if (!valid) {
+      errors.add("/uris", "must be a list of URIs");
+    }
+  }
+  if (!body.contains("fetch")) {
+    return;
+  }
+  if (!body["fetch"].is_array()) {
+    errors.add("/fetch", "error.expected.jsarray");
+    return;
+  }
+  for (size_t i = 0; i < body["fetch"].size(); ++i) {
+    std::string path = "/fetch(" + std::to_string(i) + ")";
+    const json& entry = body["fetch"][i];
+    if (!entry.is_object()) {
+      errors.add(path, "error.expected.jsobject");
+      continue;
+    }
+    if (!entry.value("uri", json()).is_string() || entry.value("uri", "").empty()) {
+      errors.add(path + "/uri", "must not be empty");
+    }
+    for (const char* flag : {"executable", "extract", "cache"}) {
+      if (entry.contains(flag) && !entry[flag].is_boolean()) {
+        errors.add(path + "/" + flag, "error.expected.jsboolean");
+      }
+    }
+    if (entry.contains("outputFile") &&
+        (!entry["outputFile"].is_string() ||
+         entry["outputFile"].get<std::string>().find('/') != std::string::npos ||
+         entry["outputFile"] == ".." || entry["outputFile"] == "")) {
+      errors.add(path + "/outputFile", "must be a file name (no '/')");
+    }
+  }
+}
+
 // dependencies: ids of apps or groups, absolute or relative to the app's group.
 void checkDependencies(const json& body, const std::optional<std::string>& idFromPath,
                        Errors& errors) {
@@ -420,6 +462,7 @@ std::vector<FieldError> validateApp(const json& body,
   checkStringMap(body, "env", errors);
   checkStringMap(body, "labels", errors);
   checkDependencies(body, idFromPath, errors);
+  checkFetch(body, errors);
   if (body.contains("acceptedResourceRoles")) {
     const json& roles = body["acceptedResourceRoles"];
     bool valid = roles.is_array() && !roles.empty();

@@ -118,6 +118,25 @@ void fillEnvironment(const App& app, const std::string& taskId, const v1::Offer&
   }
 }
 
+// Marathon's `fetch` ([{uri, executable, extract, cache, outputFile}]) and its older `uris`
+// (plain strings, extracted) become the command's URIs, which the executor fetches into the
+// sandbox before the command starts.
+void addFetches(const App& app, v1::CommandInfo* command) {
+  for (const nlohmann::json& entry : app.extra.value("fetch", nlohmann::json::array())) {
+    v1::CommandInfo::URI* uri = command->add_uris();
+    uri->set_value(entry.value("uri", ""));
+    uri->set_executable(entry.value("executable", false));
+    uri->set_extract(entry.value("extract", true));
+    uri->set_cache(entry.value("cache", false));
+    if (entry.contains("outputFile")) {
+      uri->set_output_file(entry["outputFile"].get<std::string>());
+    }
+  }
+  for (const nlohmann::json& entry : app.extra.value("uris", nlohmann::json::array())) {
+    command->add_uris()->set_value(entry.get<std::string>());
+  }
+}
+
 }  // namespace
 
 std::optional<TaskFit> fitTask(const App& app, const Resources& remaining,
@@ -198,6 +217,7 @@ v1::TaskInfo buildTask(const App& app, const std::string& taskId, const v1::Offe
   if (app.extra.contains("user")) {
     command->set_user(app.extra["user"].get<std::string>());
   }
+  addFetches(app, command);
   if (app.extra.contains("taskKillGracePeriodSeconds")) {
     task.mutable_kill_policy()->set_grace_period_seconds(
         app.extra["taskKillGracePeriodSeconds"].get<double>());

@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "tests/support/cluster.hpp"
+#include "tests/support/file_server.hpp"
 #include "tests/support/test_image.hpp"
 
 namespace agora::testing {
@@ -1145,6 +1146,45 @@ TEST_F(ServicesTest, RolesAndAcceptedResourceRoles) {
       },
       30, "/shared short of unreserved cpus, /other of its role"));
   EXPECT_TRUE(masterTasks("shared.").empty());
+}
+
+// Marathon's `fetch`: the executor downloads each URI into the sandbox before the command
+// runs (here an executable script); a URI that cannot be fetched fails the task, and the
+// app's lastTaskFailure says which URI and why.
+TEST_F(ServicesTest, FetchDownloadsIntoTheSandboxBeforeTheCommand) {
+  FileServer files;
+  files.add("hello.sh", "#!/bin/sh\necho fetched-and-run\n");
+  EXPECT_EQ(call("POST", "/v2/apps", R"({"id": "f", "cmd": "x", "fetch": [{"uri": ""}]})")
+                .body["details"][0]["path"],
+            "/fetch(0)/uri");
+  json app = {{"id", "/fetcher"},
+              {"cmd", "./hello.sh > out.txt; sleep 1000"},
+              {"cpus", 0.1},
+              {"mem", 16},
+              {"fetch", {{{"uri", files.fileUrl("hello.sh")}, {"executable", true}}}}};
+  ASSERT_EQ(call("POST", "/v2/apps", app.dump()).status, 201);
+  ASSERT_TRUE(waitDeploymentsDone());
+  std::string taskId = masterTasks("fetcher.", "TASK_RUNNING").at(0);
+  std::string out;
+  ASSERT_TRUE(
+      cluster_.waitFor([&] { return !(out = cluster_.sandboxFile(0, taskId, "out.txt")).empty(); },
+                       30, "the fetched script ran"));
+  EXPECT_EQ(out, "fetched-and-run\n");
+
+  json broken = {{"id", "/broken"},      {"cmd", "sleep 1000"},
+                 {"cpus", 0.1},          {"mem", 16},
+                 {"backoffSeconds", 60}, {"fetch", {{{"uri", files.fileUrl("missing.tgz")}}}}};
+  ASSERT_EQ(call("POST", "/v2/apps", broken.dump()).status, 201);
+  json failure;
+  ASSERT_TRUE(cluster_.waitFor(
+      [&] {
+        failure = call("GET", "/v2/apps/broken").body["app"].value("lastTaskFailure", json());
+        return failure.is_object();
+      },
+      30, "the failed fetch in lastTaskFailure"));
+  EXPECT_EQ(failure["state"], "TASK_FAILED");
+  EXPECT_NE(failure.value("message", "").find("missing.tgz"), std::string::npos) << failure.dump();
+  EXPECT_NE(failure.value("message", "").find("404"), std::string::npos) << failure.dump();
 }
 
 TEST_F(ServicesTest, PutCreatesAndServesInfoAndPing) {
