@@ -119,6 +119,16 @@ void writeGroup(const Context& ctx, const httplib::Request& req, httplib::Respon
     return;
   }
   GroupTree tree = groupFromJson(*body, pathId);
+  if (req.get_param_value("dryRun") == "true") {
+    onLoop(ctx, res, [scheduler, tree]() -> Reply {
+      auto plan = scheduler->planGroup(tree);
+      if (!plan.isOk()) {
+        return changeError(scheduler, tree.id, plan.status());
+      }
+      return {200, *plan, {}};
+    });
+    return;
+  }
   onLoop(ctx, res, [scheduler, tree, create, force]() -> Reply {
     auto change = scheduler->putGroup(tree, create, force);
     if (!change.isOk()) {

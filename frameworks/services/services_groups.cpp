@@ -107,6 +107,10 @@ StatusOr<ChangeResult> ServicesScheduler::putGroup(const GroupTree& tree, bool c
     return Status::error(StatusCode::kAlreadyExists,
                          "Group " + tree.id + " is already created. Use PUT to change this group.");
   }
+  return changeGroup(tree.id, groupTargets(tree), force);
+}
+
+AppTargets ServicesScheduler::groupTargets(const GroupTree& tree) const {
   AppTargets targets;
   for (const auto& [id, app] : apps_) {
     if (isUnder(id, tree.id)) {
@@ -130,7 +134,25 @@ StatusOr<ChangeResult> ServicesScheduler::putGroup(const GroupTree& tree, bool c
       targets.removeGroups.push_back(id);
     }
   }
-  return changeGroup(tree.id, std::move(targets), force);
+  return targets;
+}
+
+StatusOr<json> ServicesScheduler::planGroup(const GroupTree& tree) const {
+  AppTargets targets = groupTargets(tree);
+  std::map<std::string, std::optional<App>> before;
+  for (const auto& [appId, after] : targets.apps) {
+    before[appId] = findApp(appId);
+  }
+  auto groupDeps = groupDependencies(targets);
+  auto steps = planChange(before, targets.apps, {}, [&](const std::string& appId) {
+    const std::optional<App>& app = targets.apps.at(appId);
+    return app.has_value() ? dependenciesOf(*app, groupDeps) : std::vector<std::string>{};
+  });
+  if (!steps.isOk()) {
+    return steps.status();
+  }
+  json plan = deploymentToJson(Deployment{.steps = *steps});
+  return json{{"steps", plan["steps"]}, {"affectedApps", plan["affectedApps"]}};
 }
 
 StatusOr<ChangeResult> ServicesScheduler::scaleGroup(const std::string& groupId, double factor,

@@ -139,6 +139,9 @@ class ServicesScheduler : public sdk::Scheduler {
   // becomes `tree`; apps under it that `tree` lacks are deleted, unchanged apps are left as
   // they are. Errors also: kInvalidArgument (a dependency cycle), as `changeApps`.
   StatusOr<ChangeResult> putGroup(const GroupTree& tree, bool create, bool force);
+  // `?dryRun=true`: the steps `putGroup(tree)` would deploy, changing nothing.
+  // Errors: kInvalidArgument (a dependency cycle).
+  StatusOr<nlohmann::json> planGroup(const GroupTree& tree) const;
   // Every app under the group to ceil(instances × factor). Errors: kNotFound.
   StatusOr<ChangeResult> scaleGroup(const std::string& groupId, double factor, bool force);
   // PUT {"version": v}: the group as it was at `version`. Errors: kNotFound.
@@ -211,6 +214,8 @@ class ServicesScheduler : public sdk::Scheduler {
   bool held(const std::string& appId) const;
   // Runs a group change and records the group's new tree as a version of it.
   StatusOr<ChangeResult> changeGroup(const std::string& groupId, AppTargets targets, bool force);
+  // The app and group changes that make the group `tree` (unchanged apps left out).
+  AppTargets groupTargets(const GroupTree& tree) const;
   // Ids of the groups directly under `groupId` (explicit, or implied by app ids).
   std::set<std::string> childGroups(const std::string& groupId) const;
   // Whether the app has reached what `action` asks of it.

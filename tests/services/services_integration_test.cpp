@@ -677,6 +677,13 @@ TEST_F(ServicesTest, GroupsDeployInDependencyOrder) {
   const char* shop = R"({"id": "/shop", "apps": [
       {"id": "db", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16},
       {"id": "web", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16, "dependencies": ["db"]}]})";
+  // dryRun: the plan (start both, then db, then web) and no change.
+  HttpReply plan = call("POST", "/v2/groups?dryRun=true", shop);
+  ASSERT_EQ(plan.status, 200) << plan.body.dump();
+  ASSERT_EQ(plan.body["steps"].size(), 3u) << plan.body.dump();
+  EXPECT_EQ(plan.body["steps"][1]["actions"][0]["app"], "/shop/db");
+  EXPECT_EQ(plan.body["steps"][2]["actions"][0]["app"], "/shop/web");
+  EXPECT_EQ(call("GET", "/v2/groups/shop").status, 404);
   HttpReply created = call("POST", "/v2/groups", shop);
   ASSERT_EQ(created.status, 201) << created.body.dump();
   EXPECT_FALSE(created.body.value("deploymentId", "").empty());
