@@ -176,6 +176,18 @@ class ServicesTest : public ::testing::Test {
     return {fewestRunning, mostAlive};
   }
 
+  // Why each app in the launch queue got no task from recent offers (its reject reasons).
+  std::map<std::string, std::set<std::string>> queueReasons() {
+    std::map<std::string, std::set<std::string>> reasons;
+    json queue = call("GET", "/v2/queue").body["queue"];
+    for (const json& entry : queue) {
+      for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
+        reasons[entry["app"]["id"]].insert(reject["reason"].get<std::string>());
+      }
+    }
+    return reasons;
+  }
+
   int appCount(const std::string& appPath, const char* field) {
     HttpReply reply = call("GET", "/v2/apps" + appPath);
     return reply.status == 200 ? reply.body["app"].value(field, -1) : -1;
@@ -872,20 +884,13 @@ TEST_F(ServicesTest, QueueReasonsKillSelectionTasksDeleteAndMetrics) {
       "mem": 16, "constraints": [["hostname", "LIKE", "nowhere"]]})")
                 .status,
             201);
-  std::map<std::string, std::string> reasons;
   ASSERT_TRUE(cluster_.waitFor(
       [&] {
-        json queue = call("GET", "/v2/queue").body["queue"];
-        for (const json& entry : queue) {
-          for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
-            reasons[entry["app"]["id"]] = reject["reason"];
-          }
-        }
-        return reasons.size() == 2;
+        auto reasons = queueReasons();
+        return reasons["/huge"] == std::set<std::string>{"InsufficientCpus"} &&
+               reasons["/picky"] == std::set<std::string>{"UnfulfilledConstraint"};
       },
-      30, "both apps in the queue with a reason"));
-  EXPECT_EQ(reasons["/huge"], "InsufficientCpus");
-  EXPECT_EQ(reasons["/picky"], "UnfulfilledConstraint");
+      30, "/huge short of cpus, /picky of a matching agent"));
   HttpReply metrics = call("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.body["gauges"]["marathon.apps.active.gauge"]["value"], 2);
@@ -1139,15 +1144,9 @@ TEST_F(ServicesTest, RolesAndAcceptedResourceRoles) {
   ASSERT_TRUE(cluster_.waitFor([&] { return masterTasks("mine.", "TASK_RUNNING").size() == 1; }, 60,
                                "mine RUNNING on eng's reservation"));
   // (Agent 0's offers are rejected for the constraint.)
-  std::map<std::string, std::set<std::string>> reasons;
   ASSERT_TRUE(cluster_.waitFor(
       [&] {
-        json queue = call("GET", "/v2/queue").body["queue"];
-        for (const json& entry : queue) {
-          for (const json& reject : entry["processedOffersSummary"]["rejectSummaryLastOffers"]) {
-            reasons[entry["app"]["id"]].insert(reject["reason"].get<std::string>());
-          }
-        }
+        auto reasons = queueReasons();
         return reasons["/shared"].count("InsufficientCpus") > 0 &&
                reasons["/other"].count("UnfulfilledRole") > 0;
       },
