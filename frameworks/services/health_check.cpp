@@ -102,9 +102,13 @@ std::vector<FieldError> validateHealthChecks(const json& body) {
   return errors;
 }
 
+bool hasHealthChecks(const App& app) {
+  return app.extra.contains("healthChecks") && app.extra["healthChecks"].is_array() &&
+         !app.extra["healthChecks"].empty();
+}
+
 std::optional<v1::HealthCheck> healthCheckFor(const App& app, const std::vector<int>& ports) {
-  if (!app.extra.contains("healthChecks") || !app.extra["healthChecks"].is_array() ||
-      app.extra["healthChecks"].empty()) {
+  if (!hasHealthChecks(app)) {
     return std::nullopt;
   }
   const json& check = app.extra["healthChecks"][0];

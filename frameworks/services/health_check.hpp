@@ -20,6 +20,9 @@ namespace agora::services {
 // ("/healthChecks(0)/protocol").
 std::vector<FieldError> validateHealthChecks(const nlohmann::json& body);
 
+// Whether the app has any health check.
+bool hasHealthChecks(const App& app);
+
 // The check for a task of `app` whose host ports are `ports` (PORT0..), or nullopt when the
 // app has none. REQUIRES: the app's definition passed `validateHealthChecks`.
 std::optional<v1::HealthCheck> healthCheckFor(const App& app, const std::vector<int>& ports);

@@ -9,6 +9,7 @@
 
 #include "common/base/ids.hpp"
 #include "common/base/task_states.hpp"
+#include "frameworks/services/health_check.hpp"
 #include "frameworks/services/task_builder.hpp"
 
 namespace agora::services {
@@ -432,12 +433,11 @@ bool ServicesScheduler::isReady(const App& app, const TaskRecord& task) const {
   if (task.state != v1::TASK_RUNNING) {
     return false;
   }
-  bool checked = app.extra.contains("healthChecks") && app.extra["healthChecks"].is_array() &&
-                 !app.extra["healthChecks"].empty();
-  if (checked && task.healthy != true) {
-    return false;
-  }
-  return !readinessCheckOf(app).has_value() || task.ready == true;
+  return passesHealth(app, task) && (!readinessCheckOf(app).has_value() || task.ready == true);
+}
+
+bool ServicesScheduler::passesHealth(const App& app, const TaskRecord& task) const {
+  return !hasHealthChecks(app) || task.healthy == true;
 }
 
 void ServicesScheduler::maybeProbe(TaskRecord& task) {
@@ -447,9 +447,7 @@ void ServicesScheduler::maybeProbe(TaskRecord& task) {
     return;
   }
   auto check = readinessCheckOf(app->second);
-  bool healthChecked =
-      app->second.extra.contains("healthChecks") && !app->second.extra["healthChecks"].empty();
-  if (!check.has_value() || (healthChecked && task.healthy != true) ||
+  if (!check.has_value() || !passesHealth(app->second, task) ||
       check->portIndex >= static_cast<int>(task.ports.size())) {
     return;
   }
@@ -631,7 +629,7 @@ void ServicesScheduler::startReconcileTimer() {
 TaskRecord& ServicesScheduler::addTask(TaskRecord task) {
   std::string id = task.id;
   TaskRecord& stored = tasks_[id] = std::move(task);
-  taskIdsByApp_[stored.appId][id] = &stored;
+  tasksByApp_[stored.appId][id] = &stored;
   return stored;
 }
 
@@ -640,11 +638,11 @@ void ServicesScheduler::eraseTask(const std::string& taskId) {
   if (it == tasks_.end()) {
     return;
   }
-  auto ids = taskIdsByApp_.find(it->second.appId);
-  if (ids != taskIdsByApp_.end()) {
+  auto ids = tasksByApp_.find(it->second.appId);
+  if (ids != tasksByApp_.end()) {
     ids->second.erase(taskId);
     if (ids->second.empty()) {
-      taskIdsByApp_.erase(ids);
+      tasksByApp_.erase(ids);
     }
   }
   tasks_.erase(it);
@@ -652,8 +650,8 @@ void ServicesScheduler::eraseTask(const std::string& taskId) {
 
 std::vector<const TaskRecord*> ServicesScheduler::tasksOf(const std::string& appId) const {
   std::vector<const TaskRecord*> out;
-  auto records = taskIdsByApp_.find(appId);
-  if (records != taskIdsByApp_.end()) {
+  auto records = tasksByApp_.find(appId);
+  if (records != tasksByApp_.end()) {
     for (const auto& [id, record] : records->second) {
       out.push_back(record);
     }
@@ -663,8 +661,11 @@ std::vector<const TaskRecord*> ServicesScheduler::tasksOf(const std::string& app
 
 std::vector<TaskRecord*> ServicesScheduler::tasksOf(const std::string& appId) {
   std::vector<TaskRecord*> out;
-  for (const TaskRecord* task : std::as_const(*this).tasksOf(appId)) {
-    out.push_back(const_cast<TaskRecord*>(task));  // Non-const this: the records are ours.
+  auto records = tasksByApp_.find(appId);
+  if (records != tasksByApp_.end()) {
+    for (const auto& [id, record] : records->second) {
+      out.push_back(record);
+    }
   }
   return out;
 }

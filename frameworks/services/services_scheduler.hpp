@@ -190,6 +190,8 @@ class ServicesScheduler : public sdk::Scheduler {
   // Kills tasks of an older config as far as the app's minimumHealthCapacity allows.
   void replaceOutdated(const App& app, std::vector<TaskRecord*>& current,
                        std::vector<TaskRecord*>& outdated);
+  // Whether the task is reported healthy, or its app has no health check.
+  bool passesHealth(const App& app, const TaskRecord& task) const;
   // RUNNING and, when the app has health checks, reported healthy, and, when it has a
   // readiness check, found ready.
   bool isReady(const App& app, const TaskRecord& task) const;
@@ -248,10 +250,10 @@ class ServicesScheduler : public sdk::Scheduler {
   std::string frameworkId_;
   std::map<std::string, App> apps_;
   // Every task record, by id; add and erase only through addTask/eraseTask, which keep
-  // `taskIdsByApp_` (what most per-app questions read) in step.
+  // `tasksByApp_` (what most per-app questions read) in step.
   std::map<std::string, TaskRecord> tasks_;
   // App id -> its records by task id (pointers into `tasks_`, whose nodes never move).
-  std::map<std::string, std::map<std::string, TaskRecord*>> taskIdsByApp_;
+  std::map<std::string, std::map<std::string, TaskRecord*>> tasksByApp_;
   std::map<std::string, Deployment> deployments_;  // In progress, by id.
   std::map<std::string, GroupRecord> groups_;      // Created explicitly, by id.
   struct LaunchDelay {
