@@ -97,11 +97,7 @@ StatusOr<ChangeResult> ServicesScheduler::changeApps(AppTargets targets, bool fo
   for (GroupRecord& group : targets.putGroups) {
     group.version = deployment.version;
   }
-  auto groupDeps = groupDependencies(targets);
-  auto steps = planChange(before, targets.apps, targets.restart, [&](const std::string& appId) {
-    const std::optional<App>& app = targets.apps[appId];
-    return app.has_value() ? dependenciesOf(*app, groupDeps) : std::vector<std::string>{};
-  });
+  auto steps = planOf(targets, before);
   if (!steps.isOk()) {
     return steps.status();
   }
@@ -189,6 +185,15 @@ std::map<std::string, std::vector<std::string>> ServicesScheduler::groupDependen
     deps[group.id] = group.dependencies;
   }
   return deps;
+}
+
+StatusOr<std::vector<DeploymentStep>> ServicesScheduler::planOf(
+    const AppTargets& targets, const std::map<std::string, std::optional<App>>& before) const {
+  auto groupDeps = groupDependencies(targets);
+  return planChange(before, targets.apps, targets.restart, [&](const std::string& appId) {
+    const std::optional<App>& app = targets.apps.at(appId);
+    return app.has_value() ? dependenciesOf(*app, groupDeps) : std::vector<std::string>{};
+  });
 }
 
 bool ServicesScheduler::held(const std::string& appId) const {

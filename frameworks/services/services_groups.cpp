@@ -143,11 +143,7 @@ StatusOr<json> ServicesScheduler::planGroup(const GroupTree& tree) const {
   for (const auto& [appId, after] : targets.apps) {
     before[appId] = findApp(appId);
   }
-  auto groupDeps = groupDependencies(targets);
-  auto steps = planChange(before, targets.apps, {}, [&](const std::string& appId) {
-    const std::optional<App>& app = targets.apps.at(appId);
-    return app.has_value() ? dependenciesOf(*app, groupDeps) : std::vector<std::string>{};
-  });
+  auto steps = planOf(targets, before);
   if (!steps.isOk()) {
     return steps.status();
   }

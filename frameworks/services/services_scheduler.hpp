@@ -212,6 +212,10 @@ class ServicesScheduler : public sdk::Scheduler {
   // Group dependencies by group id, as they will be after `targets`.
   std::map<std::string, std::vector<std::string>> groupDependencies(
       const AppTargets& targets) const;
+  // The steps that bring the apps from `before` to `targets`, in dependency order.
+  // Errors: kInvalidArgument for a dependency cycle.
+  StatusOr<std::vector<DeploymentStep>> planOf(
+      const AppTargets& targets, const std::map<std::string, std::optional<App>>& before) const;
   // Whether a deployment holds the app back until the apps it depends on are deployed.
   bool held(const std::string& appId) const;
   // Runs a group change and records the group's new tree as a version of it.
