@@ -32,7 +32,7 @@ void Agent::destroyOrphanedContainer(const TaskRecord& task) {
   std::error_code ignored;
   std::filesystem::remove_all(bundle, ignored);
   if (info.container().network() != v1::ContainerInfo::BRIDGE) return;
-  std::string cniDir = options_.workDir + "/cni";
+  std::string cniDir = options_.cniLeaseDir;
   if (task.checkpoint.has_executor()) {
     PodNetwork(podPath(options_.workDir, task.checkpoint.framework().id().value(),
                        task.checkpoint.executor().executor_id().value()),

@@ -191,7 +191,7 @@ void Agent::launchExecutor(TaskRecord& task) {
       .hostname = options_.hostname,
       .imageStore = imageStorePath(options_.workDir),
       .runcRoot = runcRootPath(options_.workDir),
-      .cniDir = options_.workDir + "/cni",
+      .cniDir = options_.cniLeaseDir,
       .insecureRegistries = options_.insecureRegistries,
       .registryCredentials = options_.registryCredentials,
       .imageStoreMaxMb = options_.imageStoreMaxMb,

@@ -44,6 +44,9 @@ DEFINE_string(registry_credentials, "",
 DEFINE_string(container_rootfs, "auto",
               "How a container gets its root filesystem: 'auto' (an overlayfs mount of the "
               "image's layers where the kernel allows it, else a copy) or 'copy'");
+DEFINE_string(cni_lease_dir, "/run/agora/cni",
+              "Where the bridge network's address leases are kept; shared by every agent on "
+              "the host, as the bridge is");
 DEFINE_int64(image_store_max_mb, 10240,
              "After a pull, the image store sheds its least recently used images down to "
              "this size (0: never)");
@@ -132,6 +135,11 @@ StatusOr<AgentOptions> optionsFromFlags() {
     }
   }
   options.allowedHostPaths = FLAGS_allowed_host_paths;
+  if (FLAGS_cni_lease_dir.empty() || FLAGS_cni_lease_dir.front() != '/') {
+    return Status::invalid("--cni_lease_dir must be an absolute path, not '" + FLAGS_cni_lease_dir +
+                           "'");
+  }
+  options.cniLeaseDir = FLAGS_cni_lease_dir;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

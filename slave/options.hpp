@@ -44,6 +44,10 @@ struct AgentOptions {
   bool copyRootfs = false;
   // Comma-separated host directories container volumes may mount (empty: none).
   std::string allowedHostPaths;
+  // host-local's address leases for the bridge network. The bridge (agora0, 10.88.0.0/16)
+  // is one per host, so its leases must be too: agents on one host that kept their own
+  // would hand the same address to two containers.
+  std::string cniLeaseDir = "/run/agora/cni";
   // Every flag as text, for `GET /flags`.
   std::map<std::string, std::string> flagValues;
 };
