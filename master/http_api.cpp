@@ -2,6 +2,7 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <future>
 
 #include "common/http/http.hpp"
@@ -64,10 +65,19 @@ void replyDocument(httplib::Response& res, const nlohmann::json& document) {
   replyJson(res, 200, document);
 }
 
-// Rendered here, on the HTTP thread: the loop only gathered the state.
-void replyDocument(httplib::Response& res, const SplicedJson& document) {
+// Rendered here, on the HTTP thread: the loop only gathered the state. The pieces go out
+// as they are (at 100,000 tasks, joining them meant a fresh 50 MB string per request).
+void replyDocument(httplib::Response& res, SplicedJson document) {
+  auto body = std::make_shared<SplicedBody>(std::move(document));
   res.status = 200;
-  res.set_content(document.render(), "application/json");
+  res.set_content_provider(
+      body->size(), "application/json",
+      [body](size_t offset, size_t length, httplib::DataSink& sink) {
+        constexpr size_t kChunk = 1 << 20;
+        std::string_view bytes = body->from(offset);
+        if (bytes.empty()) return false;
+        return sink.write(bytes.data(), std::min({bytes.size(), length, kChunk}));
+      });
 }
 
 }  // namespace
@@ -79,7 +89,7 @@ void HttpApi::onLoop(httplib::Response& res, F fn) {
     replyError(res, 503, "the master's event loop did not answer in time");
     return;
   }
-  replyDocument(res, *result);
+  replyDocument(res, std::move(*result));
 }
 
 // 200 `{}` for OK; 400 for invalid requests (nothing changed); 503 otherwise.

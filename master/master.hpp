@@ -110,6 +110,8 @@ class Master {
   // /state in steps (state_assembly.cpp).
   void stepStateAssembly(std::shared_ptr<StateAssembly> assembly);
   void finishStateAssembly(StateAssembly& assembly);
+  // One agent as /state and /slaves show it: as text (for bulk output), or as a document.
+  void appendAgentStateJson(std::string* out, const std::string& id, const AgentEntry& agent) const;
   nlohmann::json agentStateJson(const std::string& id, const AgentEntry& agent) const;
   // Takes the framework's active-task text out of `active`.
   nlohmann::json frameworkStateJson(const FrameworkEntry& framework,

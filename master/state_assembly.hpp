@@ -9,6 +9,7 @@
 // Every agent, framework and task in the document is itself consistent.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ struct StateAssembly {
 
   Done done;
   SplicedJson document;
+  // For the log line that says where a slow /state spent its time.
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration writing{};
+  int turns = 0;
   std::vector<std::string> agentIds;
   size_t nextAgent = 0;
   std::string agentsText = "[";

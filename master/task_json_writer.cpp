@@ -1,5 +1,6 @@
 #include "master/task_json_writer.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/base/ids.hpp"
@@ -96,30 +97,52 @@ nlohmann::json SplicedJson::add(std::string fragment) {
   return token + std::to_string(fragments.size() - 1) + "@@";
 }
 
-std::string SplicedJson::render() const {
-  std::string text = skeleton.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (fragments.empty()) {
-    return text;
-  }
-  size_t size = text.size();
-  for (const std::string& fragment : fragments) size += fragment.size();
-  std::string out;
-  out.reserve(size);
+std::string SplicedJson::skeletonText() const {
+  return skeleton.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string_view> SplicedJson::pieces(const std::string& text) const {
+  std::vector<std::string_view> out;
   // Placeholders appear as JSON strings: "<token><index>@@".
   std::string quoted = "\"" + token;
   size_t at = 0;
-  while (true) {
+  while (!fragments.empty()) {
     size_t found = text.find(quoted, at);
     if (found == std::string::npos) break;
     size_t indexStart = found + quoted.size();
     size_t indexEnd = text.find("@@\"", indexStart);
     if (indexEnd == std::string::npos) break;
-    out.append(text, at, found - at);
-    out.append(fragments.at(std::stoul(text.substr(indexStart, indexEnd - indexStart))));
+    out.emplace_back(text.data() + at, found - at);
+    out.emplace_back(fragments.at(std::stoul(text.substr(indexStart, indexEnd - indexStart))));
     at = indexEnd + 3;
   }
-  out.append(text, at, std::string::npos);
+  out.emplace_back(text.data() + at, text.size() - at);
   return out;
+}
+
+std::string SplicedJson::render() const {
+  std::string text = skeletonText();
+  std::vector<std::string_view> parts = pieces(text);
+  size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (std::string_view part : parts) out.append(part);
+  return out;
+}
+
+SplicedBody::SplicedBody(SplicedJson document)
+    : document_(std::move(document)), skeleton_(document_.skeletonText()) {
+  pieces_ = document_.pieces(skeleton_);
+  size_t end = 0;
+  for (std::string_view piece : pieces_) ends_.push_back(end += piece.size());
+}
+
+std::string_view SplicedBody::from(size_t offset) const {
+  size_t index = std::upper_bound(ends_.begin(), ends_.end(), offset) - ends_.begin();
+  if (index >= pieces_.size()) return {};
+  std::string_view piece = pieces_[index];
+  return piece.substr(offset - (ends_[index] - piece.size()));
 }
 
 }  // namespace agora::master

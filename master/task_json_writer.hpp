@@ -3,10 +3,10 @@
 // several times faster. The shape is the one `/tasks` and Mesos' `/state` use.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "agora/v1/common.pb.h"
 #include "common/resources/resources.hpp"
@@ -28,7 +28,26 @@ struct SplicedJson {
 
   // A placeholder value for `fragment` (a JSON array text), to put in the skeleton.
   nlohmann::json add(std::string fragment);
+  // The document in order as views into `skeletonText` (the skeleton dumped) and the
+  // fragments: sent as they are, tens of MB need not be copied into one string.
+  std::vector<std::string_view> pieces(const std::string& skeletonText) const;
+  std::string skeletonText() const;
   std::string render() const;
+};
+
+// A document's bytes by offset, for sending it piece by piece without joining the pieces.
+class SplicedBody {
+ public:
+  explicit SplicedBody(SplicedJson document);
+  size_t size() const { return ends_.empty() ? 0 : ends_.back(); }
+  // The bytes from `offset` to the end of the piece holding it; empty at or past the end.
+  std::string_view from(size_t offset) const;
+
+ private:
+  SplicedJson document_;
+  std::string skeleton_;
+  std::vector<std::string_view> pieces_;
+  std::vector<size_t> ends_;  // Where each piece ends in the body.
 };
 
 }  // namespace agora::master

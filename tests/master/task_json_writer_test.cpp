@@ -53,5 +53,27 @@ TEST(TaskJsonWriterTest, FragmentsReplaceOnlyTheirPlaceholders) {
   EXPECT_EQ(json["name"], "@@fragment-not-a-token-0@@");
 }
 
+// The body is sent piece by piece, straight from the fragments: read back by offset (as
+// the HTTP server does, at any position) it is the rendered document, byte for byte.
+TEST(TaskJsonWriterTest, ABodyReadByOffsetIsTheRenderedDocument) {
+  SplicedJson document;
+  std::string big = "[" + std::string(5000, ' ') + "]";
+  document.skeleton = {{"a", document.add(big)}, {"b", 1}, {"c", document.add("[2]")}};
+  std::string rendered = document.render();
+  SplicedBody body(document);
+  ASSERT_EQ(body.size(), rendered.size());
+  for (size_t step : {size_t{1}, size_t{7}, size_t{4096}, rendered.size()}) {
+    std::string read;
+    while (read.size() < body.size()) {
+      std::string_view bytes = body.from(read.size());
+      ASSERT_FALSE(bytes.empty()) << "at " << read.size();
+      read.append(bytes.substr(0, step));
+    }
+    EXPECT_EQ(read, rendered) << "reading " << step << " bytes at a time";
+  }
+  EXPECT_TRUE(body.from(body.size()).empty());
+  EXPECT_TRUE(body.from(body.size() + 10).empty());
+}
+
 }  // namespace
 }  // namespace agora::master
