@@ -352,9 +352,8 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     if (entry.task.role().empty()) {
       entry.task.set_role(framework->second->roles.front());
     }
-    addTaskEntry(key, std::move(entry));
+    framework->second->tasks[key] = &addTaskEntry(key, std::move(entry));
     agent.tasks.insert(key);
-    framework->second->tasks.insert(key);
     return;
   }
   if (wasUnreachable && reported.statuses_size() > 0) {

@@ -34,6 +34,8 @@ enum class AgentState {
 };
 const char* toString(AgentState state);
 
+struct TaskEntry;
+
 struct AgentEntry {
   // The only way to change `state`: checks the edge is legal and logs `from -> to`.
   void transitionTo(AgentState next);
@@ -93,7 +95,9 @@ struct FrameworkEntry {
   TimePoint lastHeard;
   double registeredTime = 0;
   EventLoop::TimerId failoverTimer = 0;
-  std::set<TaskKey> tasks;
+  // Its active tasks, each with its record in Master::tasks_ (whose nodes do not move):
+  // walks over 100,000 of them (/state, /tasks) need no hash lookup per task.
+  std::map<TaskKey, TaskEntry*> tasks;
   std::deque<v1::Task> completedTasks;
   std::set<std::string> offers;
 

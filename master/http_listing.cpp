@@ -108,7 +108,7 @@ bool Master::walkTasks(TaskListing& listing, const std::function<bool()>& yield)
     auto framework =
         onlyFramework.empty() || id == onlyFramework ? frameworks_.find(id) : frameworks_.end();
     if (framework != frameworks_.end() && !at.inCompleted) {
-      const std::set<TaskKey>& keys = framework->second->tasks;
+      const auto& keys = framework->second->tasks;
       if (!at.lastActive) {
         at.frameworkStart = listing.matched;
       }
@@ -123,7 +123,7 @@ bool Master::walkTasks(TaskListing& listing, const std::function<bool()>& yield)
       for (; !skip && next != keys.end(); ++next) {
         if (yield()) {
           // The key is copied only here: copying each one costs more than visiting it.
-          if (next != keys.begin()) at.lastActive = *std::prev(next);
+          if (next != keys.begin()) at.lastActive = std::prev(next)->first;
           return false;
         }
         if (listing.unfiltered && listing.matched < listing.windowBegin) {
@@ -134,7 +134,7 @@ bool Master::walkTasks(TaskListing& listing, const std::function<bool()>& yield)
           listing.matched = at.frameworkStart + keys.size();  // After the page.
           break;
         }
-        const TaskEntry& entry = tasks_.at(*next);
+        const TaskEntry& entry = *next->second;
         visit(listing, entry.task, &entry.resources, listing.unfiltered);
       }
       at.lastActive.reset();

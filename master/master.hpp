@@ -254,7 +254,7 @@ class Master {
                        const v1::ExecutorID* executorId);
   // The only ways in and out of `tasks_`, and to change a task's state (they keep
   // `tasksUsed_` and `tasksByState_` true).
-  void addTaskEntry(const TaskKey& key, TaskEntry entry);
+  TaskEntry& addTaskEntry(const TaskKey& key, TaskEntry entry);
   void eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it);
   void setTaskState(TaskEntry& entry, v1::TaskState state);
   // Applies a new status to a task; returns false when the task is unknown.

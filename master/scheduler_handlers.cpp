@@ -471,8 +471,8 @@ void Master::onReconcile(FrameworkEntry& framework, const Call::Reconcile& call)
                                        "Task is unknown to the master"));
   };
   if (call.tasks_size() == 0) {
-    for (const TaskKey& key : framework.tasks) {
-      const v1::Task& task = tasks_.at(key).task;
+    for (const auto& [key, entry] : framework.tasks) {
+      const v1::Task& task = entry->task;
       answer(task.task_id(), task.agent_id().value());
     }
     return;
@@ -521,7 +521,8 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   loop_.cancel(framework.failoverTimer);
   rescindOffersOf(framework.offers);
   std::set<std::string> agentsWithTasks;
-  for (const TaskKey& key : std::set<TaskKey>(framework.tasks)) {
+  for (const auto& active : std::map<TaskKey, TaskEntry*>(framework.tasks)) {
+    const TaskKey& key = active.first;
     auto task = tasks_.find(key);
     if (task == tasks_.end()) {
       continue;

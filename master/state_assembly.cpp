@@ -250,12 +250,12 @@ void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
     if (framework == frameworks_.end()) {
       continue;  // Left since the assembly began: not in the document.
     }
-    const std::set<TaskKey>& keys = framework->second->tasks;
+    const auto& keys = framework->second->tasks;
     auto next = part.lastWritten ? keys.upper_bound(*part.lastWritten) : keys.begin();
     for (; next != keys.end(); ++next) {
       if (yield()) return;
-      part.lastWritten = *next;
-      const TaskEntry& task = tasks_.at(*next);
+      part.lastWritten = next->first;
+      const TaskEntry& task = *next->second;
       part.used += task.resources;
       if (part.text.size() > 1) part.text.push_back(',');
       appendTaskJson(&part.text, task.task, &task.resources);

@@ -62,22 +62,21 @@ void Master::addLaunchedTask(FrameworkEntry& framework, AgentEntry& agent, const
   entry.resources = resources;
   // The task's own policy: a drain caps its grace period (drain.cpp).
   entry.killPolicy = info.kill_policy();
-  addTaskEntry(key, std::move(entry));
-  framework.tasks.insert(key);
+  framework.tasks[key] = &addTaskEntry(key, std::move(entry));
   agent.tasks.insert(key);
   metrics_.increment("master/tasks_launched");
   VLOG(1) << "Launching task " << key.second << " of framework " << key.first << " on agent "
           << agent.id;
 }
 
-void Master::addTaskEntry(const TaskKey& key, TaskEntry entry) {
+TaskEntry& Master::addTaskEntry(const TaskKey& key, TaskEntry entry) {
   auto existing = tasks_.find(key);
   if (existing != tasks_.end()) {
     eraseTaskEntry(existing);  // Replaced: its counts go with it.
   }
   tasksUsed_ += entry.resources;
   ++tasksByState_[entry.task.state()];
-  tasks_.emplace(key, std::move(entry));
+  return tasks_.emplace(key, std::move(entry)).first->second;
 }
 
 void Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it) {
