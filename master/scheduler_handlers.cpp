@@ -521,8 +521,7 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
   loop_.cancel(framework.failoverTimer);
   rescindOffersOf(framework.offers);
   std::set<std::string> agentsWithTasks;
-  for (const auto& active : std::map<TaskKey, TaskEntry*>(framework.tasks)) {
-    const TaskKey& key = active.first;
+  for (const auto& [key, unused] : framework.tasks) {
     auto task = tasks_.find(key);
     if (task == tasks_.end()) {
       continue;

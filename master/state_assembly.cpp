@@ -44,21 +44,7 @@ nlohmann::json reservedResourcesFull(const Resources& total) {
   return byRole;
 }
 
-}  // namespace
-
-namespace {
-
-// Appends `,"name":` (or without the comma for the first field of an object).
-void appendKey(std::string* out, const char* name, bool first = false) {
-  if (!first) out->push_back(',');
-  out->push_back('"');
-  out->append(name);
-  out->append("\":");
-}
-
-void appendNumber(std::string* out, double value) { out->append(nlohmann::json(value).dump()); }
-
-// The agent's rarely present parts (reservations, a drain) as JSON objects.
+// The agent's small nested parts (reservations, a drain) as JSON objects.
 nlohmann::json reservedResources(const Resources& total) {
   nlohmann::json reserved = nlohmann::json::object();
   for (const std::string& role : total.roles()) {
@@ -100,41 +86,40 @@ void Master::appendAgentStateJson(std::string* out, const std::string& id,
   }
   // Written as text, not as a document tree: /state writes 10,000 of these on the loop.
   out->push_back('{');
-  appendKey(out, "id", true);
+  appendJsonKey(out, "id", true);
   appendJsonString(out, id);
-  appendKey(out, "hostname");
+  appendJsonKey(out, "hostname");
   appendJsonString(out, agent.info.hostname());
-  appendKey(out, "port");
+  appendJsonKey(out, "port");
   out->append(std::to_string(agent.info.port()));
-  appendKey(out, "http_address");
+  appendJsonKey(out, "http_address");
   appendJsonString(out, agent.httpAddress());
-  appendKey(out, "attributes");
+  appendJsonKey(out, "attributes");
   out->append(attributesToJson(agent.info.attributes()).dump());
-  appendKey(out, "domain");
-  out->append(agent.info.has_domain() ? domainToJson(agent.info.domain()).dump() : "null");
-  appendKey(out, "resources");
+  appendJsonKey(out, "domain");
+  out->append(domainToJson(agent.info.domain()).dump());
+  appendJsonKey(out, "resources");
   agent.total.appendJson(out);
-  appendKey(out, "used_resources");
+  appendJsonKey(out, "used_resources");
   used.appendJson(out);
-  appendKey(out, "offered_resources");
+  appendJsonKey(out, "offered_resources");
   offered.appendJson(out);
-  bool reserves = agent.total.roles() != std::vector<std::string>{Resources::kUnreservedRole};
-  appendKey(out, "reserved_resources");
-  out->append(reserves ? reservedResources(agent.total).dump() : "{}");
-  appendKey(out, "reserved_resources_full");
-  out->append(reserves ? reservedResourcesFull(agent.total).dump() : "{}");
-  appendKey(out, "active");
+  appendJsonKey(out, "reserved_resources");
+  out->append(reservedResources(agent.total).dump());
+  appendJsonKey(out, "reserved_resources_full");
+  out->append(reservedResourcesFull(agent.total).dump());
+  appendJsonKey(out, "active");
   out->append(agent.state == AgentState::kRegistered ? "true" : "false");
-  appendKey(out, "state");
+  appendJsonKey(out, "state");
   appendJsonString(out, toString(agent.state));
-  appendKey(out, "registered_time");
-  appendNumber(out, agent.registeredTime);
-  appendKey(out, "deactivated");
+  appendJsonKey(out, "registered_time");
+  appendJsonNumber(out, agent.registeredTime);
+  appendJsonKey(out, "deactivated");
   out->append(agent.deactivated ? "true" : "false");
-  appendKey(out, "container_usage");
+  appendJsonKey(out, "container_usage");
   out->append(containerUsageJson(agent.usage).dump());
   if (agent.draining()) {
-    appendKey(out, "drain_info");
+    appendJsonKey(out, "drain_info");
     out->append(drainInfoJson(agent.drain).dump());
   }
   out->push_back('}');

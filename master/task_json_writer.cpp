@@ -8,17 +8,8 @@
 namespace agora::master {
 namespace {
 
-void appendNumber(std::string* out, double value) {
-  char buffer[32];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  out->append(buffer, result.ptr);
-}
-
 void appendField(std::string* out, const char* name, const std::string& value, bool first = false) {
-  if (!first) out->push_back(',');
-  out->push_back('"');
-  out->append(name);
-  out->append("\":");
+  appendJsonKey(out, name, first);
   appendJsonString(out, value);
 }
 
@@ -26,7 +17,7 @@ void appendStatus(std::string* out, const v1::TaskStatus& status) {
   out->push_back('{');
   appendField(out, "state", v1::TaskState_Name(status.state()), true);
   out->append(",\"timestamp\":");
-  appendNumber(out, status.timestamp());
+  appendJsonNumber(out, status.timestamp());
   appendField(out, "source", v1::TaskStatus::Source_Name(status.source()));
   appendField(out, "reason", v1::TaskStatus::Reason_Name(status.reason()));
   appendField(out, "message", status.message());
@@ -59,6 +50,19 @@ void appendJsonString(std::string* out, const std::string& text) {
     }
   }
   out->push_back('"');
+}
+
+void appendJsonKey(std::string* out, const char* name, bool first) {
+  if (!first) out->push_back(',');
+  out->push_back('"');
+  out->append(name);
+  out->append("\":");
+}
+
+void appendJsonNumber(std::string* out, double value) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out->append(buffer, result.ptr);
 }
 
 void appendTaskJson(std::string* out, const v1::Task& task, const Resources* resources) {

@@ -3,10 +3,11 @@
 // several times faster. The shape is the one `/tasks` and Mesos' `/state` use.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "agora/v1/common.pb.h"
 #include "common/resources/resources.hpp"
@@ -15,6 +16,10 @@ namespace agora::master {
 
 // Appends `"text"` with JSON escaping (quotes, backslash, control characters).
 void appendJsonString(std::string* out, const std::string& text);
+// Appends `,"name":`, without the comma for an object's first field.
+void appendJsonKey(std::string* out, const char* name, bool first = false);
+// Appends the shortest text that reads back as `value`.
+void appendJsonNumber(std::string* out, double value);
 // Appends one task object. `resources` are the task's (parsed once at launch); null parses
 // them from the proto.
 void appendTaskJson(std::string* out, const v1::Task& task, const Resources* resources);
@@ -39,6 +44,9 @@ struct SplicedJson {
 class SplicedBody {
  public:
   explicit SplicedBody(SplicedJson document);
+  // Its pieces are views into its own members.
+  SplicedBody(const SplicedBody&) = delete;
+  SplicedBody& operator=(const SplicedBody&) = delete;
   size_t size() const { return ends_.empty() ? 0 : ends_.back(); }
   // The bytes from `offset` to the end of the piece holding it; empty at or past the end.
   std::string_view from(size_t offset) const;

@@ -32,16 +32,15 @@ void Agent::destroyOrphanedContainer(const TaskRecord& task) {
   std::error_code ignored;
   std::filesystem::remove_all(bundle, ignored);
   if (info.container().network() != v1::ContainerInfo::BRIDGE) return;
-  std::string cniDir = options_.cniLeaseDir;
   if (task.checkpoint.has_executor()) {
     PodNetwork(podPath(options_.workDir, task.checkpoint.framework().id().value(),
                        task.checkpoint.executor().executor_id().value()),
-               cniDir)
+               options_.cniLeaseDir)
         .leave(info.task_id().value());
     return;
   }
   auto ports = taskPortMappings(info);
-  oci::CniNetwork(oci::CniOptions{.stateDir = cniDir})
+  oci::CniNetwork(oci::CniOptions{.stateDir = options_.cniLeaseDir})
       .detach(id, ports.isOk() ? *ports : std::vector<oci::PortMapping>{})
       .ignoreError();
 }
