@@ -109,6 +109,8 @@ class Master {
  private:
   // /state in steps (state_assembly.cpp).
   void stepStateAssembly(std::shared_ptr<StateAssembly> assembly);
+  // Each framework's pending reason; false when `yield(items)` ended the turn first.
+  bool writePendingReasons(StateAssembly& assembly, const std::function<bool(size_t)>& yield);
   void finishStateAssembly(StateAssembly& assembly);
   // One agent as /state and /slaves show it: as text (for bulk output), or as a document.
   void appendAgentStateJson(std::string* out, const std::string& id, const AgentEntry& agent) const;

@@ -26,7 +26,7 @@ void Master::runAllocation(DrfAllocator::Scope scope) {
   }
   // A sweep of every agent goes this many agents per loop turn (a few milliseconds), so
   // agents' and frameworks' messages are handled in between.
-  constexpr size_t kAgentsPerTurn = 500;
+  constexpr size_t kAgentsPerTurn = 250;
   auto start = std::chrono::steady_clock::now();
   std::vector<DrfAllocator::Allocation> allocations =
       allocator_.allocate(loop_.now(), scope, kAgentsPerTurn);

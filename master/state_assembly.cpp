@@ -174,11 +174,7 @@ nlohmann::json Master::frameworkStateJson(const FrameworkEntry& framework,
   out["completed_tasks"] = document.add(completedTasksText(framework.completedTasks));
   out["offers"] = offers;
   out["suppressed"] = allocator_.isSuppressed(framework.id);
-  // Only a framework holding no offers is waiting for something; the reason costs a pass
-  // over the agents, so it is not computed for the others.
-  out["pending_reason"] = framework.offers.empty()
-                              ? allocator_.pendingReason(framework.id, loop_.now())
-                              : "holds " + std::to_string(framework.offers.size()) + " offers";
+  out["pending_reason"] = active.pendingReason;
   return out;
 }
 
@@ -198,7 +194,8 @@ void Master::assembleState(StateAssembly::Done done) {
     part.text.reserve(framework->tasks.size() * 640);
     assembly->frameworks.push_back(std::move(part));
   }
-  stepStateAssembly(std::move(assembly));
+  // The first step in a turn of its own: this one already copied 10,000 agent ids.
+  loop_.post([this, assembly] { stepStateAssembly(assembly); });
 }
 
 void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
@@ -208,8 +205,14 @@ void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
   auto deadline = turnStart + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                   options_.stateStep);
   size_t written = 0;
-  auto yield = [&] {
-    if (++written % 32 != 0 || std::chrono::steady_clock::now() < deadline) {
+  size_t nextClockCheck = 32;
+  auto yield = [&](size_t items = 1) {
+    written += items;
+    if (written < nextClockCheck) {
+      return false;
+    }
+    nextClockCheck = written + 32;
+    if (std::chrono::steady_clock::now() < deadline) {
       return false;
     }
     assembly->writing += std::chrono::steady_clock::now() - turnStart;
@@ -246,6 +249,9 @@ void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
       appendTaskJson(&part.text, task.task, &task.resources);
     }
   }
+  if (!writePendingReasons(state, yield)) {
+    return;
+  }
   finishStateAssembly(state);
   state.writing += std::chrono::steady_clock::now() - turnStart;
   auto ms = [](std::chrono::steady_clock::duration d) {
@@ -254,6 +260,36 @@ void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
   LOG(INFO) << "Wrote /state in " << ms(state.writing) << " ms over " << state.turns
             << " loop turns (" << ms(std::chrono::steady_clock::now() - state.started)
             << " ms from the request)";
+}
+
+bool Master::writePendingReasons(StateAssembly& state, const std::function<bool(size_t)>& yield) {
+  constexpr size_t kAgentsPerSlice = 64;
+  for (; state.nextPending < state.frameworks.size(); ++state.nextPending) {
+    StateAssembly::FrameworkTasks& part = state.frameworks[state.nextPending];
+    if (!part.pendingStarted) {
+      part.pendingStarted = true;
+      auto framework = frameworks_.find(part.frameworkId);
+      if (framework == frameworks_.end()) {
+        continue;
+      }
+      // Only a framework holding no offers is waiting for something.
+      if (!framework->second->offers.empty()) {
+        part.pendingReason =
+            "holds " + std::to_string(framework->second->offers.size()) + " offers";
+        continue;
+      }
+      part.pendingScans = allocator_.pendingScans(part.frameworkId);
+    }
+    for (DrfAllocator::PendingScan& scan : part.pendingScans) {
+      while (!allocator_.scanPending(scan, loop_.now(), kAgentsPerSlice)) {
+        if (yield(kAgentsPerSlice)) {
+          return false;
+        }
+      }
+    }
+    part.pendingReason = DrfAllocator::joinPendingReasons(part.pendingScans);
+  }
+  return true;
 }
 
 void Master::finishStateAssembly(StateAssembly& state) {

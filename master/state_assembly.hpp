@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/resources/resources.hpp"
+#include "master/allocator/drf_allocator.hpp"
 #include "master/entities.hpp"
 #include "master/task_json_writer.hpp"
 
@@ -32,6 +33,11 @@ struct StateAssembly {
     std::optional<TaskKey> lastWritten;
     std::string text = "[";
     Resources used;
+    // Why it gets no offers: decided once its tasks are written, by a walk over the agents
+    // for a framework that holds no offers (spread over turns like the rest).
+    bool pendingStarted = false;
+    std::vector<DrfAllocator::PendingScan> pendingScans;
+    std::string pendingReason;
   };
 
   Done done;
@@ -47,6 +53,7 @@ struct StateAssembly {
   int unreachableAgents = 0;
   std::vector<FrameworkTasks> frameworks;
   size_t nextFramework = 0;
+  size_t nextPending = 0;
 };
 
 }  // namespace agora::master

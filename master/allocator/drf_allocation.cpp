@@ -261,6 +261,50 @@ void DrfAllocator::startSweep() {
 
 std::string DrfAllocator::pendingReason(const std::string& frameworkId, const std::string& role,
                                         TimePoint now) const {
+  PendingScan scan;
+  scan.frameworkId = frameworkId;
+  scan.role = role;
+  scanPending(scan, now, SIZE_MAX);
+  return *scan.reason;
+}
+
+std::string DrfAllocator::pendingReason(const std::string& frameworkId, TimePoint now) const {
+  std::vector<PendingScan> scans = pendingScans(frameworkId);
+  for (PendingScan& scan : scans) {
+    scanPending(scan, now, SIZE_MAX);
+  }
+  return joinPendingReasons(scans);
+}
+
+std::vector<DrfAllocator::PendingScan> DrfAllocator::pendingScans(
+    const std::string& frameworkId) const {
+  std::vector<std::string> roles = rolesOf(frameworkId);
+  if (roles.empty()) {
+    roles.push_back(Resources::kUnreservedRole);
+  }
+  std::vector<PendingScan> scans;
+  for (std::string& role : roles) {
+    PendingScan& scan = scans.emplace_back();
+    scan.frameworkId = frameworkId;
+    scan.role = std::move(role);
+  }
+  return scans;
+}
+
+std::string DrfAllocator::joinPendingReasons(const std::vector<PendingScan>& scans) {
+  if (scans.size() == 1) {
+    return scans[0].reason.value_or("");
+  }
+  std::string out;
+  for (const PendingScan& scan : scans) {
+    out += (out.empty() ? "" : "; ") + scan.role + ": " + scan.reason.value_or("");
+  }
+  return out;
+}
+
+// The reasons that need no walk over the agents, if one holds.
+std::optional<std::string> DrfAllocator::pendingBeforeWalk(const std::string& frameworkId,
+                                                           const std::string& role) const {
   auto it = frameworks_.find(frameworkId);
   if (it == frameworks_.end()) {
     return "unknown framework";
@@ -282,50 +326,54 @@ std::string DrfAllocator::pendingReason(const std::string& frameworkId, const st
              " " + limit.scalar;
     }
   }
-  size_t free = 0;
-  size_t filteredCount = 0;
-  size_t remoteCount = 0;
-  for (const auto& [agentId, agent] : agents_) {
+  return std::nullopt;
+}
+
+bool DrfAllocator::scanPending(PendingScan& scan, TimePoint now, size_t maxAgents) const {
+  if (scan.reason) {
+    return true;
+  }
+  // Checked again on every slice: the framework may have left or changed in between.
+  if (auto reason = pendingBeforeWalk(scan.frameworkId, scan.role)) {
+    scan.reason = std::move(reason);
+    return true;
+  }
+  const Framework& framework = frameworks_.at(scan.frameworkId);
+  const Client& client = framework.clients.at(scan.role);
+  auto it = agents_.lower_bound(scan.nextAgent);
+  for (size_t visited = 0; it != agents_.end() && visited < maxAgents; ++it, ++visited) {
+    const auto& [agentId, agent] = *it;
     if (!agent.active || agent.allocated.contains(agent.total)) {
       continue;  // Cheap first: no copies for a full agent.
     }
-    Resources offer = (agent.total - agent.allocated).allocatableTo(role);
+    Resources offer = (agent.total - agent.allocated).allocatableTo(scan.role);
     if (!worthOffering(offer)) {
       continue;
     }
-    ++free;
+    ++scan.free;
     if (remote(agent) && !framework.regionAware) {
-      ++remoteCount;
-    } else if (filtered(client->second, agentId, offer, now)) {
-      ++filteredCount;
+      ++scan.remote;
+    } else if (!filtered(client, agentId, offer, now)) {
+      // One agent the framework could be offered settles it.
+      scan.reason =
+          "offers are outstanding or another framework or role has a lower dominant share";
+      return true;
     }
   }
-  if (free == 0) {
-    return "no agent has free resources for role " + role;
+  if (it != agents_.end()) {
+    scan.nextAgent = it->first;
+    return false;
   }
-  if (remoteCount == free) {
-    return "every agent with free resources is in another region (the framework is not "
-           "REGION_AWARE)";
+  if (scan.free == 0) {
+    scan.reason = "no agent has free resources for role " + scan.role;
+  } else if (scan.remote == scan.free) {
+    scan.reason =
+        "every agent with free resources is in another region (the framework is not "
+        "REGION_AWARE)";
+  } else {
+    scan.reason = "every agent with free resources is filtered by a recent DECLINE";
   }
-  if (filteredCount + remoteCount == free) {
-    return "every agent with free resources is filtered by a recent DECLINE";
-  }
-  return "offers are outstanding or another framework or role has a lower dominant share";
-}
-
-std::string DrfAllocator::pendingReason(const std::string& frameworkId, TimePoint now) const {
-  std::vector<std::string> roles = rolesOf(frameworkId);
-  if (roles.empty()) {
-    return pendingReason(frameworkId, Resources::kUnreservedRole, now);
-  }
-  if (roles.size() == 1) {
-    return pendingReason(frameworkId, roles[0], now);
-  }
-  std::string out;
-  for (const std::string& role : roles) {
-    out += (out.empty() ? "" : "; ") + role + ": " + pendingReason(frameworkId, role, now);
-  }
-  return out;
+  return true;
 }
 
 }  // namespace agora::master

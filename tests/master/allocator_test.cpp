@@ -70,6 +70,50 @@ TEST(DrfAllocatorTest, DeclineFilterHoldsUntilExpiryOrMoreResources) {
   EXPECT_EQ(allocator.allocate(now + std::chrono::seconds(6)).size(), 1u);
 }
 
+TEST(DrfAllocatorTest, PendingScanResumesAcrossSlicesAndSeesAgentsAddedMeanwhile) {
+  DrfAllocator allocator;
+  for (int i = 0; i < 5; ++i) {
+    allocator.addAgent("a" + std::to_string(i), res("cpus:4;mem:1024"));
+  }
+  allocator.addFramework("f1", {"*"});
+  auto now = Clock::now();
+  for (const auto& offer : allocator.allocate(now)) {  // Every agent declined for 5 s.
+    allocator.recover("f1", offer.role, offer.agentId, offer.resources,
+                      now + std::chrono::seconds(5));
+  }
+  std::vector<DrfAllocator::PendingScan> scans = allocator.pendingScans("f1");
+  ASSERT_EQ(scans.size(), 1u);
+  auto later = now + std::chrono::seconds(1);
+  int slices = 1;
+  while (!allocator.scanPending(scans[0], later, 2)) {
+    ++slices;
+  }
+  EXPECT_EQ(slices, 3);  // 5 agents, 2 a slice.
+  EXPECT_EQ(*scans[0].reason, allocator.pendingReason("f1", later));
+  EXPECT_NE(scans[0].reason->find("DECLINE"), std::string::npos);
+  // A scan that reaches the end of the agents finds one added after it started.
+  DrfAllocator single;
+  single.addAgent("a1", res("cpus:4;mem:1024"));
+  single.addFramework("f1", {"*"});
+  auto offers = single.allocate(now);
+  ASSERT_EQ(offers.size(), 1u);
+  single.recover("f1", "*", "a1", offers[0].resources, now + std::chrono::seconds(5));
+  std::vector<DrfAllocator::PendingScan> one = single.pendingScans("f1");
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_FALSE(single.scanPending(one[0], later, 0));
+  single.addAgent("a2", res("cpus:4;mem:1024"));
+  while (!single.scanPending(one[0], later, 1)) {
+  }
+  EXPECT_EQ(DrfAllocator::joinPendingReasons(one),
+            "offers are outstanding or another framework or role has a lower dominant share");
+  // Without the new agent, the same scan would have ended filtered by the decline.
+  std::vector<DrfAllocator::PendingScan> again = single.pendingScans("f1");
+  single.removeAgent("a2");
+  while (!single.scanPending(again[0], later, 1)) {
+  }
+  EXPECT_NE(again[0].reason->find("DECLINE"), std::string::npos);
+}
+
 TEST(DrfAllocatorTest, FilteredAgentGoesToAnotherFramework) {
   DrfAllocator allocator;
   allocator.addAgent("a1", res("cpus:4;mem:1024"));
