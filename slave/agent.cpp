@@ -165,6 +165,10 @@ void Agent::start() {
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   });
+  if (options_.executorStandby) {
+    standby_ = std::make_unique<ExecutorStandby>(options_.executorPath, options_.workDir);
+    standby_->replenish();
+  }
   link_->start();
 }
 

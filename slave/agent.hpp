@@ -30,6 +30,8 @@
 #include "common/state/state_store.hpp"
 #include "common/transport/sockets.hpp"
 #include "slave/checkpoint.hpp"
+#include "slave/executor_launcher.hpp"
+#include "slave/executor_standby.hpp"
 #include "slave/master_link.hpp"
 #include "slave/options.hpp"
 #include "slave/status_update_manager.hpp"
@@ -144,6 +146,8 @@ class Agent {
   void admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& info,
                  const std::string& role, const v1::ExecutorInfo* pod);
   void launchExecutor(TaskRecord& task);
+  // The spare executor takes `launch` if there is one; else a new executor is spawned.
+  StatusOr<pid_t> startExecutor(const ExecutorLaunch& launch);
   // The containerizer the task needs (oci for an image, posix otherwise) is
   // enabled.
   Status checkContainerizer(const v1::TaskInfo& task) const;
@@ -203,6 +207,7 @@ class Agent {
   std::unique_ptr<StatusUpdateManager> updates_;
   std::unique_ptr<MasterLink> link_;
   std::unique_ptr<RouterSocket> executors_;
+  std::unique_ptr<ExecutorStandby> standby_;  // Null with --executor_standby=false.
 
   std::map<TaskKey, TaskRecord> tasks_;
   // Tasks whose terminal update the master acknowledged, newest last (bounded).

@@ -215,7 +215,7 @@ void Agent::launchExecutor(TaskRecord& task) {
   if (prepared.isOk()) {
     prepared = linkPodVolumes(cp.task(), launch.sandbox, launch.podDir);
   }
-  StatusOr<pid_t> pid = prepared.isOk() ? spawnExecutor(launch) : StatusOr<pid_t>(prepared);
+  StatusOr<pid_t> pid = prepared.isOk() ? startExecutor(launch) : StatusOr<pid_t>(prepared);
   if (!pid.isOk()) {
     LOG(WARNING) << "Cannot launch task " << launch.taskId << ": " << pid.status().message();
     metrics_.increment("slave/container_launch_errors");
@@ -232,6 +232,19 @@ void Agent::launchExecutor(TaskRecord& task) {
   }
   LOG(INFO) << "Started executor " << *pid << " for task " << launch.taskId;
   watchExecutor(task);
+}
+
+StatusOr<pid_t> Agent::startExecutor(const ExecutorLaunch& launch) {
+  if (standby_) {
+    if (std::optional<pid_t> spare = standby_->take(executorArguments(launch))) {
+      // The next spare starts once this launch's work on the loop is done.
+      loop_.post([this] {
+        if (standby_) standby_->replenish();
+      });
+      return *spare;
+    }
+  }
+  return spawnExecutor(launch);
 }
 
 void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {

@@ -32,12 +32,8 @@ struct SpawnConfig {
 
 }  // namespace
 
-StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
-  if (access(launch.executorPath.c_str(), X_OK) != 0) {
-    return Status::notFound("executor binary '" + launch.executorPath +
-                            "' is not executable: " + std::strerror(errno));
-  }
-  std::vector<std::string> args = {
+std::vector<std::string> executorArguments(const ExecutorLaunch& launch) {
+  return {
       launch.executorPath,
       "--agent_endpoint=" + launch.agentEndpoint,
       "--framework_id=" + launch.frameworkId,
@@ -56,20 +52,31 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
       "--pod_dir=" + launch.podDir,
       "--logtostderr=1",
   };
+}
+
+StatusOr<pid_t> spawnSessionLeader(const std::vector<std::string>& args, const SpawnIo& io) {
+  const std::string& path = args.at(0);
+  if (access(path.c_str(), X_OK) != 0) {
+    return Status::notFound("executor binary '" + path +
+                            "' is not executable: " + std::strerror(errno));
+  }
   std::vector<char*> argv;
-  for (auto& arg : args) {
-    argv.push_back(arg.data());
+  for (const std::string& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
 
   SpawnConfig config;
-  std::string log = launch.sandbox + "/executor.log";
-  posix_spawn_file_actions_addopen(&config.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&config.actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
+  if (io.stdinFd >= 0) {
+    posix_spawn_file_actions_adddup2(&config.actions, io.stdinFd, 0);
+  } else {
+    posix_spawn_file_actions_addopen(&config.actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_addopen(&config.actions, 1, io.outputPath.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&config.actions, 1, 2);
   posix_spawn_file_actions_addclosefrom_np(&config.actions, 3);
-  posix_spawn_file_actions_addchdir_np(&config.actions, launch.sandbox.c_str());
+  posix_spawn_file_actions_addchdir_np(&config.actions, io.workingDir.c_str());
   // The agent may block signals in its threads; the executor starts with a clean mask.
   sigset_t empty;
   sigemptyset(&empty);
@@ -83,12 +90,17 @@ StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, launch.executorPath.c_str(), &config.actions, &config.attr,
-                       argv.data(), environ);
+  int rc = posix_spawn(&pid, path.c_str(), &config.actions, &config.attr, argv.data(), environ);
   if (rc != 0) {
-    return Status::io("cannot spawn executor '" + launch.executorPath + "': " + std::strerror(rc));
+    return Status::io("cannot spawn executor '" + path + "': " + std::strerror(rc));
   }
   return pid;
+}
+
+StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch) {
+  return spawnSessionLeader(
+      executorArguments(launch),
+      SpawnIo{.outputPath = launch.sandbox + "/executor.log", .workingDir = launch.sandbox});
 }
 
 bool executorAlive(pid_t pid, const std::string& taskId) {

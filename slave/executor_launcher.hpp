@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "common/base/status.hpp"
 
@@ -37,7 +38,21 @@ struct ExecutorLaunch {
   std::string podDir;            // Set for a task of a pod (`podPath`).
 };
 
-// Writes nothing; spawns the executor. The error names the cause (missing binary, ...).
+// The executor's command line for `launch` (argv[0] is the binary).
+std::vector<std::string> executorArguments(const ExecutorLaunch& launch);
+
+// Where a spawned executor's standard streams and working directory are.
+struct SpawnIo {
+  int stdinFd = -1;        // Becomes its stdin; -1 for /dev/null.
+  std::string outputPath;  // Its stdout and stderr, appended to.
+  std::string workingDir;
+};
+
+// Spawns `args` in a session of its own with no other inherited descriptors. The error
+// names the cause (missing binary, ...).
+StatusOr<pid_t> spawnSessionLeader(const std::vector<std::string>& args, const SpawnIo& io);
+
+// Writes nothing; spawns the executor for `launch`, its output in `<sandbox>/executor.log`.
 StatusOr<pid_t> spawnExecutor(const ExecutorLaunch& launch);
 
 // True when `pid` is alive and is the executor of `taskId` (its command line says so), so

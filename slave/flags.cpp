@@ -44,6 +44,9 @@ DEFINE_string(registry_credentials, "",
 DEFINE_string(container_rootfs, "auto",
               "How a container gets its root filesystem: 'auto' (an overlayfs mount of the "
               "image's layers where the kernel allows it, else a copy) or 'copy'");
+DEFINE_bool(executor_standby, true,
+            "Keep one executor started ahead of the next task (saves its ~10 ms start-up "
+            "from every launch)");
 DEFINE_string(cni_lease_dir, "/run/agora/cni",
               "Where the bridge network's address leases are kept; shared by every agent on "
               "the host, as the bridge is");
@@ -140,6 +143,7 @@ StatusOr<AgentOptions> optionsFromFlags() {
                            "'");
   }
   options.cniLeaseDir = FLAGS_cni_lease_dir;
+  options.executorStandby = FLAGS_executor_standby;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

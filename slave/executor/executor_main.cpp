@@ -5,13 +5,18 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/base/duration.hpp"
 #include "common/base/strings.hpp"
 #include "slave/executor/executor.hpp"
+#include "slave/executor/handover.hpp"
+#include "slave/images/digest.hpp"
 
 DEFINE_string(agent_endpoint, "", "The agent's executor endpoint (ipc://...)");
 DEFINE_string(framework_id, "", "Framework of the task");
@@ -59,10 +64,36 @@ std::set<std::string> splitList(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // What needs no flags is set up first: a spare has it ready before it gets a task.
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);  // argv[0] stays the same through a hand-over.
+  signal(SIGPIPE, SIG_IGN);
+  agora::EventLoop loop;
+  zmq::context_t context(1);
+  // OpenSSL 3 loads its configuration and providers on the first digest (~1 ms): container
+  // ids and image digests are SHA-256.
+  (void)agora::slave::images::sha256Digest("");
+
+  // A spare (see slave/executor_standby.hpp): wait for the command line of a task, then
+  // go on as the executor it describes.
+  std::vector<char*> handed;
+  if (argc >= 2 && std::strcmp(argv[1], "--standby") == 0) {
+    auto args = agora::slave::readHandedCommandLine(STDIN_FILENO);
+    if (!args) {
+      return EXIT_SUCCESS;  // The agent stopped without handing a task.
+    }
+    auto rewritten = agora::slave::becomeHandedExecutor(argc, argv, *args);
+    if (!rewritten.isOk()) {
+      std::cerr << "The spare executor cannot take its task: " << rewritten.status().message()
+                << std::endl;
+      return EXIT_FAILURE;
+    }
+    handed = std::move(*rewritten);
+    argc = static_cast<int>(handed.size()) - 1;
+    argv = handed.data();
+  }
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   FLAGS_logtostderr = true;
-  google::InitGoogleLogging(argv[0]);
-  signal(SIGPIPE, SIG_IGN);
 
   for (const auto& [name, value] :
        {std::pair<const char*, const std::string&>{"agent_endpoint", FLAGS_agent_endpoint},
@@ -81,8 +112,6 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
 
-  agora::EventLoop loop;
-  zmq::context_t context(1);
   auto executor = agora::slave::Executor::create(
       loop, context,
       agora::slave::ExecutorOptions{
