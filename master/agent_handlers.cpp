@@ -63,10 +63,24 @@ void Master::sendToAgent(const AgentEntry& agent, const internal::AgentEvent& ev
   }
 }
 
+namespace {
+// How long an agent asked to re-register has to answer before it is asked again.
+constexpr std::chrono::seconds kReregisterRequestInterval{1};
+}  // namespace
+
 bool Master::sendReregisterRequest(const std::string& identity) {
+  TimePoint now = loop_.now();
+  auto asked = reregisterAsked_.find(identity);
+  if (asked != reregisterAsked_.end() && now - asked->second < kReregisterRequestInterval) {
+    return true;  // Its re-registration is on its way.
+  }
   v1::Envelope envelope;
   envelope.mutable_agent_event()->mutable_reregister_request();
-  return router_.send(identity, envelope);
+  if (!router_.send(identity, envelope)) {
+    return false;
+  }
+  reregisterAsked_[identity] = now;
+  return true;
 }
 
 void Master::onRegisterAgent(const std::string& identity,
@@ -207,6 +221,7 @@ void Master::onReregisterAgent(const std::string& identity,
     return;
   }
   AgentEntry& agent = *it->second;
+  reregisterAsked_.erase(identity);
   bool wasRegistered = agent.state == AgentState::kRegistered && agent.identity == identity;
   if (!wasRegistered) {
     if (agent.state == AgentState::kUnreachable) {
@@ -409,6 +424,9 @@ void Master::onStatusUpdate(AgentEntry& agent, const internal::AgentCall::Status
 
 void Master::checkAgentHealth() {
   TimePoint now = loop_.now();
+  std::erase_if(reregisterAsked_, [now](const auto& asked) {
+    return now - asked.second >= kReregisterRequestInterval;
+  });
   auto limit = options_.agentPingTimeout * options_.maxAgentPingTimeouts;
   for (auto& [id, agent] : agents_) {
     if (agent->state == AgentState::kRegistered && now - agent->lastHeard > limit) {

@@ -9,10 +9,10 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <unordered_map>
 #include <zmq.hpp>
 
 #include "agora/internal/agent.pb.h"
@@ -280,6 +280,11 @@ class Master {
   EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
   // Recovered agents not yet asked to re-register (by id), after a master restart.
   std::vector<std::string> agentsToAsk_;
+  // When each connection was last asked to re-register. An agent asked once is not asked
+  // again at every message it sends until its re-registration arrives: each answer is a
+  // whole re-registration with all its tasks (at 10,000 agents after a master restart,
+  // heartbeats in the meantime doubled the re-registrations).
+  std::unordered_map<std::string, TimePoint> reregisterAsked_;
   std::set<std::string> goneAgents_;  // Marked gone by the operator (persisted).
   uint64_t nextOfferNumber_ = 0;
   // New agents waiting for their registry write, by ZeroMQ identity.
