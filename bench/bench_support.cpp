@@ -1,5 +1,6 @@
 #include "bench/bench_support.hpp"
 
+#include <curl/curl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -78,6 +79,31 @@ std::vector<pid_t> startSimulatedAgents(const std::string& endpoint, int agents,
     simulators.push_back(child);
   }
   return simulators;
+}
+
+StatusOr<size_t> curlGetDiscarding(const std::string& url, long timeoutSeconds) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Status::unavailable("curl_easy_init failed");
+  size_t bytes = 0;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeoutSeconds);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &bytes);
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void* counted) {
+        *static_cast<size_t*>(counted) += size * count;
+        return size * count;
+      });
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) {
+    return Status::unavailable("GET " + url + ": " + curl_easy_strerror(code));
+  }
+  if (status != 200) {
+    return Status::unavailable("GET " + url + ": HTTP " + std::to_string(status));
+  }
+  return bytes;
 }
 
 void raiseFdLimit() {

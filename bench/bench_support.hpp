@@ -30,6 +30,10 @@ StatusOr<std::string> waitForMasterEndpoint(const HostPort& http);
 std::vector<pid_t> startSimulatedAgents(const std::string& endpoint, int agents,
                                         const std::string& resources, double taskSeconds);
 
+// GET `url` with libcurl, the way `curl -o /dev/null` times an endpoint: the body is
+// counted, not kept. Its size in bytes, or an error naming the cause.
+StatusOr<size_t> curlGetDiscarding(const std::string& url, long timeoutSeconds);
+
 // Raises the open-file limit to its hard maximum.
 void raiseFdLimit();
 

@@ -14,45 +14,52 @@ namespace {
 
 // What the agent's containers used at its latest heartbeat, summed (the fields of the
 // agent's /monitor/statistics).
-nlohmann::json containerUsageJson(const internal::ContainerUsage& usage) {
-  return {{"containers", usage.containers()},
-          {"cpus_user_time_secs", usage.cpus_user_time_secs()},
-          {"cpus_system_time_secs", usage.cpus_system_time_secs()},
-          {"cpus_limit", usage.cpus_limit()},
-          {"mem_rss_bytes", usage.mem_rss_bytes()},
-          {"mem_total_bytes", usage.mem_total_bytes()},
-          {"mem_limit_bytes", usage.mem_limit_bytes()},
-          {"timestamp", usage.timestamp()}};
+void appendContainerUsageJson(std::string* out, const internal::ContainerUsage& usage) {
+  out->push_back('{');
+  appendJsonKey(out, "containers", true);
+  appendJsonNumber(out, usage.containers());
+  for (const auto& [name, value] :
+       {std::pair{"cpus_user_time_secs", usage.cpus_user_time_secs()},
+        {"cpus_system_time_secs", usage.cpus_system_time_secs()},
+        {"cpus_limit", usage.cpus_limit()},
+        {"mem_rss_bytes", static_cast<double>(usage.mem_rss_bytes())},
+        {"mem_total_bytes", static_cast<double>(usage.mem_total_bytes())},
+        {"mem_limit_bytes", static_cast<double>(usage.mem_limit_bytes())},
+        {"timestamp", usage.timestamp()}}) {
+    appendJsonKey(out, name);
+    appendJsonNumber(out, value);
+  }
+  out->push_back('}');
 }
 
-// Mesos' `reserved_resources_full`: role -> the reserved Resource objects, persistent
-// volumes with their `disk` info.
-nlohmann::json reservedResourcesFull(const Resources& total) {
-  nlohmann::json byRole = nlohmann::json::object();
+// Mesos' `reserved_resources` (role -> its reserved resources, as /state's resources) and
+// `reserved_resources_full` (role -> the reserved Resource objects, persistent volumes
+// with their `disk` info).
+void appendReservedJson(std::string* out, const Resources& total, bool full) {
+  out->push_back('{');
+  bool first = true;
   for (const std::string& role : total.roles()) {
     if (role == Resources::kUnreservedRole) {
       continue;
     }
+    if (!first) out->push_back(',');
+    appendJsonString(out, role);  // The key.
+    out->push_back(':');
+    first = false;
+    if (!full) {
+      total.reservedTo(role).appendJson(out);
+      continue;
+    }
     google::protobuf::RepeatedPtrField<v1::Resource> protos;
     total.reservedTo(role).toProto(&protos);
-    nlohmann::json list = nlohmann::json::array();
-    for (const v1::Resource& resource : protos) {
-      list.push_back(protoToJson(resource));
+    out->push_back('[');
+    for (int i = 0; i < protos.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      out->append(protoToJson(protos[i]).dump());
     }
-    byRole[role] = list;
+    out->push_back(']');
   }
-  return byRole;
-}
-
-// The agent's small nested parts (reservations, a drain) as JSON objects.
-nlohmann::json reservedResources(const Resources& total) {
-  nlohmann::json reserved = nlohmann::json::object();
-  for (const std::string& role : total.roles()) {
-    if (role != Resources::kUnreservedRole) {
-      reserved[role] = total.reservedTo(role).toJson();
-    }
-  }
-  return reserved;
+  out->push_back('}');
 }
 
 nlohmann::json drainInfoJson(const internal::DrainInfo& drain) {
@@ -72,10 +79,10 @@ void Master::appendAgentStateJson(std::string* out, const std::string& id,
     offered += offers_.at(offerId).resources;
   }
   Resources used;
-  if (allocator_.hasAgent(id)) {
+  if (const Resources* allocated = allocator_.allocatedOn(id)) {
     // What the allocator counts as taken there, less the offers: one subtraction instead
     // of one addition per task (100,000 of them at scale).
-    used = agent.total - allocator_.available(id) - offered;
+    used = *allocated - offered;
   } else {
     for (const TaskKey& key : agent.tasks) {
       auto task = tasks_.find(key);
@@ -105,9 +112,9 @@ void Master::appendAgentStateJson(std::string* out, const std::string& id,
   appendJsonKey(out, "offered_resources");
   offered.appendJson(out);
   appendJsonKey(out, "reserved_resources");
-  out->append(reservedResources(agent.total).dump());
+  appendReservedJson(out, agent.total, /*full=*/false);
   appendJsonKey(out, "reserved_resources_full");
-  out->append(reservedResourcesFull(agent.total).dump());
+  appendReservedJson(out, agent.total, /*full=*/true);
   appendJsonKey(out, "active");
   out->append(agent.state == AgentState::kRegistered ? "true" : "false");
   appendJsonKey(out, "state");
@@ -117,7 +124,7 @@ void Master::appendAgentStateJson(std::string* out, const std::string& id,
   appendJsonKey(out, "deactivated");
   out->append(agent.deactivated ? "true" : "false");
   appendJsonKey(out, "container_usage");
-  out->append(containerUsageJson(agent.usage).dump());
+  appendContainerUsageJson(out, agent.usage);
   if (agent.draining()) {
     appendJsonKey(out, "drain_info");
     out->append(drainInfoJson(agent.drain).dump());
@@ -167,7 +174,9 @@ nlohmann::json Master::frameworkStateJson(const FrameworkEntry& framework,
   out["active"] = framework.state == FrameworkState::kConnected;
   out["connected"] = framework.state == FrameworkState::kConnected;
   out["registered_time"] = framework.registeredTime;
-  out["used_resources"] = active.used.toJson();
+  // What the allocator counts as the framework's, less its offers: one subtraction instead
+  // of one addition per task.
+  out["used_resources"] = (allocator_.allocatedTo(framework.id) - offered).toJson();
   out["offered_resources"] = offered.toJson();
   active.text.push_back(']');
   out["tasks"] = document.add(std::move(active.text));
@@ -243,10 +252,12 @@ void Master::stepStateAssembly(std::shared_ptr<StateAssembly> assembly) {
     for (; next != keys.end(); ++next) {
       if (yield()) return;
       part.lastWritten = next->first;
-      const TaskEntry& task = *next->second;
-      part.used += task.resources;
+      TaskEntry& task = *next->second;
+      if (task.json.empty()) {
+        appendTaskJson(&task.json, task.task, &task.resources);
+      }
       if (part.text.size() > 1) part.text.push_back(',');
-      appendTaskJson(&part.text, task.task, &task.resources);
+      part.text.append(task.json);
     }
   }
   if (!writePendingReasons(state, yield)) {

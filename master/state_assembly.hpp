@@ -32,7 +32,6 @@ struct StateAssembly {
     std::string frameworkId;
     std::optional<TaskKey> lastWritten;
     std::string text = "[";
-    Resources used;
     // Why it gets no offers: decided once its tasks are written, by a walk over the agents
     // for a framework that holds no offers (spread over turns like the rest).
     bool pendingStarted = false;

@@ -86,6 +86,7 @@ void Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>:
 }
 
 void Master::setTaskState(TaskEntry& entry, v1::TaskState state) {
+  entry.json.clear();
   --tasksByState_[entry.task.state()];
   ++tasksByState_[state];
   entry.task.set_state(state);
@@ -97,6 +98,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
     return false;
   }
   v1::Task& task = it->second.task;
+  it->second.json.clear();
   bool wasTerminal = isTerminalState(task.state());
   // A retried update must not move a task backwards out of a terminal state.
   if (!wasTerminal || isTerminalState(status.state())) {

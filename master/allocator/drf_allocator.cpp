@@ -291,6 +291,11 @@ Resources DrfAllocator::available(const std::string& agentId) const {
   return it == agents_.end() ? Resources() : it->second.total - it->second.allocated;
 }
 
+const Resources* DrfAllocator::allocatedOn(const std::string& agentId) const {
+  auto it = agents_.find(agentId);
+  return it == agents_.end() ? nullptr : &it->second.allocated;
+}
+
 Resources DrfAllocator::allocatedTo(const std::string& frameworkId) const {
   Resources total;
   auto it = frameworks_.find(frameworkId);

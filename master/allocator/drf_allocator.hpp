@@ -115,6 +115,8 @@ class DrfAllocator {
   const Resources& clusterTotal() const { return clusterTotal_; }
   // Free resources on an agent (total minus everything allocated).
   Resources available(const std::string& agentId) const;
+  // Everything allocated on an agent (offered or used by tasks); null for an unknown agent.
+  const Resources* allocatedOn(const std::string& agentId) const;
   // Everything the framework holds, across its roles.
   Resources allocatedTo(const std::string& frameworkId) const;
   // Why a framework is getting no offers for `role` right now, in words (for operators).

@@ -84,6 +84,38 @@ TEST(MasterStateTest, StateWrittenInManyStepsListsEveryAgentAndTaskOnce) {
   EXPECT_EQ(taskIds.size(), static_cast<size_t>(kTasks));
   EXPECT_DOUBLE_EQ(state["frameworks"][0]["used_resources"]["cpus"].get<double>(), kTasks * 0.25);
   EXPECT_EQ(state["activated_slaves"], 40);
+
+  // The master keeps each task's text from one /state to the next: a change shows at once.
+  Peer* agent = nullptr;
+  for (auto& peer : agents) {
+    auto registered =
+        peer->next([](const v1::Envelope& e) { return e.agent_event().has_registered(); });
+    if (registered &&
+        registered->agent_event().registered().agent_id().value() == offer.agent_id().value()) {
+      agent = peer.get();
+    }
+  }
+  ASSERT_NE(agent, nullptr);
+  v1::Envelope update;
+  update.mutable_agent_call()->mutable_agent_id()->set_value(offer.agent_id().value());
+  auto* su = update.mutable_agent_call()->mutable_status_update();
+  su->mutable_framework_id()->set_value(frameworkId);
+  su->mutable_status()->mutable_task_id()->set_value("t7");
+  su->mutable_status()->set_state(v1::TASK_RUNNING);
+  su->mutable_status()->set_uuid("u7");
+  agent->send(update);
+  ASSERT_TRUE(framework
+                  .next([](const v1::Envelope& e) {
+                    return e.event().has_update() &&
+                           e.event().update().status().state() == v1::TASK_RUNNING;
+                  })
+                  .has_value());
+  state = cluster.state();
+  ASSERT_EQ(state["frameworks"][0]["tasks"].size(), static_cast<size_t>(kTasks));
+  for (const auto& task : state["frameworks"][0]["tasks"]) {
+    EXPECT_EQ(task["state"], task["id"] == "t7" ? "TASK_RUNNING" : "TASK_STAGING");
+    EXPECT_EQ(task["statuses"].size(), task["id"] == "t7" ? 2u : 1u);
+  }
 }
 
 }  // namespace

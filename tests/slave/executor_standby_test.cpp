@@ -112,7 +112,9 @@ TEST(ExecutorStandbyTest, TheSpareBecomesTheTasksExecutor) {
   EXPECT_TRUE(executorAlive(*pid, "t1"));
   EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(*pid) + "/cwd").string(),
             files.sandbox);
-  EXPECT_GT(std::filesystem::file_size(files.sandbox + "/executor.log"), 0u);
+  EXPECT_TRUE(waitUntil([&] {  // It logs the task's start there.
+    return std::filesystem::file_size(files.sandbox + "/executor.log") > 0;
+  }));
   killAndReap(*pid);
 }
 
@@ -139,8 +141,8 @@ TEST(ExecutorStandbyTest, AnUnusedSpareIsGoneWithItsOwnerAndADeadOneIsReplaced) 
   {
     ExecutorStandby standby(AGORA_EXECUTOR_PATH, dir.path());
     standby.replenish();
-    spare = waitingSpare();
-    ASSERT_GT(spare, 0);
+    // Until exec has set the new command line up, /proc shows none.
+    ASSERT_TRUE(waitUntil([&] { return (spare = waitingSpare()) > 0; }));
     // A spare that died is replaced by the next replenish().
     kill(spare, SIGKILL);
     ASSERT_TRUE(waitUntil([&] {
@@ -155,8 +157,8 @@ TEST(ExecutorStandbyTest, AnUnusedSpareIsGoneWithItsOwnerAndADeadOneIsReplaced) 
     EXPECT_NE(*next, spare);
     killAndReap(*next);
     standby.replenish();
-    spare = waitingSpare();
-    ASSERT_GT(spare, 0);
+    // Until exec has set the new command line up, /proc shows none.
+    ASSERT_TRUE(waitUntil([&] { return (spare = waitingSpare()) > 0; }));
   }
   // Destroyed: the spare was stopped and reaped.
   EXPECT_NE(kill(spare, 0), 0);
