@@ -92,6 +92,9 @@ struct FrameworkEntry {
   std::vector<std::string> roles;
   FrameworkState state = FrameworkState::kDisconnected;
   std::string identity;
+  // The identity the registry holds for it (rewritten when it subscribes on another
+  // connection).
+  std::string recordedIdentity;
   TimePoint lastHeard;
   double registeredTime = 0;
   EventLoop::TimerId failoverTimer = 0;

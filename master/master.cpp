@@ -78,6 +78,12 @@ Status Master::recover() {
   for (const auto& record : recovered->frameworks) {
     FrameworkEntry& framework = addFramework(record.info(), record.registered_at());
     allocator_.deactivateFramework(framework.id);
+    // Not in `frameworkIdentities_` until it subscribes; only used to ask it to (below).
+    framework.identity = record.zmq_identity();
+    framework.recordedIdentity = record.zmq_identity();
+    if (!framework.identity.empty()) {
+      frameworksToAsk_.push_back(framework.id);
+    }
     // A recovered framework has `failover_timeout` from now to re-subscribe.
     std::string id = framework.id;
     framework.failoverTimer = loop_.runAfter(Seconds(boundedSeconds(record.info().failover_timeout())), [this, id] {
@@ -87,11 +93,12 @@ Status Master::recover() {
   }
   LOG(INFO) << "Recovered " << recovered->agents.size() << " agents and "
             << recovered->frameworks.size() << " frameworks from the registry";
-  // Agents keep their connections across a master restart: ask each to re-register as soon
-  // as it has reconnected (ZeroMQ retries every 100 ms), not at its next heartbeat.
-  if (!agentsToAsk_.empty()) {
-    askRecoveredAgentsTimer_ = loop_.runEvery(std::chrono::milliseconds(100),
-                                              [this] { askRecoveredAgentsToReregister(); });
+  // Agents and frameworks keep their connections across a master restart: ask each to come
+  // back as soon as it has reconnected (ZeroMQ retries every 100 ms), not at its next
+  // heartbeat.
+  if (!agentsToAsk_.empty() || !frameworksToAsk_.empty()) {
+    askRecoveredAgentsTimer_ =
+        loop_.runEvery(std::chrono::milliseconds(100), [this] { askRecoveredPeersBack(); });
   }
   // Agents that do not come back are reported unreachable.
   loop_.runAfter(options_.agentReregisterTimeout, [this] {
@@ -105,7 +112,7 @@ Status Master::recover() {
   return Status::ok();
 }
 
-void Master::askRecoveredAgentsToReregister() {
+void Master::askRecoveredPeersBack() {
   // Only the agents not asked yet: at 10,000 agents a walk over all of them every 100 ms is
   // a cost of its own while they come back.
   std::erase_if(agentsToAsk_, [this](const std::string& id) {
@@ -116,7 +123,15 @@ void Master::askRecoveredAgentsToReregister() {
     // Fails at once while the agent has not reconnected yet (ROUTER_MANDATORY).
     return sendReregisterRequest(agent->second->identity);
   });
-  if (agentsToAsk_.empty()) {
+  std::erase_if(frameworksToAsk_, [this](const std::string& id) {
+    auto framework = frameworks_.find(id);
+    if (framework == frameworks_.end() || framework->second->state == FrameworkState::kConnected) {
+      return true;
+    }
+    return sendError(framework->second->identity,
+                     "the master restarted: SUBSCRIBE again with framework id " + id, true);
+  });
+  if (agentsToAsk_.empty() && frameworksToAsk_.empty()) {
     loop_.cancel(askRecoveredAgentsTimer_);
   }
 }

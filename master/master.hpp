@@ -135,7 +135,9 @@ class Master {
   void applyRecoveredRoles(const Registrar::Recovered& recovered);
   // Sends REREGISTER_REQUEST to every recovered agent that has reconnected and not been
   // asked yet (runs every 100 ms after a restart until all were asked).
-  void askRecoveredAgentsToReregister();
+  // After a restart: asks the recovered agents to re-register and the recovered frameworks
+  // to SUBSCRIBE again, each once its connection is back.
+  void askRecoveredPeersBack();
   Status saveQuotas();
 
   // agent_handlers.cpp
@@ -200,7 +202,8 @@ class Master {
   // Roles from `framework.info`, told to the allocator.
   void setFrameworkRoles(FrameworkEntry& framework);
   void sendToFramework(const FrameworkEntry& framework, const v1::scheduler::Event& event);
-  void sendError(const std::string& identity, const std::string& message, bool resubscribe);
+  // False while nobody is connected with that identity (ROUTER_MANDATORY).
+  bool sendError(const std::string& identity, const std::string& message, bool resubscribe);
 
   // offers.cpp
   void scheduleAllocation();
@@ -280,6 +283,8 @@ class Master {
   EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
   // Recovered agents not yet asked to re-register (by id), after a master restart.
   std::vector<std::string> agentsToAsk_;
+  // Recovered frameworks not yet asked to SUBSCRIBE again (by id).
+  std::vector<std::string> frameworksToAsk_;
   // When each connection was last asked to re-register. An agent asked once is not asked
   // again at every message it sends until its re-registration arrives: each answer is a
   // whole re-registration with all its tasks (at 10,000 agents after a master restart,

@@ -89,13 +89,12 @@ void Master::onSchedulerCall(const std::string& identity, const Call& call) {
   }
 }
 
-void Master::sendError(const std::string& identity, const std::string& message,
-                       bool resubscribe) {
+bool Master::sendError(const std::string& identity, const std::string& message, bool resubscribe) {
   v1::Envelope envelope;
   auto* error = envelope.mutable_event()->mutable_error();
   error->set_message(message);
   error->set_resubscribe(resubscribe);
-  router_.send(identity, envelope);
+  return router_.send(identity, envelope);
 }
 
 void Master::sendToFramework(const FrameworkEntry& framework, const Event& event) {
@@ -157,11 +156,13 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
     internal::FrameworkRecord record;
     *record.mutable_info() = info;
     record.set_registered_at(wallSeconds());
+    record.set_zmq_identity(identity);
     if (Status s = registrar_->saveFramework(record); !s.isOk()) {
       sendError(identity, "SUBSCRIBE failed: " + s.message(), true);
       return;
     }
     framework = &addFramework(info, record.registered_at());
+    framework->recordedIdentity = identity;
     LOG(INFO) << "Added framework " << framework->id << " (" << info.name() << ") in "
               << framework->roles.size() << " role(s), first " << framework->roles.front();
   }
@@ -169,6 +170,17 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
     frameworkIdentities_.erase(framework->identity);
     // Offers made to the old connection may never be answered.
     rescindOffersOf(framework->offers);
+  }
+  if (framework->recordedIdentity != identity) {
+    // Another connection (the scheduler restarted): record it, so a master restart can find
+    // it. Not fatal: the framework then re-subscribes at its next call instead.
+    internal::FrameworkRecord record;
+    *record.mutable_info() = framework->info;
+    record.set_registered_at(framework->registeredTime);
+    record.set_zmq_identity(identity);
+    if (registrar_->saveFramework(record).isOk()) {
+      framework->recordedIdentity = identity;
+    }
   }
   loop_.cancel(framework->failoverTimer);
   framework->failoverTimer = 0;

@@ -460,10 +460,18 @@ TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
   std::string frameworkId = subscribe(framework, "durable", 60);
   cluster_.stopMaster(SIGKILL);
   cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
-  // The same ZeroMQ port is reused and the agent's connection comes back by itself: the
-  // new master asks it to re-register without waiting for it to say anything.
+  // The same ZeroMQ port is reused and the agent's and framework's connections come back by
+  // themselves: the new master asks both back without waiting for either to say anything
+  // (heartbeats are a minute apart here).
   EXPECT_TRUE(agent.next(
       [](const v1::Envelope& e) { return e.agent_event().has_reregister_request(); }, 15));
+  auto askedBack = framework.next(
+      [](const v1::Envelope& e) {
+        return e.event().has_error() && e.event().error().resubscribe();
+      },
+      15);
+  ASSERT_TRUE(askedBack.has_value());
+  EXPECT_NE(askedBack->event().error().message().find(frameworkId), std::string::npos);
   // The agent re-registers with its id and is accepted.
   v1::Envelope reregister;
   auto* info = reregister.mutable_agent_call()->mutable_reregister()->mutable_info();
@@ -486,6 +494,19 @@ TEST_F(MasterProtocolTest, RegistryRecoversAgentsAndFrameworksAfterKill9) {
   info->mutable_id()->set_value("Snope");
   impostor.send(reregister);
   EXPECT_TRUE(impostor.next([](const v1::Envelope& e) { return e.agent_event().has_refused(); }));
+
+  // The scheduler fails over to a new connection: the registry learns it, and the next
+  // restarted master asks that one back.
+  Peer successor(context_, endpoint_);
+  successor.send(resubscribe);
+  ASSERT_TRUE(successor.next([](const v1::Envelope& e) { return e.event().has_subscribed(); }, 15));
+  cluster_.stopMaster(SIGKILL);
+  cluster_.startMaster({"--framework_heartbeat_interval=60secs"});
+  EXPECT_TRUE(successor.next(
+      [](const v1::Envelope& e) {
+        return e.event().has_error() && e.event().error().resubscribe();
+      },
+      15));
 }
 
 // Persistent volumes. The fake agents here never heartbeat, so the master is started with
