@@ -379,7 +379,7 @@ void Master::adoptReportedTask(AgentEntry& agent, const v1::Task& reported) {
     status.set_reason(v1::TaskStatus::REASON_AGENT_REREGISTERED);
     status.set_timestamp(wallSeconds());
     setTaskState(existing->second, status.state());
-    recordStatus(existing->second.task, status);
+    recordTaskStatus(existing->second, status);
     sendUpdate(*framework->second, status);
   }
 }
@@ -461,7 +461,7 @@ void Master::markUnreachable(AgentEntry& agent, const std::string& why) {
     // Non-partition-aware frameworks see TASK_LOST, but the master keeps the task as
     // unreachable so it can be reconciled if the agent comes back.
     setTaskState(task->second, v1::TASK_UNREACHABLE);
-    recordStatus(task->second.task, status);
+    recordTaskStatus(task->second, status);
     sendUpdate(*framework->second, status);
   }
   for (auto& [fid, framework] : frameworks_) {

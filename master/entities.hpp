@@ -101,6 +101,7 @@ struct FrameworkEntry {
   // Its active tasks, each with its record in Master::tasks_ (whose nodes do not move):
   // walks over 100,000 of them (/state, /tasks) need no hash lookup per task.
   std::map<TaskKey, TaskEntry*> tasks;
+  Resources used;  // What its active tasks use (kept by addTaskEntry / eraseTaskEntry).
   std::deque<v1::Task> completedTasks;
   std::set<std::string> offers;
 

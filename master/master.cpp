@@ -78,10 +78,9 @@ Status Master::recover() {
   for (const auto& record : recovered->frameworks) {
     FrameworkEntry& framework = addFramework(record.info(), record.registered_at());
     allocator_.deactivateFramework(framework.id);
-    // Not in `frameworkIdentities_` until it subscribes; only used to ask it to (below).
-    framework.identity = record.zmq_identity();
+    // Asked to SUBSCRIBE on this connection (below); `identity` is set when it does.
     framework.recordedIdentity = record.zmq_identity();
-    if (!framework.identity.empty()) {
+    if (!framework.recordedIdentity.empty()) {
       frameworksToAsk_.push_back(framework.id);
     }
     // A recovered framework has `failover_timeout` from now to re-subscribe.
@@ -97,12 +96,12 @@ Status Master::recover() {
   // back as soon as it has reconnected (ZeroMQ retries every 100 ms), not at its next
   // heartbeat.
   if (!agentsToAsk_.empty() || !frameworksToAsk_.empty()) {
-    askRecoveredAgentsTimer_ =
+    askRecoveredPeersTimer_ =
         loop_.runEvery(std::chrono::milliseconds(100), [this] { askRecoveredPeersBack(); });
   }
   // Agents that do not come back are reported unreachable.
   loop_.runAfter(options_.agentReregisterTimeout, [this] {
-    loop_.cancel(askRecoveredAgentsTimer_);
+    loop_.cancel(askRecoveredPeersTimer_);
     for (auto& [id, agent] : agents_) {
       if (agent->state == AgentState::kRecovered) {
         markUnreachable(*agent, "did not re-register after the master restarted");
@@ -128,11 +127,11 @@ void Master::askRecoveredPeersBack() {
     if (framework == frameworks_.end() || framework->second->state == FrameworkState::kConnected) {
       return true;
     }
-    return sendError(framework->second->identity,
+    return sendError(framework->second->recordedIdentity,
                      "the master restarted: SUBSCRIBE again with framework id " + id, true);
   });
   if (agentsToAsk_.empty() && frameworksToAsk_.empty()) {
-    loop_.cancel(askRecoveredAgentsTimer_);
+    loop_.cancel(askRecoveredPeersTimer_);
   }
 }
 

@@ -9,10 +9,11 @@
 
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "agora/internal/agent.pb.h"
@@ -133,10 +134,9 @@ class Master {
   void dropInvalid(const std::string& identity, const std::string& reason);
 
   void applyRecoveredRoles(const Registrar::Recovered& recovered);
-  // Sends REREGISTER_REQUEST to every recovered agent that has reconnected and not been
-  // asked yet (runs every 100 ms after a restart until all were asked).
   // After a restart: asks the recovered agents to re-register and the recovered frameworks
-  // to SUBSCRIBE again, each once its connection is back.
+  // to SUBSCRIBE again, each once its connection is back (every 100 ms until all were
+  // asked, or the agents' re-registration timeout).
   void askRecoveredPeersBack();
   Status saveQuotas();
 
@@ -260,8 +260,11 @@ class Master {
   // The only ways in and out of `tasks_`, and to change a task's state (they keep
   // `tasksUsed_` and `tasksByState_` true).
   TaskEntry& addTaskEntry(const TaskKey& key, TaskEntry entry);
-  void eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it);
+  // Returns the erased record (its counts already taken out).
+  TaskEntry eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it);
   void setTaskState(TaskEntry& entry, v1::TaskState state);
+  // Appends `status` to a recorded task's history (and drops its kept /state text).
+  void recordTaskStatus(TaskEntry& entry, v1::TaskStatus status);
   // Applies a new status to a task; returns false when the task is unknown.
   bool updateTask(const TaskKey& key, const v1::TaskStatus& status);
   void completeTask(const TaskKey& key);
@@ -280,7 +283,7 @@ class Master {
   Metrics metrics_;
   DrfAllocator allocator_;
   bool allocationPending_ = false;
-  EventLoop::TimerId askRecoveredAgentsTimer_ = 0;
+  EventLoop::TimerId askRecoveredPeersTimer_ = 0;
   // Recovered agents not yet asked to re-register (by id), after a master restart.
   std::vector<std::string> agentsToAsk_;
   // Recovered frameworks not yet asked to SUBSCRIBE again (by id).

@@ -178,8 +178,11 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
     *record.mutable_info() = framework->info;
     record.set_registered_at(framework->registeredTime);
     record.set_zmq_identity(identity);
-    if (registrar_->saveFramework(record).isOk()) {
+    if (Status s = registrar_->saveFramework(record); s.isOk()) {
       framework->recordedIdentity = identity;
+    } else {
+      LOG(WARNING) << "Cannot record the connection of framework " << framework->id
+                   << " (a restarted master will wait for its next call): " << s.message();
     }
   }
   loop_.cancel(framework->failoverTimer);
@@ -546,12 +549,12 @@ void Master::removeFramework(const std::string& frameworkId, const std::string& 
     }
     // The agent kills it; the framework is gone, so record it as killed here.
     setTaskState(task->second, v1::TASK_KILLED);
-    recordStatus(task->second.task,
-                 masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
-                              v1::TaskStatus::REASON_FRAMEWORK_REMOVED,
-                              "Framework removed: " + why));
-    framework.completedTasks.push_back(std::move(task->second.task));
-    eraseTaskEntry(task);
+    recordTaskStatus(
+        task->second,
+        masterStatus(task->second.task.task_id(), agentId, v1::TASK_KILLED,
+                     v1::TaskStatus::REASON_FRAMEWORK_REMOVED, "Framework removed: " + why));
+    // Erased first: it counts the task out by its state, which a move would take along.
+    framework.completedTasks.push_back(std::move(eraseTaskEntry(task).task));
   }
   for (const std::string& agentId : agentsWithTasks) {
     auto agent = agents_.find(agentId);

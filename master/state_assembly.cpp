@@ -16,16 +16,19 @@ namespace {
 // agent's /monitor/statistics).
 void appendContainerUsageJson(std::string* out, const internal::ContainerUsage& usage) {
   out->push_back('{');
+  // Counts and bytes as integers (a shortest double would write 2e+09).
   appendJsonKey(out, "containers", true);
-  appendJsonNumber(out, usage.containers());
-  for (const auto& [name, value] :
-       {std::pair{"cpus_user_time_secs", usage.cpus_user_time_secs()},
-        {"cpus_system_time_secs", usage.cpus_system_time_secs()},
-        {"cpus_limit", usage.cpus_limit()},
-        {"mem_rss_bytes", static_cast<double>(usage.mem_rss_bytes())},
-        {"mem_total_bytes", static_cast<double>(usage.mem_total_bytes())},
-        {"mem_limit_bytes", static_cast<double>(usage.mem_limit_bytes())},
-        {"timestamp", usage.timestamp()}}) {
+  out->append(std::to_string(usage.containers()));
+  for (const auto& [name, value] : {std::pair{"mem_rss_bytes", usage.mem_rss_bytes()},
+                                    {"mem_total_bytes", usage.mem_total_bytes()},
+                                    {"mem_limit_bytes", usage.mem_limit_bytes()}}) {
+    appendJsonKey(out, name);
+    out->append(std::to_string(value));
+  }
+  for (const auto& [name, value] : {std::pair{"cpus_user_time_secs", usage.cpus_user_time_secs()},
+                                    {"cpus_system_time_secs", usage.cpus_system_time_secs()},
+                                    {"cpus_limit", usage.cpus_limit()},
+                                    {"timestamp", usage.timestamp()}}) {
     appendJsonKey(out, name);
     appendJsonNumber(out, value);
   }
@@ -35,7 +38,9 @@ void appendContainerUsageJson(std::string* out, const internal::ContainerUsage& 
 // Mesos' `reserved_resources` (role -> its reserved resources, as /state's resources) and
 // `reserved_resources_full` (role -> the reserved Resource objects, persistent volumes
 // with their `disk` info).
-void appendReservedJson(std::string* out, const Resources& total, bool full) {
+enum class ReservedForm { kResources, kFull };
+
+void appendReservedJson(std::string* out, const Resources& total, ReservedForm form) {
   out->push_back('{');
   bool first = true;
   for (const std::string& role : total.roles()) {
@@ -46,7 +51,7 @@ void appendReservedJson(std::string* out, const Resources& total, bool full) {
     appendJsonString(out, role);  // The key.
     out->push_back(':');
     first = false;
-    if (!full) {
+    if (form == ReservedForm::kResources) {
       total.reservedTo(role).appendJson(out);
       continue;
     }
@@ -112,9 +117,9 @@ void Master::appendAgentStateJson(std::string* out, const std::string& id,
   appendJsonKey(out, "offered_resources");
   offered.appendJson(out);
   appendJsonKey(out, "reserved_resources");
-  appendReservedJson(out, agent.total, /*full=*/false);
+  appendReservedJson(out, agent.total, ReservedForm::kResources);
   appendJsonKey(out, "reserved_resources_full");
-  appendReservedJson(out, agent.total, /*full=*/true);
+  appendReservedJson(out, agent.total, ReservedForm::kFull);
   appendJsonKey(out, "active");
   out->append(agent.state == AgentState::kRegistered ? "true" : "false");
   appendJsonKey(out, "state");
@@ -174,9 +179,7 @@ nlohmann::json Master::frameworkStateJson(const FrameworkEntry& framework,
   out["active"] = framework.state == FrameworkState::kConnected;
   out["connected"] = framework.state == FrameworkState::kConnected;
   out["registered_time"] = framework.registeredTime;
-  // What the allocator counts as the framework's, less its offers: one subtraction instead
-  // of one addition per task.
-  out["used_resources"] = (allocator_.allocatedTo(framework.id) - offered).toJson();
+  out["used_resources"] = framework.used.toJson();
   out["offered_resources"] = offered.toJson();
   active.text.push_back(']');
   out["tasks"] = document.add(std::move(active.text));

@@ -72,17 +72,30 @@ void Master::addLaunchedTask(FrameworkEntry& framework, AgentEntry& agent, const
 TaskEntry& Master::addTaskEntry(const TaskKey& key, TaskEntry entry) {
   auto existing = tasks_.find(key);
   if (existing != tasks_.end()) {
-    eraseTaskEntry(existing);  // Replaced: its counts go with it.
+    (void)eraseTaskEntry(existing);  // Replaced: its counts go with it.
   }
   tasksUsed_ += entry.resources;
+  if (auto framework = frameworks_.find(key.first); framework != frameworks_.end()) {
+    framework->second->used += entry.resources;
+  }
   ++tasksByState_[entry.task.state()];
   return tasks_.emplace(key, std::move(entry)).first->second;
 }
 
-void Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it) {
+TaskEntry Master::eraseTaskEntry(std::unordered_map<TaskKey, TaskEntry, TaskKeyHash>::iterator it) {
   tasksUsed_ -= it->second.resources;
+  if (auto framework = frameworks_.find(it->first.first); framework != frameworks_.end()) {
+    framework->second->used -= it->second.resources;
+  }
   --tasksByState_[it->second.task.state()];
+  TaskEntry erased = std::move(it->second);
   tasks_.erase(it);
+  return erased;
+}
+
+void Master::recordTaskStatus(TaskEntry& entry, v1::TaskStatus status) {
+  entry.json.clear();
+  recordStatus(entry.task, std::move(status));
 }
 
 void Master::setTaskState(TaskEntry& entry, v1::TaskState state) {
@@ -98,7 +111,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
     return false;
   }
   v1::Task& task = it->second.task;
-  it->second.json.clear();
+  it->second.json.clear();  // The history is trimmed below, too.
   bool wasTerminal = isTerminalState(task.state());
   // A retried update must not move a task backwards out of a terminal state.
   if (!wasTerminal || isTerminalState(status.state())) {
@@ -109,7 +122,7 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
                    std::any_of(statuses.begin(), statuses.end(),
                                [&](const v1::TaskStatus& s) { return s.uuid() == status.uuid(); });
   if (!duplicate) {
-    recordStatus(task, status);
+    recordTaskStatus(it->second, status);
     // Keep the history bounded.
     if (task.statuses_size() > 20) {
       task.mutable_statuses()->DeleteSubrange(0, task.statuses_size() - 20);
@@ -133,21 +146,22 @@ void Master::completeTask(const TaskKey& key) {
                        return name;
                      }() +
                      "_total");
+  auto agent = agents_.find(agentId);
+  if (agent != agents_.end()) {
+    agent->second->tasks.erase(key);
+  }
   auto framework = frameworks_.find(key.first);
   if (framework != frameworks_.end()) {
     framework->second->tasks.erase(key);
-    // A copy: eraseTaskEntry below reads the task's state to keep `tasksByState_` true.
-    framework->second->completedTasks.push_back(entry.task);
+  }
+  TaskEntry erased = eraseTaskEntry(it);
+  if (framework != frameworks_.end()) {
+    framework->second->completedTasks.push_back(std::move(erased.task));
     while (framework->second->completedTasks.size() >
            static_cast<size_t>(options_.maxCompletedTasksPerFramework)) {
       framework->second->completedTasks.pop_front();
     }
   }
-  auto agent = agents_.find(agentId);
-  if (agent != agents_.end()) {
-    agent->second->tasks.erase(key);
-  }
-  eraseTaskEntry(it);
   scheduleAllocation();
 }
 

@@ -235,16 +235,16 @@ void Agent::launchExecutor(TaskRecord& task) {
 }
 
 StatusOr<pid_t> Agent::startExecutor(const ExecutorLaunch& launch) {
-  if (standby_) {
-    if (std::optional<pid_t> spare = standby_->take(executorArguments(launch))) {
-      // The next spare starts once this launch's work on the loop is done.
-      loop_.post([this] {
-        if (standby_) standby_->replenish();
-      });
-      return *spare;
-    }
+  if (!standby_) {
+    return spawnExecutor(launch);
   }
-  return spawnExecutor(launch);
+  // The next spare (or a replacement for one that died) starts once this launch's work on
+  // the loop is done.
+  loop_.post([this] {
+    if (standby_) standby_->replenish();
+  });
+  std::optional<pid_t> spare = standby_->take(executorArguments(launch));
+  return spare ? StatusOr<pid_t>(*spare) : spawnExecutor(launch);
 }
 
 void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {

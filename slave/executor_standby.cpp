@@ -4,6 +4,7 @@
 #include <glog/logging.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,9 +33,9 @@ bool ExecutorStandby::spareAlive() const {
 }
 
 void ExecutorStandby::stop() {
-  if (pipe_ >= 0) {
-    close(pipe_);  // Nothing handed: the spare exits by itself; SIGKILL makes sure.
-    pipe_ = -1;
+  if (channel_ >= 0) {
+    close(channel_);  // Nothing handed: the spare exits by itself; SIGKILL makes sure.
+    channel_ = -1;
   }
   if (pidfd_ >= 0) {
     if (spareAlive()) {
@@ -54,15 +55,27 @@ void ExecutorStandby::replenish() {
     return;
   }
   stop();
+  // A socket, not a pipe: the agent's end sends with MSG_NOSIGNAL and never blocks, so a
+  // spare that died meanwhile is an error, not a SIGPIPE or a stalled loop.
   int ends[2];
-  if (pipe2(ends, O_CLOEXEC) != 0) {
-    LOG(WARNING) << "No spare executor: pipe2: " << std::strerror(errno);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    LOG(WARNING) << "No spare executor: socketpair: " << std::strerror(errno);
+    return;
+  }
+  if (fcntl(ends[1], F_SETFL, O_NONBLOCK) != 0) {
+    LOG(WARNING) << "No spare executor: fcntl: " << std::strerror(errno);
+    close(ends[0]);
+    close(ends[1]);
     return;
   }
   // The padding is the room the spare's command line has for the task's (see take()).
   std::vector<std::string> args = {executorPath_, "--standby", std::string(kCommandLineBytes, ' ')};
-  StatusOr<pid_t> pid = spawnSessionLeader(
-      args, SpawnIo{.stdinFd = ends[0], .outputPath = "/dev/null", .workingDir = workDir_});
+  // Until it takes a task its output (a failed hand-over says why there) goes to the work
+  // dir; after, to the task's sandbox.
+  StatusOr<pid_t> pid =
+      spawnSessionLeader(args, SpawnIo{.stdinFd = ends[0],
+                                       .outputPath = workDir_ + "/executor-standby.log",
+                                       .workingDir = workDir_});
   close(ends[0]);
   if (!pid.isOk()) {
     close(ends[1]);
@@ -70,14 +83,14 @@ void ExecutorStandby::replenish() {
     return;
   }
   pid_ = *pid;
-  pipe_ = ends[1];
+  channel_ = ends[1];
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd_ < 0) {
     LOG(WARNING) << "No spare executor: pidfd_open: " << std::strerror(errno);
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
-    close(pipe_);
-    pipe_ = -1;
+    close(channel_);
+    channel_ = -1;
     pid_ = -1;
   }
 }
@@ -87,19 +100,21 @@ std::optional<pid_t> ExecutorStandby::take(const std::vector<std::string>& args)
   for (const std::string& arg : args) {
     commandLine.append(arg).push_back('\0');
   }
-  if (commandLine.size() > kCommandLineBytes || !spareAlive()) {
+  // The spare runs its own binary: it can only become an executor of the same one.
+  if (args.empty() || args[0] != executorPath_ || commandLine.size() > kCommandLineBytes ||
+      !spareAlive()) {
     return std::nullopt;
   }
-  // Well under a pipe's buffer: one write, no waiting for the spare to read.
-  ssize_t written = write(pipe_, commandLine.data(), commandLine.size());
+  // Well under a socket's buffer: one send, no waiting for the spare to read.
+  ssize_t written = send(channel_, commandLine.data(), commandLine.size(), MSG_NOSIGNAL);
   if (written != static_cast<ssize_t>(commandLine.size())) {
     LOG(WARNING) << "Cannot hand a task to the spare executor " << pid_ << ": "
                  << (written < 0 ? std::strerror(errno) : "short write");
     stop();
     return std::nullopt;
   }
-  close(pipe_);  // End of the command line: the spare runs it.
-  pipe_ = -1;
+  close(channel_);  // End of the command line: the spare runs it.
+  channel_ = -1;
   close(pidfd_);  // From here the agent watches it as the task's executor.
   pidfd_ = -1;
   pid_t handed = pid_;

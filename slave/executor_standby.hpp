@@ -2,14 +2,16 @@
 //
 // An executor spends ~10 ms before its main() runs (the dynamic loader maps some 55 shared
 // libraries), a fifth of a container launch. So the agent keeps one spare executor, started
-// with `--standby`: loaded, in its own session, blocked reading its stdin (a pipe from the
-// agent). A launch writes the executor's command line into the pipe and closes it; the
-// spare takes that command line as its own (rewriting its /proc/<pid>/cmdline, so `ps` and
-// the agent's recovery see it exactly like an executor spawned for the task), moves its
-// output and working directory into the sandbox and runs the task. A new spare is started
-// after each hand-over, off the launch's path.
+// with `--standby`: loaded, in its own session, blocked reading its stdin (a socket from
+// the agent). A launch writes the executor's command line into it and closes it; the spare
+// takes that command line as its own (rewriting its /proc/<pid>/cmdline, so `ps` and the
+// agent's recovery see the task's arguments as for a spawned executor, followed by the
+// unused rest of the spare's argument area as NULs), moves its output and working
+// directory into the sandbox and runs the task. A new spare is started after each launch,
+// off the launch's path. Its output before a hand-over goes to
+// `<work_dir>/executor-standby.log`.
 //
-// A spare whose pipe closes with nothing in it exits: the agent stopped or died.
+// A spare whose stdin closes with nothing in it exits: the agent stopped or died.
 //
 // Thread-safety: not thread-safe (the agent's loop thread only). Not copyable.
 #pragma once
@@ -47,7 +49,7 @@ class ExecutorStandby {
   std::string workDir_;
   pid_t pid_ = -1;
   int pidfd_ = -1;  // Readable once the spare has exited (a pid may be reaped and reused).
-  int pipe_ = -1;   // The write end of the spare's stdin.
+  int channel_ = -1;  // The agent's end of the spare's stdin (a socket).
 };
 
 }  // namespace agora::slave

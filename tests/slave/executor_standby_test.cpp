@@ -126,6 +126,9 @@ TEST(ExecutorStandbyTest, ACommandLineThatDoesNotFitIsRefusedAndTheSpareKept) {
   ExecutorLaunch tooLong = files.launch;
   tooLong.hostname = std::string(ExecutorStandby::kCommandLineBytes, 'h');
   EXPECT_FALSE(standby.take(executorArguments(tooLong)).has_value());
+  ExecutorLaunch otherBinary = files.launch;  // The spare can only become its own binary.
+  otherBinary.executorPath = "/bin/true";
+  EXPECT_FALSE(standby.take(executorArguments(otherBinary)).has_value());
   std::optional<pid_t> pid = standby.take(executorArguments(files.launch));
   ASSERT_TRUE(pid.has_value());
   EXPECT_TRUE(waitUntil([&] { return executorAlive(*pid, "t1"); }));
