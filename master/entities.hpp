@@ -121,8 +121,8 @@ struct TaskEntry {
   v1::KillPolicy killPolicy;
   // `task` as /state writes it (appendTaskJson), kept from one /state to the next: walking
   // 100,000 scattered Task protos is most of /state's time, reading their text is not.
-  // Empty when stale: Master::setTaskState and updateTask clear it (the only changes to a
-  // recorded task); /state writes it again.
+  // Empty when stale: Master::setTaskState and recordTaskStatus clear it (the only changes
+  // to a recorded task); /state writes it again.
   std::string json;
 };
 

@@ -19,6 +19,16 @@ const google::protobuf::RepeatedPtrField<v1::TaskInfo>& tasksOf(const Call::Oper
   return op.has_launch_group() ? op.launch_group().task_group().tasks() : op.launch().task_infos();
 }
 
+// What the registry keeps of a framework: enough to recover it and reach its connection.
+internal::FrameworkRecord frameworkRecord(const v1::FrameworkInfo& info, double registeredAt,
+                                          const std::string& identity) {
+  internal::FrameworkRecord record;
+  *record.mutable_info() = info;
+  record.set_registered_at(registeredAt);
+  record.set_zmq_identity(identity);
+  return record;
+}
+
 }  // namespace
 
 void Master::onSchedulerCall(const std::string& identity, const Call& call) {
@@ -153,10 +163,7 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
     if (requestedId.empty()) {
       info.mutable_id()->set_value("F" + newUuid());
     }
-    internal::FrameworkRecord record;
-    *record.mutable_info() = info;
-    record.set_registered_at(wallSeconds());
-    record.set_zmq_identity(identity);
+    internal::FrameworkRecord record = frameworkRecord(info, wallSeconds(), identity);
     if (Status s = registrar_->saveFramework(record); !s.isOk()) {
       sendError(identity, "SUBSCRIBE failed: " + s.message(), true);
       return;
@@ -174,11 +181,9 @@ void Master::onSubscribe(const std::string& identity, const Call::Subscribe& cal
   if (framework->recordedIdentity != identity) {
     // Another connection (the scheduler restarted): record it, so a master restart can find
     // it. Not fatal: the framework then re-subscribes at its next call instead.
-    internal::FrameworkRecord record;
-    *record.mutable_info() = framework->info;
-    record.set_registered_at(framework->registeredTime);
-    record.set_zmq_identity(identity);
-    if (Status s = registrar_->saveFramework(record); s.isOk()) {
+    if (Status s = registrar_->saveFramework(
+            frameworkRecord(framework->info, framework->registeredTime, identity));
+        s.isOk()) {
       framework->recordedIdentity = identity;
     } else {
       LOG(WARNING) << "Cannot record the connection of framework " << framework->id

@@ -111,7 +111,6 @@ bool Master::updateTask(const TaskKey& key, const v1::TaskStatus& status) {
     return false;
   }
   v1::Task& task = it->second.task;
-  it->second.json.clear();  // The history is trimmed below, too.
   bool wasTerminal = isTerminalState(task.state());
   // A retried update must not move a task backwards out of a terminal state.
   if (!wasTerminal || isTerminalState(status.state())) {

@@ -1,6 +1,11 @@
 #include "common/base/strings.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 namespace agora {
+
+std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 std::vector<std::string> splitAll(const std::string& text, char separator) {
   std::vector<std::string> pieces;

@@ -10,4 +10,7 @@ namespace agora {
 // "" -> {""}. Callers decide what an empty piece means.
 std::vector<std::string> splitAll(const std::string& text, char separator);
 
+// "<what>: <strerror(errno)>", for an error message right after a failed system call.
+std::string errnoText(const std::string& what);
+
 }  // namespace agora

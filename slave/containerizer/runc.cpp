@@ -18,13 +18,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/base/strings.hpp"
 #include "slave/containerizer/subprocess.hpp"
 
 namespace agora::slave::oci {
 
 namespace {
-
-std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {

@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/base/strings.hpp"
+
 namespace agora::slave {
 namespace {
-
-std::string errnoMessage(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 // The value of `--name=` in `args`, or empty.
 std::string flagValue(const std::vector<std::string>& args, const std::string& name) {
@@ -26,15 +26,15 @@ Status redirectInto(const std::string& sandbox) {
   }
   std::string log = sandbox + "/executor.log";
   int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) return Status::io(errnoMessage("cannot open " + log));
+  if (out < 0) return Status::io(errnoText("cannot open " + log));
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
   bool redirected = in >= 0 && dup2(in, 0) == 0 && dup2(out, 1) == 1 && dup2(out, 2) == 2;
   int saved = errno;
   close(out);
   if (in >= 0) close(in);
   errno = saved;
-  if (!redirected) return Status::io(errnoMessage("cannot redirect the executor's output"));
-  if (chdir(sandbox.c_str()) != 0) return Status::io(errnoMessage("cannot enter " + sandbox));
+  if (!redirected) return Status::io(errnoText("cannot redirect the executor's output"));
+  if (chdir(sandbox.c_str()) != 0) return Status::io(errnoText("cannot enter " + sandbox));
   return Status::ok();
 }
 
