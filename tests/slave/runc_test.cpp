@@ -215,6 +215,9 @@ TEST_F(RuncTest, KillEndsTheContainerWithTheSignal) {
 
 TEST_F(RuncTest, BareInitIgnoresSigterm) {
   launch("bare", config("bare", {"sleep", "1000"}));
+  // Until runc's init has exec'd `sleep`, it is runc's Go code that a SIGTERM would end.
+  std::string comm = "/proc/" + std::to_string(running_.at("bare")) + "/comm";
+  ASSERT_TRUE(eventually([&] { return readText(comm) == "sleep\n"; })) << readText(comm);
   ASSERT_TRUE(runc_->kill("bare", SIGTERM).isOk());
   // A bounded wait for something that must not happen; the executor's grace period.
   StatusOr<ExitStatus> exit = waitContainer(running_.at("bare"), milliseconds(300));
