@@ -127,6 +127,13 @@ TEST_F(MultiTenancyTest, QuotaAndReservationsHoldAcrossAMasterRestart) {
            return out;
          }();
 
+  // The master counts a task as used once it accepts it; wait until every one of them
+  // runs on its agent, or a restart would (rightly) forget a launch still on its way.
+  ASSERT_TRUE(capped.scheduler.waitForRunning(3));
+  ASSERT_TRUE(greedy.scheduler.waitForRunning(7));
+  ASSERT_TRUE(guaranteed.scheduler.waitForRunning(4));
+  ASSERT_TRUE(owner.scheduler.waitForRunning(2));
+
   cluster_.stopMaster(SIGKILL);
   cluster_.startMaster();
   ASSERT_TRUE(cluster_.waitForAgents(4));

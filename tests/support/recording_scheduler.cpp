@@ -1,6 +1,7 @@
 #include "tests/support/recording_scheduler.hpp"
 
 #include <chrono>
+#include <map>
 
 namespace agora::testing {
 
@@ -87,6 +88,18 @@ bool RecordingScheduler::waitForState(const std::string& taskId, v1::TaskState s
           if (s.task_id().value() == taskId && s.state() == state) return true;
         }
         return false;
+      },
+      seconds);
+}
+
+bool RecordingScheduler::waitForRunning(int count, double seconds) {
+  return waitUntil(
+      [&] {
+        std::map<std::string, v1::TaskState> latest;
+        for (const auto& s : updates_) latest[s.task_id().value()] = s.state();
+        int running = 0;
+        for (const auto& [task, state] : latest) running += state == v1::TASK_RUNNING ? 1 : 0;
+        return running >= count;
       },
       seconds);
 }

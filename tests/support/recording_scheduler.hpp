@@ -37,6 +37,9 @@ class RecordingScheduler : public sdk::Scheduler {
   // Waits until `condition` (called under the lock) holds; false after `seconds`.
   bool waitUntil(const std::function<bool()>& condition, double seconds = 30);
   bool waitForState(const std::string& taskId, v1::TaskState state, double seconds = 30);
+  // Waits until at least `count` tasks' latest update is TASK_RUNNING: they reached an
+  // agent, unlike tasks the master only accepted (which a master restart forgets).
+  bool waitForRunning(int count, double seconds = 30);
 
   // Take the lock.
   std::vector<v1::TaskState> statesOf(const std::string& taskId) const;
