@@ -1,16 +1,25 @@
 // Launch latency of a trivial container (`true` in a busybox image): through Agora (a real
 // master and agent, the SDK, the executor pulling from a real registry and running runc)
-// against `runc run` of a prepared bundle by hand. Prints `NAME VALUE UNIT` lines:
-//   container_launch_bare_runc_ms        runc run, bundle ready, to exit (median of N)
+// against `runc run` by hand of the same bundle. Prints `NAME VALUE UNIT` lines:
+//   container_launch_bare_runc_ms        `runc run` to exit of the bundle Agora's executor
+//                                        makes for the task (same code, same overlay rootfs
+//                                        and config.json), prepared beforehand (median of N,
+//                                        each run just before an Agora launch)
 //   container_launch_agora_running_ms    launchTasks -> TASK_RUNNING, image cached (median)
+//   container_launch_target_ms           the target: 1.05 x bare + 5 ms
 //   container_launch_agora_finished_ms   launchTasks -> TASK_FINISHED, image cached (median)
+//   container_launch_bare_runc_plain_rootfs_ms  `runc run` of `/bin/true` on a plain
+//                                        directory rootfs (no overlay, no shell), for scale
 //   container_parallel_launches_per_s    100 launched in one ACCEPT on one agent: 100 / time
 //                                        until the last is TASK_RUNNING
 //   container_launch_agora_cold_ms       the first launch, pull included: -> TASK_RUNNING
 //   container_parallel_bare_runc_per_s   the machine's ceiling: 100 `runc run`, 8 at a time
 // Needs root, runc, docker-registry, skopeo, umoci and busybox-static; otherwise it says
 // why and prints nothing else.
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,9 +37,13 @@
 #include "common/base/ids.hpp"
 #include "common/resources/resources.hpp"
 #include "slave/containerizer/bundle.hpp"
+#include "slave/executor/container_runner.hpp"
+#include "slave/options.hpp"
 #include "tests/support/busybox_rootfs.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/test_image.hpp"
+
+extern char** environ;
 
 namespace agora::bench {
 namespace {
@@ -100,8 +113,57 @@ class OneAtATime : public sdk::Scheduler {
   std::map<std::string, std::map<v1::TaskState, Clock::time_point>> reached_;
 };
 
-// `runc run` of a ready bundle running `true`, N times.
-std::vector<double> bareRunc(const std::string& dir, int runs) {
+// Runs `args` (no shell: its fork and exec would count) with output to /dev/null; true if
+// it exited 0.
+bool runQuietly(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  return rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
+
+// `runc run` of the bundle Agora's executor makes for `task`: ContainerRunner::prepare()
+// writes it as for a launch (an overlay of the cached image's layers, the same
+// config.json), then only `runc run`, to the container's exit, is timed.
+std::optional<double> bareRuncOfAgorasBundle(const std::string& dir, const std::string& imageStore,
+                                             const v1::TaskInfo& task) {
+  std::string sandbox = dir + "/" + task.task_id().value();
+  fs::create_directories(sandbox);
+  slave::ContainerRunner runner(slave::ContainerRunnerOptions{.imageStore = imageStore,
+                                                              .runcRoot = dir + "/runc-state",
+                                                              .sandbox = sandbox,
+                                                              .frameworkId = "bench",
+                                                              .hostname = "127.0.0.1"},
+                                task);
+  Status prepared = runner.prepare([](const std::string&) {});
+  if (!prepared.isOk()) {
+    std::fprintf(stderr, "container_bench: cannot prepare a bundle: %s\n",
+                 prepared.message().c_str());
+    return std::nullopt;
+  }
+  auto start = Clock::now();
+  bool ran = runQuietly({"runc", "--root", dir + "/runc-state", "run", "--bundle",
+                         runner.bundleDir(), runner.containerId()});
+  double elapsed = millisSince(start);
+  runner.cleanUp();
+  if (!ran) {
+    std::fprintf(stderr, "container_bench: runc run of %s failed\n", runner.bundleDir().c_str());
+    return std::nullopt;
+  }
+  return elapsed;
+}
+
+// `runc run` of a ready bundle running `/bin/true` on a plain rootfs directory, N times.
+std::vector<double> bareRuncPlainRootfs(const std::string& dir, int runs) {
   std::string bundle = dir + "/bare";
   if (!testing::makeBusyboxRootfs(bundle + "/rootfs").isOk()) return {};
   slave::oci::ContainerConfig config;
@@ -116,9 +178,10 @@ std::vector<double> bareRunc(const std::string& dir, int runs) {
   std::vector<double> out;
   for (int i = 0; i < runs; ++i) {
     auto start = Clock::now();
-    std::string command = "runc --root " + dir + "/runc-state run --bundle " + bundle + " bare-" +
-                          std::to_string(i) + " >/dev/null 2>&1";
-    if (std::system(command.c_str()) != 0) return {};
+    if (!runQuietly({"runc", "--root", dir + "/runc-state", "run", "--bundle", bundle,
+                     "bare-" + std::to_string(i)})) {
+      return {};
+    }
     out.push_back(millisSince(start));
   }
   return out;
@@ -173,7 +236,7 @@ int run(int runs) {
     std::fprintf(stderr, "container_bench: no registry: %s\n", registry.error().c_str());
     return 1;
   }
-  std::vector<double> bare = bareRunc(cluster.dir() + "/bare-runc", runs);
+  std::vector<double> plain = bareRuncPlainRootfs(cluster.dir() + "/bare-runc", runs);
   double bareParallel = parallelBareRunc(cluster.dir() + "/parallel-runc");
   cluster.startMaster();
   cluster.startAgent(0, "cpus:12;mem:4096;disk:1024",
@@ -195,11 +258,19 @@ int run(int runs) {
                                                              "/bench/busybox:1");
     return task;
   };
+  std::vector<double> bare;
   std::vector<double> running;
   std::vector<double> finished;
   double cold = -1;
   for (int i = 0; i <= runs; ++i) {
     std::string id = "c" + std::to_string(i);
+    if (i > 0) {  // The image is in the agent's store since the first (cold) launch.
+      auto ms = bareRuncOfAgorasBundle(cluster.dir() + "/bare-same-bundle",
+                                       slave::imageStorePath(cluster.dir() + "/agent0"),
+                                       containerTask("bare-" + id));
+      if (!ms) return 1;
+      bare.push_back(*ms);
+    }
     auto sent = scheduler.launch(&driver, {containerTask(id)});
     auto up = sent ? scheduler.waitFor(id, v1::TASK_RUNNING) : std::nullopt;
     auto done = up ? scheduler.waitFor(id, v1::TASK_FINISHED) : std::nullopt;
@@ -240,8 +311,10 @@ int run(int runs) {
   }
   std::printf("container_launch_bare_runc_ms %.1f ms\n", median(bare));
   std::printf("container_launch_agora_running_ms %.1f ms\n", median(running));
+  std::printf("container_launch_target_ms %.1f ms\n", 1.05 * median(bare) + 5);
   std::printf("container_launch_agora_finished_ms %.1f ms\n", median(finished));
   std::printf("container_launch_agora_cold_ms %.1f ms\n", cold);
+  std::printf("container_launch_bare_runc_plain_rootfs_ms %.1f ms\n", median(plain));
   std::printf("container_parallel_launches_per_s %.1f launches/s\n", kParallel / parallelSeconds);
   std::printf("container_parallel_bare_runc_per_s %.1f launches/s\n", bareParallel);
   return 0;

@@ -165,9 +165,9 @@ void Agent::start() {
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
   });
-  if (options_.executorStandby) {
-    standby_ = std::make_unique<ExecutorStandby>(options_.executorPath, options_.workDir);
-    standby_->replenish();
+  if (options_.executorZygote) {
+    zygote_ = std::make_unique<ExecutorZygote>(loop_, options_.executorPath, options_.workDir);
+    zygote_->start();
   }
   link_->start();
 }

@@ -31,7 +31,7 @@
 #include "common/transport/sockets.hpp"
 #include "slave/checkpoint.hpp"
 #include "slave/executor_launcher.hpp"
-#include "slave/executor_standby.hpp"
+#include "slave/executor_zygote.hpp"
 #include "slave/master_link.hpp"
 #include "slave/options.hpp"
 #include "slave/status_update_manager.hpp"
@@ -146,8 +146,12 @@ class Agent {
   void admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& info,
                  const std::string& role, const v1::ExecutorInfo* pod);
   void launchExecutor(TaskRecord& task);
-  // The spare executor takes `launch` if there is one; else a new executor is spawned.
-  StatusOr<pid_t> startExecutor(const ExecutorLaunch& launch);
+  // The zygote's answer for the executor of task `key`: spawns one if none was started.
+  void onExecutorForked(const TaskKey& key, const ExecutorLaunch& launch,
+                        const ExecutorZygote::Forked& forked);
+  // Records the executor of task `key` (checkpoints and watches its pid), or fails the task
+  // with the reason it could not start.
+  void executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid);
   // The containerizer the task needs (oci for an image, posix otherwise) is
   // enabled.
   Status checkContainerizer(const v1::TaskInfo& task) const;
@@ -207,7 +211,7 @@ class Agent {
   std::unique_ptr<StatusUpdateManager> updates_;
   std::unique_ptr<MasterLink> link_;
   std::unique_ptr<RouterSocket> executors_;
-  std::unique_ptr<ExecutorStandby> standby_;  // Null with --executor_standby=false.
+  std::unique_ptr<ExecutorZygote> zygote_;  // Null with --executor_zygote=false.
 
   std::map<TaskKey, TaskRecord> tasks_;
   // Tasks whose terminal update the master acknowledged, newest last (bounded).

@@ -215,36 +215,67 @@ void Agent::launchExecutor(TaskRecord& task) {
   if (prepared.isOk()) {
     prepared = linkPodVolumes(cp.task(), launch.sandbox, launch.podDir);
   }
-  StatusOr<pid_t> pid = prepared.isOk() ? startExecutor(launch) : StatusOr<pid_t>(prepared);
+  TaskKey key = keyOf(cp);
+  if (!prepared.isOk()) {
+    executorStarted(key, prepared);
+    return;
+  }
+  if (zygote_ && zygote_->fork(executorArguments(launch),
+                               [this, key, launch](const ExecutorZygote::Forked& forked) {
+                                 onExecutorForked(key, launch, forked);
+                               })) {
+    return;  // Its pid comes back on the loop.
+  }
+  executorStarted(key, spawnExecutor(launch));
+}
+
+void Agent::onExecutorForked(const TaskKey& key, const ExecutorLaunch& launch,
+                             const ExecutorZygote::Forked& forked) {
+  switch (forked.outcome) {
+    case ExecutorZygote::Outcome::kForked:
+      executorStarted(key, forked.pid);
+      return;
+    case ExecutorZygote::Outcome::kNotStarted: {
+      TaskRecord* task = findTask(key);
+      if (task != nullptr && task->state != TaskRecord::State::kTerminal) {
+        LOG(WARNING) << "Spawning the executor of task " << key.second << ": " << forked.why;
+        executorStarted(key, spawnExecutor(launch));
+      }
+      return;
+    }
+    case ExecutorZygote::Outcome::kUnknown:
+      executorStarted(key, Status::unavailable(forked.why));
+      return;
+  }
+}
+
+void Agent::executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid) {
+  TaskRecord* task = findTask(key);
+  if (task == nullptr) {
+    // Gone meanwhile (its framework was shut down): the executor is told so when it
+    // subscribes.
+    return;
+  }
+  const auto& cp = task->checkpoint;
   if (!pid.isOk()) {
-    LOG(WARNING) << "Cannot launch task " << launch.taskId << ": " << pid.status().message();
+    LOG(WARNING) << "Cannot launch task " << key.second << ": " << pid.status().message();
     metrics_.increment("slave/container_launch_errors");
     reportFromAgent(cp.framework().id(), cp.task().task_id(), v1::TASK_FAILED,
                     v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                     "Failed to launch the executor: " + pid.status().message());
     return;
   }
-  task.checkpoint.set_executor_pid(*pid);
-  Status saved = checkpoint_->saveTask(task.checkpoint);
-  if (!saved.isOk()) {
-    // Not fatal: recovery waits for the executor to subscribe even without its pid.
-    LOG(ERROR) << saved.message();
+  // A forked executor may have subscribed (and its pid been saved) before its pid came back.
+  if (cp.executor_pid() != *pid) {
+    task->checkpoint.set_executor_pid(*pid);
+    Status saved = checkpoint_->saveTask(task->checkpoint);
+    if (!saved.isOk()) {
+      // Not fatal: recovery waits for the executor to subscribe even without its pid.
+      LOG(ERROR) << saved.message();
+    }
   }
-  LOG(INFO) << "Started executor " << *pid << " for task " << launch.taskId;
-  watchExecutor(task);
-}
-
-StatusOr<pid_t> Agent::startExecutor(const ExecutorLaunch& launch) {
-  if (!standby_) {
-    return spawnExecutor(launch);
-  }
-  // The next spare (or a replacement for one that died) starts once this launch's work on
-  // the loop is done.
-  loop_.post([this] {
-    if (standby_) standby_->replenish();
-  });
-  std::optional<pid_t> spare = standby_->take(executorArguments(launch));
-  return spare ? StatusOr<pid_t>(*spare) : spawnExecutor(launch);
+  LOG(INFO) << "Started executor " << *pid << " for task " << key.second;
+  watchExecutor(*task);
 }
 
 void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {

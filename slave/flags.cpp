@@ -44,9 +44,9 @@ DEFINE_string(registry_credentials, "",
 DEFINE_string(container_rootfs, "auto",
               "How a container gets its root filesystem: 'auto' (an overlayfs mount of the "
               "image's layers where the kernel allows it, else a copy) or 'copy'");
-DEFINE_bool(executor_standby, true,
-            "Keep one executor started ahead of the next task (saves its ~10 ms start-up "
-            "from every launch)");
+DEFINE_bool(executor_zygote, true,
+            "Fork executors from one preloaded agora-executor instead of starting each from "
+            "its binary (saves ~10 ms of cpu per launch)");
 DEFINE_string(cni_lease_dir, "/run/agora/cni",
               "Where the bridge network's address leases are kept; shared by every agent on "
               "the host, as the bridge is");
@@ -143,7 +143,7 @@ StatusOr<AgentOptions> optionsFromFlags() {
                            "'");
   }
   options.cniLeaseDir = FLAGS_cni_lease_dir;
-  options.executorStandby = FLAGS_executor_standby;
+  options.executorZygote = FLAGS_executor_zygote;
 
   std::vector<gflags::CommandLineFlagInfo> all;
   gflags::GetAllFlags(&all);

@@ -28,8 +28,8 @@ struct AgentOptions {
   std::string attributes;
   std::string domain;  // JSON, see parseDomain().
   std::string executorPath;
-  // Keep a spare executor started ahead of the next task (see executor_standby.hpp).
-  bool executorStandby = true;
+  // Fork executors from a preloaded one instead of starting each (see executor_zygote.hpp).
+  bool executorZygote = true;
   // After a restart, how long checkpointed executors get to subscribe again.
   std::chrono::duration<double> executorReregisterTimeout{5.0};
   // How long a registering agent waits for an answer before it rediscovers the master.

@@ -78,6 +78,8 @@ class ContainerRunner {
   void cleanUp();
 
   const std::string& containerId() const { return containerId_; }
+  // The OCI bundle prepare() writes (config.json and rootfs), next to the sandbox.
+  std::string bundleDir() const { return options_.sandbox + ".container"; }
   // The container's own address on a BRIDGE network once prepared; empty otherwise (it
   // shares the host's network).
   const std::string& address() const { return address_; }
@@ -97,7 +99,6 @@ class ContainerRunner {
   // BRIDGE: the port mappings, checked against the task's `ports`; attaches the
   // network (or joins the pod's).
   Status attachNetwork(oci::ContainerConfig& config, std::map<std::string, std::string>& env);
-  std::string bundleDir() const { return options_.sandbox + ".container"; }
   std::string cgroupsPath() const { return containerCgroupsPath(containerId_); }
 
   ContainerRunnerOptions options_;
@@ -108,11 +109,9 @@ class ContainerRunner {
   std::optional<oci::Runc> runc_;
   std::optional<oci::CgroupLayout> layout_;
   std::optional<std::vector<oci::PortMapping>> attachedPorts_;  // Set while attached.
-  bool joinedPod_ = false;
-  bool overlay_ = false;
-  bool pulled_ =
-      false;  // prepare() fetched the image (the store grew).  // The rootfs is an overlay mount
-              // (unmount on clean-up).  // Member of the pod's network (leave on clean-up).
+  bool joinedPod_ = false;  // Member of the pod's network (leave on clean-up).
+  bool overlay_ = false;    // The rootfs is an overlay mount (unmount on clean-up).
+  bool pulled_ = false;     // prepare() fetched the image (the store grew).
 };
 
 }  // namespace agora::slave

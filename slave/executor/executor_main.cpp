@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -64,23 +65,32 @@ std::set<std::string> splitList(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // What needs no flags is set up first: a spare has it ready before it gets a task.
+  // What needs no flags is set up first: a zygote has it ready before it forks.
   FLAGS_logtostderr = true;
   google::InitGoogleLogging(argv[0]);  // argv[0] stays the same through a hand-over.
   signal(SIGPIPE, SIG_IGN);
-  agora::EventLoop loop;
-  zmq::context_t context(1);
   // OpenSSL 3 loads its configuration and providers on the first digest (~1 ms): container
   // ids and image digests are SHA-256.
   (void)agora::slave::images::sha256Digest("");
 
-  // A spare (see slave/executor_standby.hpp): wait for the command line of a task, then
-  // go on as the executor it describes.
+  // A zygote (see slave/executor_zygote.hpp): from here on, single threaded, it keeps a
+  // spare forked; the spare goes on below.
+  std::optional<int> spare;
+  if (argc >= 2 && std::strcmp(argv[1], "--zygote") == 0) {
+    spare = agora::slave::forkSpares(STDIN_FILENO);
+    if (!spare) {
+      return EXIT_SUCCESS;  // The agent went away.
+    }
+  }
+  // Made before a spare waits: the loop's descriptors and ZeroMQ's threads are ready, and
+  // its own (it forks no more).
+  agora::EventLoop loop;
+  zmq::context_t context(1);
   std::vector<char*> handed;
-  if (argc >= 2 && std::strcmp(argv[1], "--standby") == 0) {
-    auto args = agora::slave::readHandedCommandLine(STDIN_FILENO);
+  if (spare) {
+    auto args = agora::slave::awaitCommandLine(STDIN_FILENO, *spare);
     if (!args) {
-      return EXIT_SUCCESS;  // The agent stopped without handing a task.
+      return EXIT_SUCCESS;
     }
     auto rewritten = agora::slave::becomeHandedExecutor(argc, argv, *args);
     if (!rewritten.isOk()) {

@@ -1,10 +1,14 @@
 #include "slave/executor/handover.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <iostream>
 
 #include "common/base/strings.hpp"
 
@@ -38,19 +42,8 @@ Status redirectInto(const std::string& sandbox) {
   return Status::ok();
 }
 
-}  // namespace
-
-std::optional<std::vector<std::string>> readHandedCommandLine(int fd) {
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t got = read(fd, buffer, sizeof(buffer));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return std::nullopt;
-    if (got == 0) break;
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  if (text.empty()) return std::nullopt;
+// NUL-separated arguments.
+std::vector<std::string> splitArguments(const std::string& text) {
   std::vector<std::string> args;
   size_t start = 0;
   while (start < text.size()) {
@@ -62,18 +55,86 @@ std::optional<std::vector<std::string>> readHandedCommandLine(int fd) {
   return args;
 }
 
+// Whether the agent closed its end of `agentFd` (a request still queued is not that).
+bool agentGone(int agentFd) {
+  char byte;
+  ssize_t got = recv(agentFd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR);
+}
+
+}  // namespace
+
+std::optional<int> forkSpares(int agentFd) {
+  signal(SIGCHLD, SIG_IGN);
+  for (;;) {
+    int taken[2];
+    if (pipe2(taken, O_CLOEXEC) != 0) {
+      std::cerr << errnoText("the executor zygote cannot make a pipe") << std::endl;
+      return std::nullopt;
+    }
+    pid_t spare = fork();
+    if (spare == 0) {
+      close(taken[0]);
+      signal(SIGCHLD, SIG_DFL);  // The executor waits for its own children (container inits).
+      setsid();
+      return taken[1];
+    }
+    close(taken[1]);
+    if (spare < 0) {
+      std::cerr << errnoText("the executor zygote cannot fork") << std::endl;
+      close(taken[0]);
+      sleep(1);
+      continue;
+    }
+    // The spare writes a byte when it takes a command line; EOF alone means it exited.
+    char byte = 0;
+    ssize_t got;
+    do {
+      got = read(taken[0], &byte, 1);
+    } while (got < 0 && errno == EINTR);
+    close(taken[0]);
+    if (agentGone(agentFd)) {
+      return std::nullopt;
+    }
+    if (got != 1) {
+      std::cerr << "A spare executor (pid " << spare << ") exited without a task; forking "
+                << "another in a second" << std::endl;
+      sleep(1);
+    }
+  }
+}
+
+std::optional<std::vector<std::string>> awaitCommandLine(int agentFd, int takenFd) {
+  // Twice the agent's limit: a longer message would arrive truncated.
+  std::vector<char> buffer(16384);
+  ssize_t got;
+  do {
+    got = recv(agentFd, buffer.data(), buffer.size(), 0);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) {
+    return std::nullopt;  // The agent went away (or its end broke): nothing to run.
+  }
+  // First the agent, which waits for the pid, then the zygote, which forks the next spare.
+  int32_t self = getpid();
+  send(agentFd, &self, sizeof(self), MSG_NOSIGNAL);
+  char byte = 1;
+  (void)!write(takenFd, &byte, 1);
+  close(takenFd);
+  return splitArguments(std::string(buffer.data(), static_cast<size_t>(got)));
+}
+
 StatusOr<std::vector<char*>> becomeHandedExecutor(int argc, char** argv,
                                                   const std::vector<std::string>& args) {
   AGORA_RETURN_IF_ERROR(redirectInto(flagValue(args, "sandbox")));
   if (argc < 1 || args.empty()) {
-    return Status::invalid("an empty command line was handed to the spare executor");
+    return Status::invalid("an empty command line was handed to the executor zygote");
   }
   // The kernel lays the arguments out one after another; /proc/<pid>/cmdline shows that area.
   char* begin = argv[0];
   for (int i = 1; i < argc; ++i) {
     if (argv[i] != argv[i - 1] + std::strlen(argv[i - 1]) + 1) {
       return Status::error(StatusCode::kInternal,
-                           "the spare executor's arguments are not contiguous");
+                           "the executor zygote's arguments are not contiguous");
     }
   }
   char* end = argv[argc - 1] + std::strlen(argv[argc - 1]) + 1;
@@ -81,7 +142,7 @@ StatusOr<std::vector<char*>> becomeHandedExecutor(int argc, char** argv,
   for (const std::string& arg : args) needed += arg.size() + 1;
   if (needed > static_cast<size_t>(end - begin)) {
     return Status::invalid("the handed command line (" + std::to_string(needed) +
-                           " bytes) does not fit the spare executor's (" +
+                           " bytes) does not fit the executor zygote's (" +
                            std::to_string(end - begin) + " bytes)");
   }
   std::memset(begin, 0, static_cast<size_t>(end - begin));

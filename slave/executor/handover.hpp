@@ -1,6 +1,6 @@
-// The executor's half of `ExecutorStandby` (slave/executor_standby.hpp): a spare started
-// with `--standby` waits for its command line on stdin and then becomes the executor that
-// command line describes, as if it had been spawned with it.
+// The executor's half of `ExecutorZygote` (slave/executor_zygote.hpp): a zygote started
+// with `--zygote` keeps a forked spare waiting for a command line on stdin, and the spare
+// becomes the executor that command line describes, as if it had been spawned with it.
 #pragma once
 
 #include <optional>
@@ -11,9 +11,19 @@
 
 namespace agora::slave {
 
-// Reads NUL-separated arguments from `fd` until end of file. nullopt when the file ends
-// with nothing in it (the agent went away) or cannot be read.
-std::optional<std::vector<std::string>> readHandedCommandLine(int fd);
+// The zygote's loop: keeps one spare executor forked and waiting for a command line on
+// `agentFd` (the zygote's end of a SOCK_SEQPACKET socket from the agent), and forks the next
+// when it has taken one. Returns in each spare, in a session of its own, with the write end
+// of a pipe for awaitCommandLine(). In the zygote, returns nullopt once the agent went away.
+// Spares are reaped by the kernel (SIGCHLD is ignored in the zygote, and set back to
+// default in each spare). A spare that exits without a task is replaced after a second.
+// REQUIRES: the process is single threaded (fork copies only the calling thread).
+std::optional<int> forkSpares(int agentFd);
+
+// In a spare: waits for one command line (NUL-separated arguments, one message), tells the
+// zygote it was taken (through `takenFd`, which it closes) and sends its pid to the agent.
+// nullopt when the agent went away first.
+std::optional<std::vector<std::string>> awaitCommandLine(int agentFd, int takenFd);
 
 // Becomes the executor of `args`: rewrites this process's argument area (`argv[0]` to the
 // end of `argv[argc - 1]`, which must be contiguous) to hold `args`, so /proc/self/cmdline

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,7 +56,9 @@ TestCluster::~TestCluster() {
         " >/dev/null 2>&1";
   ignored = std::system(cmd.c_str());
   (void)ignored;
-  if (!::testing::Test::HasFailure()) {
+  // AGORA_KEEP_LOGS=1 keeps them after a pass too (to read a benchmark's timeline).
+  const char* keep = std::getenv("AGORA_KEEP_LOGS");
+  if (!::testing::Test::HasFailure() && (keep == nullptr || std::string(keep) != "1")) {
     std::filesystem::remove_all(dir_);
   } else {
     std::cerr << "Logs kept in " << dir_ << std::endl;
