@@ -35,19 +35,19 @@
 namespace agora::slave {
 
 struct ContainerRunnerOptions {
-  std::string imageStore;       // The agent's image store directory.
-  std::string runcRoot;         // runc's state directory for the agent's containers.
-  std::string cniDir;           // CNI's address leases (bridge networking).
+  std::string imageStore = {};  // The agent's image store directory.
+  std::string runcRoot = {};    // runc's state directory for the agent's containers.
+  std::string cniDir = {};      // CNI's address leases (bridge networking).
   int64_t imageStoreMaxMb = 0;  // Collect the image store down to this after a pull (0: never).
-  std::vector<std::string> allowedHostPaths;  // Host directories volumes may mount.
-  std::set<std::string> insecureRegistries;
-  std::string registryCredentials;  // A Docker config.json, or empty.
-  std::string sandbox;  // The task's sandbox on the host.
-  std::string frameworkId;
-  std::string hostname;  // The agent's (for $HOST).
+  std::vector<std::string> allowedHostPaths = {};  // Host directories volumes may mount.
+  std::set<std::string> insecureRegistries = {};
+  std::string registryCredentials = {};  // A Docker config.json, or empty.
+  std::string sandbox = {};              // The task's sandbox on the host.
+  std::string frameworkId = {};
+  std::string hostname = {};  // The agent's (for $HOST).
   // Set for a task of a pod: the pod's directory (shared volumes and network,
   // see pod_network.hpp).
-  std::string podDir;
+  std::string podDir = {};
   // Copy the image into the rootfs even where overlayfs could mount it.
   bool copyRootfs = false;
 };
@@ -75,7 +75,8 @@ class ContainerRunner {
   bool oomKilled() const;
   double memoryLimitMb() const { return memMb_; }
   // Removes the container's runtime state, cgroup and bundle (rootfs included).
-  void cleanUp();
+  // `initReaped`: its init exited and this process reaped it (then runc is not needed).
+  void cleanUp(bool initReaped = false);
 
   const std::string& containerId() const { return containerId_; }
   // The OCI bundle prepare() writes (config.json and rootfs), next to the sandbox.
@@ -100,6 +101,8 @@ class ContainerRunner {
   // network (or joins the pod's).
   Status attachNetwork(oci::ContainerConfig& config, std::map<std::string, std::string>& env);
   std::string cgroupsPath() const { return containerCgroupsPath(containerId_); }
+  // What `runc delete` does for a container with no process left; false if it could not.
+  bool removeStoppedContainer() const;
 
   ContainerRunnerOptions options_;
   v1::TaskInfo task_;

@@ -53,11 +53,11 @@ struct HealthCheckTiming {
 struct HealthCheckerOptions {
   v1::HealthCheck check;
   std::string host = "127.0.0.1";  // Where HTTP and TCP checks connect.
-  std::string sandbox;             // The COMMAND's working directory (and its output).
+  std::string sandbox = {};        // The COMMAND's working directory (and its output).
   // The COMMAND's environment; the check's own `command.environment` is added to it.
-  std::map<std::string, std::string> environment;
+  std::map<std::string, std::string> environment = {};
   // Turns the check's command into the command to run (identity when unset).
-  std::function<v1::CommandInfo(const v1::CommandInfo&)> wrapCommand;
+  std::function<v1::CommandInfo(const v1::CommandInfo&)> wrapCommand = {};
 };
 
 class HealthChecker {

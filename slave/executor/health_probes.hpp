@@ -24,7 +24,7 @@ struct HttpProbe {
   uint16_t port = 0;
   std::string path = "/";
   // Healthy statuses; when empty, 200 to 399.
-  std::set<uint32_t> statuses;
+  std::set<uint32_t> statuses = {};
 };
 
 // Healthy when the connection is accepted within `timeout`.

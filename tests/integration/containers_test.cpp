@@ -15,6 +15,7 @@
 
 #include "agora/sdk/operations.hpp"
 #include "common/http/http.hpp"
+#include "slave/executor/container_runner.hpp"
 #include "tests/integration/framework_fixture.hpp"
 #include "tests/support/cluster.hpp"
 #include "tests/support/test_image.hpp"
@@ -77,6 +78,15 @@ TEST_F(ContainersTest, TaskRunsInItsImageWithItsOwnPidOneAndHostname) {
   EXPECT_NE(out.find("\nboxed\n"), std::string::npos) << out;     // Hostname: the task id.
   EXPECT_NE(out.find("second layer"), std::string::npos) << out;  // The image's files.
   EXPECT_NE(out.find("sandbox=/mnt/mesos/sandbox\n/mnt/mesos/sandbox"), std::string::npos) << out;
+  // Finished: nothing of the container is left (runc's state, its cgroups, its bundle).
+  std::string sandbox = cluster_.sandboxDir(0, "boxed");
+  ASSERT_FALSE(sandbox.empty());
+  std::string id = slave::containerIdForSandbox(sandbox);
+  EXPECT_TRUE(std::filesystem::is_empty(cluster_.dir() + "/agent0/runc"));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/memory" + slave::containerCgroupsPath(id)));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/pids" + slave::containerCgroupsPath(id)));
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup" + slave::containerCgroupsPath(id)));
+  EXPECT_FALSE(std::filesystem::exists(sandbox + ".container"));
 }
 
 TEST_F(ContainersTest, OverItsMemoryLimitATaskIsOomKilledAndItsNeighbourRunsOn) {

@@ -18,10 +18,10 @@ struct FrameworkOptions {
   std::string name = "it";
   double failoverTimeout = 0;
   bool partitionAware = false;
-  std::string id;
+  std::string id = {};
   std::string role;
   // Several roles: subscribes with MULTI_ROLE (and ignores `role`).
-  std::vector<std::string> roles;
+  std::vector<std::string> roles = {};
   bool regionAware = false;
 };
 

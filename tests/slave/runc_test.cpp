@@ -272,6 +272,27 @@ TEST_F(RuncTest, RemoveClearsStateAndCgroup) {
   EXPECT_FALSE(fs::exists(memoryCgroupDir(*layout, cgroupsPath("gone"))));
 }
 
+// What the executor does instead of `runc delete` for a container whose init it reaped.
+TEST_F(RuncTest, RemoveCgroupsClearsAStoppedContainersCgroupsAndRefusesABusyOne) {
+  StatusOr<CgroupLayout> layout = detectCgroupLayout();
+  ASSERT_TRUE(layout.isOk());
+  launch("busy", config("busy", {"sleep", "1000"}));
+  Status refused = removeCgroups(*layout, cgroupsPath("busy"));
+  EXPECT_EQ(refused.code(), StatusCode::kIoError);
+  EXPECT_NE(refused.message().find(cgroupsPath("busy")), std::string::npos) << refused.message();
+  EXPECT_TRUE(fs::exists(memoryCgroupDir(*layout, cgroupsPath("busy"))));
+
+  launch("done", config("done", {"true"}));
+  wait("done");
+  ASSERT_TRUE(removeCgroups(*layout, cgroupsPath("done")).isOk());
+  EXPECT_FALSE(fs::exists(memoryCgroupDir(*layout, cgroupsPath("done"))));
+  if (*layout == CgroupLayout::kV1) {
+    EXPECT_FALSE(fs::exists(kCgroupRoot + ("/pids" + cgroupsPath("done"))));
+    EXPECT_FALSE(fs::exists(kCgroupRoot + ("/cpu" + cgroupsPath("done"))));
+  }
+  EXPECT_TRUE(removeCgroups(*layout, cgroupsPath("done")).isOk()) << "already gone is fine";
+}
+
 TEST_F(RuncTest, RemoveRefusesARunningContainerUnlessForced) {
   launch("busy", config("busy", {"sleep", "1000"}));
   Status refused = runc_->remove("busy", RemoveMode::kIfStopped);
