@@ -14,6 +14,8 @@
 //                                        until the last is TASK_RUNNING
 //   container_launch_agora_cold_ms       the first launch, pull included: -> TASK_RUNNING
 //   container_parallel_bare_runc_per_s   the machine's ceiling: 100 `runc run`, 8 at a time
+//   container_parallel_bare_runc_same_bundles_per_s  the same with the bundles Agora's
+//                                        executor makes (overlay rootfs, `sh -c true`)
 // Needs root, runc, docker-registry, skopeo, umoci and busybox-static; otherwise it says
 // why and prints nothing else.
 #include <fcntl.h>
@@ -27,7 +29,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -187,13 +191,31 @@ std::vector<double> bareRuncPlainRootfs(const std::string& dir, int runs) {
   return out;
 }
 
-// The machine's ceiling for parallel launches: kParallel `runc run`s of `true`, kWorkers
-// at a time (each worker its own bundle and cgroup, one shared rootfs). Launches per second.
-double parallelBareRunc(const std::string& dir) {
+// Runs kParallel commands, kWorkers at a time (`command(worker, i)` is the i-th, run by
+// `worker`). Launches per second, or 0 if one failed.
+double runInParallel(const std::function<std::vector<std::string>(int, int)>& command) {
   constexpr int kWorkers = 8;
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = next++; i < kParallel; i = next++) {
+        if (!runQuietly(command(w, i))) failed = true;
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  return failed ? 0 : kParallel / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The machine's ceiling for parallel launches: kParallel `runc run`s of `/bin/true`, 8 at a
+// time (each worker its own bundle and cgroup, one shared plain rootfs).
+double parallelBareRuncPlainRootfs(const std::string& dir) {
   std::string rootfs = dir + "/rootfs";
   if (!testing::makeBusyboxRootfs(rootfs).isOk()) return 0;
-  for (int w = 0; w < kWorkers; ++w) {
+  for (int w = 0; w < 8; ++w) {
     slave::oci::ContainerConfig config;
     config.rootfs = rootfs;
     config.args = {"/bin/true"};
@@ -204,22 +226,46 @@ double parallelBareRunc(const std::string& dir) {
     config.cgroupsPath = "/agora-bench/parallel-" + std::to_string(w);
     if (!slave::oci::writeBundle(dir + "/bundle-" + std::to_string(w), config).isOk()) return 0;
   }
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  auto start = Clock::now();
-  std::vector<std::thread> workers;
-  for (int w = 0; w < kWorkers; ++w) {
-    workers.emplace_back([&, w] {
-      for (int i = next++; i < kParallel; i = next++) {
-        std::string command = "runc --root " + dir + "/runc-state run --bundle " + dir +
-                              "/bundle-" + std::to_string(w) + " par-" + std::to_string(i) +
-                              " >/dev/null 2>&1";
-        if (std::system(command.c_str()) != 0) failed = true;
-      }
-    });
+  return runInParallel([&](int w, int i) {
+    return std::vector<std::string>{"runc",
+                                    "--root",
+                                    dir + "/runc-state",
+                                    "run",
+                                    "--bundle",
+                                    dir + "/bundle-" + std::to_string(w),
+                                    "par-" + std::to_string(i)};
+  });
+}
+
+// The same for the bundles Agora's executor makes for `task(i)` (each prepared beforehand by
+// ContainerRunner: its own overlay rootfs and config.json): the ceiling for what Agora runs.
+double parallelBareRuncOfAgorasBundles(const std::string& dir, const std::string& imageStore,
+                                       const std::function<v1::TaskInfo(int)>& task) {
+  std::vector<std::unique_ptr<slave::ContainerRunner>> runners;
+  for (int i = 0; i < kParallel; ++i) {
+    v1::TaskInfo info = task(i);
+    std::string sandbox = dir + "/" + info.task_id().value();
+    fs::create_directories(sandbox);
+    runners.push_back(std::make_unique<slave::ContainerRunner>(
+        slave::ContainerRunnerOptions{.imageStore = imageStore,
+                                      .runcRoot = dir + "/runc-state",
+                                      .sandbox = sandbox,
+                                      .frameworkId = "bench",
+                                      .hostname = "127.0.0.1"},
+        info));
+    if (!runners.back()->prepare([](const std::string&) {}).isOk()) return 0;
   }
-  for (auto& worker : workers) worker.join();
-  return failed ? 0 : kParallel / std::chrono::duration<double>(Clock::now() - start).count();
+  double perSecond = runInParallel([&](int, int i) {
+    return std::vector<std::string>{"runc",
+                                    "--root",
+                                    dir + "/runc-state",
+                                    "run",
+                                    "--bundle",
+                                    runners[i]->bundleDir(),
+                                    runners[i]->containerId()};
+  });
+  for (auto& runner : runners) runner->cleanUp();
+  return perSecond;
 }
 
 int run(int runs) {
@@ -237,7 +283,7 @@ int run(int runs) {
     return 1;
   }
   std::vector<double> plain = bareRuncPlainRootfs(cluster.dir() + "/bare-runc", runs);
-  double bareParallel = parallelBareRunc(cluster.dir() + "/parallel-runc");
+  double bareParallel = parallelBareRuncPlainRootfs(cluster.dir() + "/parallel-runc");
   cluster.startMaster();
   cluster.startAgent(0, "cpus:12;mem:4096;disk:1024",
                      {"--insecure_registries=" + registry.address()});
@@ -287,6 +333,9 @@ int run(int runs) {
       finished.push_back(toFinished);
     }
   }
+  double bareParallelSameBundles = parallelBareRuncOfAgorasBundles(
+      cluster.dir() + "/parallel-same-bundles", slave::imageStorePath(cluster.dir() + "/agent0"),
+      [&](int i) { return containerTask("bare-p" + std::to_string(i)); });
   // 100 launched at once on the agent: how many reach TASK_RUNNING per second.
   std::vector<v1::TaskInfo> batch;
   for (int i = 0; i < kParallel; ++i) batch.push_back(containerTask("p" + std::to_string(i)));
@@ -317,6 +366,8 @@ int run(int runs) {
   std::printf("container_launch_bare_runc_plain_rootfs_ms %.1f ms\n", median(plain));
   std::printf("container_parallel_launches_per_s %.1f launches/s\n", kParallel / parallelSeconds);
   std::printf("container_parallel_bare_runc_per_s %.1f launches/s\n", bareParallel);
+  std::printf("container_parallel_bare_runc_same_bundles_per_s %.1f launches/s\n",
+              bareParallelSameBundles);
   return 0;
 }
 

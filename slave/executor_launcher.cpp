@@ -89,8 +89,14 @@ StatusOr<pid_t> spawnSessionLeader(const std::vector<std::string>& args, const S
   posix_spawnattr_setflags(&config.attr,
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+  std::vector<char*> envp;
+  for (char** entry = environ; *entry != nullptr; ++entry) envp.push_back(*entry);
+  for (const std::string& entry : io.extraEnvironment) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, path.c_str(), &config.actions, &config.attr, argv.data(), environ);
+  int rc = posix_spawn(&pid, path.c_str(), &config.actions, &config.attr, argv.data(), envp.data());
   if (rc != 0) {
     return Status::io("cannot spawn executor '" + path + "': " + std::strerror(rc));
   }

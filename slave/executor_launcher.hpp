@@ -46,6 +46,7 @@ struct SpawnIo {
   int stdinFd = -1;        // Becomes its stdin; -1 for /dev/null.
   std::string outputPath;  // Its stdout and stderr, appended to.
   std::string workingDir;
+  std::vector<std::string> extraEnvironment = {};  // NAME=VALUE, added to the agent's.
 };
 
 // Spawns `args` in a session of its own with no other inherited descriptors. The error

@@ -82,6 +82,8 @@ class ExecutorZygote {
   bool binaryChanged() const;
   void stop();
   void onAnswers();
+  // Sends queued requests while fewer than kInFlight wait for an answer.
+  void sendQueued();
   void checkDeadline();
   // Answers every pending request with `outcome` and stops the zygote.
   void failPending(Outcome outcome, const std::string& why);
@@ -94,10 +96,14 @@ class ExecutorZygote {
   int channel_ = -1;  // The agent's end of the zygote's stdin.
   struct stat binary_ = {};  // The executor binary when the zygote started.
   struct Pending {
-    std::chrono::steady_clock::time_point sent;
+    std::string commandLine;
     Callback done;
+    std::chrono::steady_clock::time_point sent = {};
   };
-  std::deque<Pending> pending_;  // Requests in the order sent, hence answered.
+  // The socket queues at most net.unix.max_dgram_qlen (10) messages; more wait here.
+  static constexpr size_t kInFlight = 8;
+  std::deque<Pending> queued_;   // Not sent yet.
+  std::deque<Pending> pending_;  // Sent, in order, hence answered in that order.
   EventLoop::TimerId deadlineTimer_ = 0;
   bool killed_ = false;  // Killed for not answering: waiting for its end to close.
 };

@@ -66,17 +66,28 @@ Status StatusUpdateManager::add(const v1::FrameworkID& frameworkId, const v1::Ta
   *entry.record.mutable_status() = status;
   entry.record.set_sequence(sequence);
   extra.putProto(entry.key, entry.record);
-  AGORA_RETURN_IF_ERROR(store_.write(extra).withContext(
-      "cannot checkpoint the status update of task " + status.task_id().value()));
-  ++nextSequence_;
-
-  Queue& queue = queues_[TaskKey{frameworkId.value(), status.task_id().value()}];
+  TaskKey key{frameworkId.value(), status.task_id().value()};
+  Queue& queue = queues_[key];
   queue.entries.push_back(std::move(entry));
-  VLOG(1) << "Queued " << v1::TaskState_Name(status.state()) << " (" << toHex(status.uuid())
-          << ") of task " << status.task_id().value();
+  // A new head goes out before its checkpoint is synced, so the sync overlaps its trip to
+  // the master. Nothing is lost by that order: whoever gave us the update keeps it until we
+  // acknowledge it, which is only after the write (an executor sends it again after a crash
+  // or a failed write; the master and frameworks take duplicates, as in Mesos).
   if (queue.entries.size() == 1) {
     sendHead(queue, now, /*resetBackoff=*/true);
   }
+  Status written = store_.write(extra);
+  if (!written.isOk()) {
+    queue.entries.pop_back();
+    if (queue.entries.empty()) {
+      queues_.erase(key);
+    }
+    return written.withContext("cannot checkpoint the status update of task " +
+                               status.task_id().value());
+  }
+  ++nextSequence_;
+  VLOG(1) << "Queued " << v1::TaskState_Name(status.state()) << " (" << toHex(status.uuid())
+          << ") of task " << status.task_id().value();
   return Status::ok();
 }
 

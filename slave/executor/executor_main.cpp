@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   // spare forked; the spare goes on below.
   std::optional<int> spare;
   if (argc >= 2 && std::strcmp(argv[1], "--zygote") == 0) {
+    unsetenv("LD_BIND_NOW");  // Bound at load (see executor_zygote.cpp); not for children.
     spare = agora::slave::forkSpares(STDIN_FILENO);
     if (!spare) {
       return EXIT_SUCCESS;  // The agent went away.

@@ -207,6 +207,29 @@ TEST(ExecutorZygoteTest, EachRequestGetsAForkedExecutorOfItsTask) {
   for (pid_t pid : executors) killExecutor(pid);
 }
 
+// More requests at once than the socket queues (net.unix.max_dgram_qlen, 10): every one
+// is forked, none falls back.
+TEST(ExecutorZygoteTest, ABurstOfRequestsIsForkedInOrder) {
+  testing::TestDir dir;
+  ZygoteFixture zygote(AGORA_EXECUTOR_PATH, dir.path());
+  std::vector<std::future<ExecutorZygote::Forked>> answers;
+  for (int i = 0; i < 25; ++i) {
+    answers.push_back(zygote.send(
+        writeTask(dir, "ipc://" + dir / "executors.sock", "b" + std::to_string(i)).launch));
+  }
+  std::set<pid_t> executors;
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_EQ(answers[i].wait_for(30s), std::future_status::ready) << "request " << i;
+    ExecutorZygote::Forked forked = answers[i].get();
+    ASSERT_EQ(forked.outcome, ExecutorZygote::Outcome::kForked) << i << ": " << forked.why;
+    // Answers come in the order asked: this one runs task b<i>.
+    EXPECT_TRUE(waitUntil([&] { return executorAlive(forked.pid, "b" + std::to_string(i)); })) << i;
+    executors.insert(forked.pid);
+  }
+  EXPECT_EQ(executors.size(), 25u);
+  for (pid_t pid : executors) killExecutor(pid);
+}
+
 TEST(ExecutorZygoteTest, ACommandLineThatDoesNotFitOrAnotherBinaryIsRefused) {
   testing::TestDir dir;
   TaskFiles files = writeTask(dir, "ipc://" + dir / "executors.sock");

@@ -19,6 +19,27 @@ struct Sent {
   v1::TaskStatus status;
 };
 
+// The real store, whose writes can be made to fail (a full or broken disk).
+class FailableStore : public StateStore {
+ public:
+  explicit FailableStore(std::unique_ptr<StateStore> store) : store_(std::move(store)) {}
+  StatusOr<std::optional<std::string>> get(const std::string& key) override {
+    return store_->get(key);
+  }
+  Status write(const WriteBatch& batch) override {
+    return failWrites ? Status::io("rocksdb write: IO error: No space left on device")
+                      : store_->write(batch);
+  }
+  StatusOr<std::vector<std::pair<std::string, std::string>>> scan(
+      const std::string& prefix) override {
+    return store_->scan(prefix);
+  }
+  bool failWrites = false;
+
+ private:
+  std::unique_ptr<StateStore> store_;
+};
+
 class StatusUpdateManagerTest : public ::testing::Test {
  protected:
   void open() {
@@ -26,7 +47,7 @@ class StatusUpdateManagerTest : public ::testing::Test {
     store_.reset();
     auto store = openRocksDbStore(dir_ / "db");
     ASSERT_TRUE(store.isOk()) << store.status().message();
-    store_ = std::move(store).value();
+    store_ = std::make_unique<FailableStore>(std::move(store).value());
     auto manager = StatusUpdateManager::create(
         *store_, [this](const v1::FrameworkID& fid, const v1::TaskStatus& status) {
           sent_.push_back(Sent{fid.value(), status});
@@ -54,7 +75,7 @@ class StatusUpdateManagerTest : public ::testing::Test {
   }
 
   testing::TestDir dir_;
-  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<FailableStore> store_;
   std::unique_ptr<StatusUpdateManager> manager_;
   std::vector<Sent> sent_;
   Clock::time_point t0_ = Clock::now();
@@ -180,6 +201,28 @@ TEST_F(StatusUpdateManagerTest, ExtraRecordsCommitWithTheUpdate) {
   ASSERT_TRUE(value.isOk());
   ASSERT_TRUE(value->has_value());
   EXPECT_EQ(**value, "record");
+}
+
+// A new head is sent before its checkpoint is synced; if the write then fails, the update
+// is not queued (its producer was not acknowledged and sends it again) and the next one
+// is the head.
+TEST_F(StatusUpdateManagerTest, AFailedCheckpointLeavesTheUpdateOutOfTheQueue) {
+  open();
+  manager_->setConnected(true, t0_);
+  store_->failWrites = true;
+  v1::TaskStatus running = status("t1", v1::TASK_RUNNING);
+  Status failed = manager_->add(fid("f1"), running, t0_);
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_NE(failed.message().find("No space left"), std::string::npos) << failed.message();
+  ASSERT_EQ(sent_.size(), 1u);  // Already on its way when the write failed.
+  EXPECT_TRUE(manager_->pending("f1", "t1").empty());
+  EXPECT_EQ(manager_->pendingCount(), 0u);
+
+  store_->failWrites = false;
+  ASSERT_TRUE(manager_->add(fid("f1"), running, t0_).isOk());  // Sent again by its producer.
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(sent_[1].status.uuid(), running.uuid());
+  EXPECT_EQ(manager_->pending("f1", "t1").size(), 1u);
 }
 
 }  // namespace
