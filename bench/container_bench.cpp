@@ -253,7 +253,10 @@ double parallelBareRuncOfAgorasBundles(const std::string& dir, const std::string
                                       .frameworkId = "bench",
                                       .hostname = "127.0.0.1"},
         info));
-    if (!runners.back()->prepare([](const std::string&) {}).isOk()) return 0;
+    if (!runners.back()->prepare([](const std::string&) {}).isOk()) {
+      for (auto& runner : runners) runner->cleanUp();  // Their overlay mounts too.
+      return 0;
+    }
   }
   double perSecond = runInParallel([&](int, int i) {
     return std::vector<std::string>{"runc",

@@ -166,7 +166,9 @@ void Agent::start() {
     }
   });
   if (options_.executorZygote) {
-    zygote_ = std::make_unique<ExecutorZygote>(loop_, options_.executorPath, options_.workDir);
+    zygote_ = std::make_unique<ExecutorZygote>(
+        loop_,
+        ExecutorZygoteOptions{.executorPath = options_.executorPath, .workDir = options_.workDir});
     zygote_->start();
   }
   link_->start();

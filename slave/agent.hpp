@@ -149,9 +149,9 @@ class Agent {
   // The zygote's answer for the executor of task `key`: spawns one if none was started.
   void onExecutorForked(const TaskKey& key, const ExecutorLaunch& launch,
                         const ExecutorZygote::Forked& forked);
-  // Records the executor of task `key` (checkpoints and watches its pid), or fails the task
-  // with the reason it could not start.
-  void executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid);
+  // Records the executor of task `key` (checkpoints and watches its pid, through `pidfd`
+  // when given: it is taken over), or fails the task with the reason it could not start.
+  void executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid, int pidfd = -1);
   // The containerizer the task needs (oci for an image, posix otherwise) is
   // enabled.
   Status checkContainerizer(const v1::TaskInfo& task) const;
@@ -183,7 +183,9 @@ class Agent {
                         const v1::TaskStatus& status);
   void acknowledgeExecutor(const std::string& identity, const v1::TaskStatus& status);
   void sendToExecutor(const std::string& identity, internal::ExecutorEvent event);
-  void watchExecutor(TaskRecord& task);
+  // Watches the task's executor for its exit, through `pidfd` when given (taken over; it
+  // holds even for an executor that exited already), else one opened on its pid.
+  void watchExecutor(TaskRecord& task, int pidfd = -1);
   void unwatchExecutor(TaskRecord& task);
   void onExecutorExited(const TaskKey& key);
   void onReregisterTimeout();

@@ -195,12 +195,13 @@ void Agent::sendToExecutor(const std::string& identity, internal::ExecutorEvent 
   }
 }
 
-void Agent::watchExecutor(TaskRecord& task) {
+void Agent::watchExecutor(TaskRecord& task, int pidfd) {
   pid_t pid = task.checkpoint.executor_pid();
   if (task.pidfd >= 0 || pid <= 0) {
+    if (pidfd >= 0) close(pidfd);
     return;
   }
-  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int fd = pidfd >= 0 ? pidfd : static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) {
     VLOG(1) << "pidfd_open(" << pid << ") failed: " << std::strerror(errno);
     return;  // Already gone: the re-subscription deadline or the exit path handles it.

@@ -220,7 +220,8 @@ void Agent::launchExecutor(TaskRecord& task) {
     executorStarted(key, prepared);
     return;
   }
-  if (zygote_ && zygote_->fork(executorArguments(launch),
+  if (zygote_ &&
+      zygote_->requestExecutor(executorArguments(launch),
                                [this, key, launch](const ExecutorZygote::Forked& forked) {
                                  onExecutorForked(key, launch, forked);
                                })) {
@@ -233,7 +234,7 @@ void Agent::onExecutorForked(const TaskKey& key, const ExecutorLaunch& launch,
                              const ExecutorZygote::Forked& forked) {
   switch (forked.outcome) {
     case ExecutorZygote::Outcome::kForked:
-      executorStarted(key, forked.pid);
+      executorStarted(key, forked.pid, forked.pidfd);
       return;
     case ExecutorZygote::Outcome::kNotStarted: {
       TaskRecord* task = findTask(key);
@@ -249,15 +250,19 @@ void Agent::onExecutorForked(const TaskKey& key, const ExecutorLaunch& launch,
   }
 }
 
-void Agent::executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid) {
+void Agent::executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid, int pidfd) {
   TaskRecord* task = findTask(key);
   if (task == nullptr) {
-    // Gone meanwhile (its framework was shut down): the executor is told so when it
-    // subscribes.
+    // Records go only after a terminal update is acknowledged, which needs an executor:
+    // not expected between a launch and its pid, so only logged.
+    LOG(WARNING) << "Executor " << (pid.isOk() ? std::to_string(*pid) : "-") << " of task "
+                 << key.second << " started, but the agent no longer knows the task";
+    if (pidfd >= 0) close(pidfd);
     return;
   }
   const auto& cp = task->checkpoint;
   if (!pid.isOk()) {
+    if (pidfd >= 0) close(pidfd);
     LOG(WARNING) << "Cannot launch task " << key.second << ": " << pid.status().message();
     metrics_.increment("slave/container_launch_errors");
     reportFromAgent(cp.framework().id(), cp.task().task_id(), v1::TASK_FAILED,
@@ -275,7 +280,7 @@ void Agent::executorStarted(const TaskKey& key, const StatusOr<pid_t>& pid) {
     }
   }
   LOG(INFO) << "Started executor " << *pid << " for task " << key.second;
-  watchExecutor(*task);
+  watchExecutor(*task, pidfd);
 }
 
 void Agent::onKillTask(const internal::AgentEvent::KillTask& kill) {

@@ -69,11 +69,13 @@ Status StatusUpdateManager::add(const v1::FrameworkID& frameworkId, const v1::Ta
   TaskKey key{frameworkId.value(), status.task_id().value()};
   Queue& queue = queues_[key];
   queue.entries.push_back(std::move(entry));
-  // A new head goes out before its checkpoint is synced, so the sync overlaps its trip to
-  // the master. Nothing is lost by that order: whoever gave us the update keeps it until we
-  // acknowledge it, which is only after the write (an executor sends it again after a crash
-  // or a failed write; the master and frameworks take duplicates, as in Mesos).
-  if (queue.entries.size() == 1) {
+  // An executor's update that becomes the head goes out before its checkpoint is synced,
+  // so the sync overlaps its trip to the master. The executor keeps it until we acknowledge
+  // it, which is only after the write: after a failed write or a crash it sends it again,
+  // and the master and frameworks take the duplicate (at-least-once, as in Mesos). The
+  // agent's own updates have nobody to send them again: written first.
+  bool sendFirst = queue.entries.size() == 1 && status.source() == v1::TaskStatus::SOURCE_EXECUTOR;
+  if (sendFirst) {
     sendHead(queue, now, /*resetBackoff=*/true);
   }
   Status written = store_.write(extra);
@@ -88,6 +90,9 @@ Status StatusUpdateManager::add(const v1::FrameworkID& frameworkId, const v1::Ta
   ++nextSequence_;
   VLOG(1) << "Queued " << v1::TaskState_Name(status.state()) << " (" << toHex(status.uuid())
           << ") of task " << status.task_id().value();
+  if (queue.entries.size() == 1 && !sendFirst) {
+    sendHead(queue, now, /*resetBackoff=*/true);
+  }
   return Status::ok();
 }
 

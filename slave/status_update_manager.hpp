@@ -43,8 +43,9 @@ class StatusUpdateManager {
 
   // Checkpoints `status` (which must carry a uuid) at the tail of its task's queue,
   // together with the records in `extra`, in one synced write. On success the caller may
-  // acknowledge the update to its producer. Sends it when it becomes the head (a new head
-  // at once, before the write: see add()); a failed write leaves it out of the queue.
+  // acknowledge the update to its producer. Sends it when it becomes the head (an
+  // executor's new head before the write, since the executor resends it until
+  // acknowledged); a failed write leaves it out of the queue.
   Status add(const v1::FrameworkID& frameworkId, const v1::TaskStatus& status,
              Clock::time_point now, WriteBatch extra = WriteBatch());
 

@@ -2,14 +2,10 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <vector>
-
-#include "common/base/strings.hpp"
 
 namespace agora::slave::oci {
 
@@ -52,30 +48,6 @@ StatusOr<CgroupLayout> detectCgroupLayout(const std::string& root) {
     return CgroupLayout::kV2;
   }
   return Status::notFound("no memory cgroup controller under " + root);
-}
-
-Status removeCgroups(CgroupLayout layout, const std::string& cgroupsPath, const std::string& root) {
-  std::vector<std::string> dirs;
-  if (layout == CgroupLayout::kV2) {
-    dirs.push_back(root + cgroupsPath);
-  } else {
-    // Each hierarchy is a directory; `cpu` and `cpuacct` are links to a shared one.
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(root, error)) {
-      if (entry.is_directory(error) && !entry.is_symlink(error)) {
-        dirs.push_back(entry.path().string() + cgroupsPath);
-      }
-    }
-    if (error) {
-      return Status::io("cannot list " + root + ": " + error.message());
-    }
-  }
-  for (const std::string& dir : dirs) {
-    if (rmdir(dir.c_str()) != 0 && errno != ENOENT) {
-      return Status::io(errnoText("cannot remove cgroup " + dir));
-    }
-  }
-  return Status::ok();
 }
 
 std::string memoryCgroupDir(CgroupLayout layout, const std::string& cgroupsPath,

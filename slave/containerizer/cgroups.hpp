@@ -38,13 +38,6 @@ StatusOr<uint64_t> memoryLimit(CgroupLayout layout, const std::string& cgroupsPa
 StatusOr<uint64_t> oomKillCount(CgroupLayout layout, const std::string& cgroupsPath,
                                 const std::string& root = "/sys/fs/cgroup");
 
-// Removes the cgroup directories of `cgroupsPath` (as `runc delete` does once the
-// container has no process left): under every hierarchy on v1, the unified one on v2. A
-// directory already gone is fine. Errors: kIoError naming the directory that cannot go
-// (EBUSY: processes are still in it).
-Status removeCgroups(CgroupLayout layout, const std::string& cgroupsPath,
-                     const std::string& root = "/sys/fs/cgroup");
-
 // What a container's cgroups say it used (Mesos' ResourceStatistics fields).
 struct ContainerUsage {
   double cpusUserTimeSecs = 0;

@@ -188,6 +188,31 @@ Status Runc::remove(const std::string& id, RemoveMode mode) const {
   return runChecked("runc delete " + id, std::move(args));
 }
 
+Status Runc::removeExited(const std::string& id) const {
+  AGORA_RETURN_IF_ERROR(checkId(id));
+  const std::string stateDir = stateDir_ + "/" + id;
+  std::ifstream in(stateDir + "/state.json");
+  auto state = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_object() || !state.contains("cgroup_paths") || !state["cgroup_paths"].is_object()) {
+    return Status::notFound("no readable runc state for container " + id + " in " + stateDir);
+  }
+  // Every hierarchy runc joined (v1 controllers, named and unified ones; v2: one). `cpu`
+  // and `cpuacct` may name one directory twice: the second rmdir finds it gone.
+  for (const auto& [controller, path] : state["cgroup_paths"].items()) {
+    if (!path.is_string()) continue;
+    std::string dir = path.get<std::string>();
+    if (rmdir(dir.c_str()) != 0 && errno != ENOENT) {
+      return Status::io(errnoText("cannot remove cgroup " + dir + " of container " + id));
+    }
+  }
+  std::error_code error;
+  std::filesystem::remove_all(stateDir, error);
+  if (error) {
+    return Status::io("cannot remove runc's state " + stateDir + ": " + error.message());
+  }
+  return Status::ok();
+}
+
 Status becomeSubreaper() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     return Status::error(StatusCode::kInternal, errnoText("prctl(PR_SET_CHILD_SUBREAPER)"));

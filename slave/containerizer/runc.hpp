@@ -89,6 +89,13 @@ class Runc {
 
   // `runc delete`: removes the container's state and cgroups (not the bundle).
   Status remove(const std::string& id, RemoveMode mode) const;
+  // What `runc delete` does for a container with no process left, without starting runc:
+  // removes the cgroup directories runc's state.json lists (`cgroup_paths`) and the state
+  // directory. For a container with its own pid namespace (all of Agora's) whose init has
+  // exited, which ended every process in it. Errors (nothing is removed then unless it
+  // says so): kNotFound without readable state, kIoError naming a cgroup that cannot go
+  // (EBUSY: processes still in it); the caller falls back to remove().
+  Status removeExited(const std::string& id) const;
 
   const std::string& binary() const { return binary_; }
   const std::string& stateDir() const { return stateDir_; }

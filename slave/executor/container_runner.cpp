@@ -395,27 +395,22 @@ bool ContainerRunner::oomKilled() const {
   return count.isOk() && *count > 0;
 }
 
-bool ContainerRunner::removeStoppedContainer() const {
-  if (!layout_) {
-    return false;
-  }
-  Status cgroups = oci::removeCgroups(*layout_, cgroupsPath());
-  if (!cgroups.isOk()) {
-    LOG(WARNING) << cgroups.message() << "; leaving the container to runc delete";
-    return false;
-  }
-  std::error_code error;
-  fs::remove_all(options_.runcRoot + "/" + containerId_, error);
-  return !error;
-}
-
-void ContainerRunner::cleanUp(bool initReaped) {
-  // A container whose init this executor reaped has no process left (its pid namespace
-  // ended with its init), so all `runc delete` would do is remove its cgroups and its state
-  // directory: done here, that is one Go process less per task (~8 ms of cpu, and of the
-  // time to TASK_FINISHED). Anything else, or a failure, goes through runc.
-  if (runc_ && !(initReaped && removeStoppedContainer())) {
-    runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+void ContainerRunner::cleanUp(InitState init) {
+  // A container whose init this executor reaped has no process left (its pid namespace,
+  // which every container here has, ended with its init), so all `runc delete` would do
+  // is remove its cgroups and its state: done here, that is one Go process less per task
+  // (~8 ms of cpu, and of the time to TASK_FINISHED). Anything else, or a failure, goes
+  // through runc.
+  if (runc_) {
+    Status removed = init == InitState::kReaped
+                         ? runc_->removeExited(containerId_)
+                         : Status::error(StatusCode::kFailedPrecondition, "init not reaped");
+    if (!removed.isOk()) {
+      if (init == InitState::kReaped) {
+        LOG(WARNING) << removed.message() << "; leaving it to runc delete";
+      }
+      runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+    }
   }
   if (attachedPorts_) {
     oci::CniNetwork(oci::CniOptions{.stateDir = options_.cniDir})

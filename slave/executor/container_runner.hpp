@@ -74,9 +74,12 @@ class ContainerRunner {
   // memory limit it had (MB).
   bool oomKilled() const;
   double memoryLimitMb() const { return memMb_; }
+  enum class InitState {
+    kUnknown,  // Not started, or still running: runc removes it (killing what is left).
+    kReaped,   // Its init exited and this process reaped it: nothing runs in it.
+  };
   // Removes the container's runtime state, cgroup and bundle (rootfs included).
-  // `initReaped`: its init exited and this process reaped it (then runc is not needed).
-  void cleanUp(bool initReaped = false);
+  void cleanUp(InitState init = InitState::kUnknown);
 
   const std::string& containerId() const { return containerId_; }
   // The OCI bundle prepare() writes (config.json and rootfs), next to the sandbox.
@@ -101,8 +104,6 @@ class ContainerRunner {
   // network (or joins the pod's).
   Status attachNetwork(oci::ContainerConfig& config, std::map<std::string, std::string>& env);
   std::string cgroupsPath() const { return containerCgroupsPath(containerId_); }
-  // What `runc delete` does for a container with no process left; false if it could not.
-  bool removeStoppedContainer() const;
 
   ContainerRunnerOptions options_;
   v1::TaskInfo task_;

@@ -302,7 +302,7 @@ void Executor::onChildExited() {
   transitionTo(State::kExited);
   if (container_) {
     bool oom = container_->oomKilled();
-    container_->cleanUp(/*initReaped=*/true);
+    container_->cleanUp(ContainerRunner::InitState::kReaped);
     if (oom && !killRequested_) {
       char limit[32];
       std::snprintf(limit, sizeof(limit), "%g", container_->memoryLimitMb());

@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
       return EXIT_SUCCESS;  // The agent went away.
     }
   }
-  // Made before a spare waits: the loop's descriptors and ZeroMQ's threads are ready, and
-  // its own (it forks no more).
+  // Made in the spare (after the zygote's fork: the loop's descriptors are its own) before
+  // it waits for a task. (ZeroMQ starts its threads with the first socket.)
   agora::EventLoop loop;
   zmq::context_t context(1);
   std::vector<char*> handed;

@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
+#include "agora/internal/executor.pb.h"
 #include "common/base/strings.hpp"
 
 namespace agora::slave {
@@ -42,19 +45,6 @@ Status redirectInto(const std::string& sandbox) {
   return Status::ok();
 }
 
-// NUL-separated arguments.
-std::vector<std::string> splitArguments(const std::string& text) {
-  std::vector<std::string> args;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    args.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return args;
-}
-
 // Whether the agent closed its end of `agentFd` (a request still queued is not that).
 bool agentGone(int agentFd) {
   char byte;
@@ -62,9 +52,49 @@ bool agentGone(int agentFd) {
   return got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR);
 }
 
+// Sends `answer` on `fd`, with `passed` (when >= 0) as SCM_RIGHTS. False if not all sent.
+bool sendAnswer(int fd, const internal::ZygoteAnswer& answer, int passed) {
+  std::string bytes = answer.SerializeAsString();
+  iovec data{.iov_base = bytes.data(), .iov_len = bytes.size()};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (passed >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passed, sizeof(passed));
+  }
+  ssize_t sent;
+  do {
+    sent = sendmsg(fd, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  return sent == static_cast<ssize_t>(bytes.size());
+}
+
+// How many threads this process has (/proc/self/task), or 0 if unknown.
+size_t threadCount() {
+  std::error_code error;
+  size_t count = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++count;
+  }
+  return error ? 0 : count;
+}
+
 }  // namespace
 
 std::optional<int> forkSpares(int agentFd) {
+  if (size_t threads = threadCount(); threads != 1) {
+    std::cerr << "The executor zygote must be single threaded to fork; it has " << threads
+              << " threads" << std::endl;
+    return std::nullopt;
+  }
   signal(SIGCHLD, SIG_IGN);
   for (;;) {
     int taken[2];
@@ -105,22 +135,40 @@ std::optional<int> forkSpares(int agentFd) {
 }
 
 std::optional<std::vector<std::string>> awaitCommandLine(int agentFd, int takenFd) {
-  // Twice the agent's limit: a longer message would arrive truncated.
-  std::vector<char> buffer(16384);
+  // Room for the agent's limit and then some: a longer request is refused, not truncated.
+  std::vector<char> buffer(4 * 8192);
   ssize_t got;
   do {
-    got = recv(agentFd, buffer.data(), buffer.size(), 0);
+    got = recv(agentFd, buffer.data(), buffer.size(), MSG_TRUNC);
   } while (got < 0 && errno == EINTR);
   if (got <= 0) {
     return std::nullopt;  // The agent went away (or its end broke): nothing to run.
   }
-  // First the agent, which waits for the pid, then the zygote, which forks the next spare.
-  int32_t self = getpid();
-  send(agentFd, &self, sizeof(self), MSG_NOSIGNAL);
+  internal::ZygoteRequest request;
+  internal::ZygoteAnswer answer;
+  bool fits = static_cast<size_t>(got) <= buffer.size();
+  bool parsed = fits && request.ParseFromArray(buffer.data(), static_cast<int>(got)) &&
+                request.arguments_size() > 0;
+  answer.set_id(request.id());
+  int self = -1;
+  if (parsed) {
+    answer.set_pid(getpid());
+    self = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
+  } else {
+    answer.set_error(fits ? "a malformed request"
+                          : "a request of " + std::to_string(got) + " bytes, over the spare's " +
+                                std::to_string(buffer.size()));
+  }
+  // First the agent, which waits for the answer, then the zygote, which forks the next spare.
+  bool answered = sendAnswer(agentFd, answer, self);
+  if (self >= 0) close(self);
   char byte = 1;
   (void)!write(takenFd, &byte, 1);
   close(takenFd);
-  return splitArguments(std::string(buffer.data(), static_cast<size_t>(got)));
+  if (!parsed || !answered) {
+    return std::nullopt;  // Unanswered, the task is not ours to run: the agent spawns it.
+  }
+  return std::vector<std::string>(request.arguments().begin(), request.arguments().end());
 }
 
 StatusOr<std::vector<char*>> becomeHandedExecutor(int argc, char** argv,

@@ -13,16 +13,19 @@ namespace agora::slave {
 
 // The zygote's loop: keeps one spare executor forked and waiting for a command line on
 // `agentFd` (the zygote's end of a SOCK_SEQPACKET socket from the agent), and forks the next
-// when it has taken one. Returns in each spare, in a session of its own, with the write end
-// of a pipe for awaitCommandLine(). In the zygote, returns nullopt once the agent went away.
-// Spares are reaped by the kernel (SIGCHLD is ignored in the zygote, and set back to
-// default in each spare). A spare that exits without a task is replaced after a second.
-// REQUIRES: the process is single threaded (fork copies only the calling thread).
+// when it has taken one (at once: while it waits, requests queue). Returns in each spare, in a
+// session of its own, with the write end of a pipe for awaitCommandLine(). In the zygote, returns
+// nullopt once the agent went away. Spares are reaped by the kernel (SIGCHLD is ignored in the
+// zygote, and set back to default in each spare). A spare that exits without a task is replaced
+// after a second. REQUIRES: the process is single threaded (fork copies only the calling thread);
+// returns nullopt at once, saying so on stderr, if it is not.
 std::optional<int> forkSpares(int agentFd);
 
-// In a spare: waits for one command line (NUL-separated arguments, one message), tells the
-// zygote it was taken (through `takenFd`, which it closes) and sends its pid to the agent.
-// nullopt when the agent went away first.
+// In a spare: waits for one `ZygoteRequest`, answers it (its pid and a pidfd of itself, or
+// why it refuses), then tells the zygote it was taken (through `takenFd`, which it closes).
+// Returns the request's command line; nullopt when the agent went away, the request was
+// refused (too long, malformed), or the answer could not be sent: the spare must then exit
+// without running anything (the agent does not count on it).
 std::optional<std::vector<std::string>> awaitCommandLine(int agentFd, int takenFd);
 
 // Becomes the executor of `args`: rewrites this process's argument area (`argv[0]` to the

@@ -7,16 +7,19 @@
 #include "slave/executor_zygote.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -84,11 +87,33 @@ std::vector<pid_t> childrenOf(pid_t parent, const std::string& needle) {
   return out;
 }
 
-// Whether `pid` runs (exists and is not a zombie waiting for whoever adopted it).
-bool running(pid_t pid) {
+// The state letter of `pid` in /proc (R, S, T, Z...), or "" if there is no such process.
+std::string processState(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string ignored, state;
-  return static_cast<bool>(stat >> ignored >> ignored >> state) && state != "Z";
+  return (stat >> ignored >> ignored >> state) ? state : "";
+}
+
+// Whether `pid` runs (exists and is not a zombie waiting for whoever adopted it).
+bool running(pid_t pid) {
+  std::string state = processState(pid);
+  return !state.empty() && state != "Z";
+}
+
+// Stops `pid` and waits until it is stopped (SIGSTOP is delivered asynchronously).
+bool stopProcess(pid_t pid) {
+  kill(pid, SIGSTOP);
+  return waitUntil([&] { return processState(pid) == "T"; });
+}
+
+// Live processes whose command line names task `taskId`.
+int executorsOf(const std::string& taskId) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    pid_t pid = std::atoi(entry.path().filename().c_str());
+    if (pid > 0 && running(pid) && executorAlive(pid, taskId)) ++count;
+  }
+  return count;
 }
 
 void killExecutor(pid_t pid) {
@@ -96,17 +121,20 @@ void killExecutor(pid_t pid) {
   kill(pid, SIGKILL);
 }
 
-// A zygote on a loop running in its own thread; the test drives it through runSync.
+// A zygote on a loop running in its own thread; the test drives it through runSync. Every
+// executor it forks is killed when the fixture goes, whatever the test asserted.
 class ZygoteFixture {
  public:
-  ZygoteFixture(const std::string& executorPath, const std::string& workDir)
-      : thread_([this] { loop_.run(); }) {
+  explicit ZygoteFixture(ExecutorZygoteOptions options) : thread_([this] { loop_.run(); }) {
+    options.restartBackoff = 0ms;  // Tests kill zygotes and want the next one at once.
     loop_.runSync([&] {
-      zygote_ = std::make_unique<ExecutorZygote>(loop_, executorPath, workDir);
+      zygote_ = std::make_unique<ExecutorZygote>(loop_, options);
       zygote_->start();
       return true;
     });
   }
+  ZygoteFixture(const std::string& executorPath, const std::string& workDir)
+      : ZygoteFixture(ExecutorZygoteOptions{.executorPath = executorPath, .workDir = workDir}) {}
   ~ZygoteFixture() {
     loop_.runSync([&] {
       zygote_.reset();
@@ -114,44 +142,52 @@ class ZygoteFixture {
     });
     loop_.stop();
     thread_.join();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (pid_t pid : forked_) killExecutor(pid);
+    for (int pidfd : pidfds_) close(pidfd);
   }
 
   // Asks for an executor; the answer when it comes (nullopt: refused at once).
   std::optional<ExecutorZygote::Forked> fork(const ExecutorLaunch& launch) {
-    auto answer = std::make_shared<std::promise<ExecutorZygote::Forked>>();
-    std::future<ExecutorZygote::Forked> future = answer->get_future();
-    auto asked = loop_.runSync([&] {
-      return zygote_->fork(
-          executorArguments(launch),
-          [answer](const ExecutorZygote::Forked& forked) { answer->set_value(forked); });
-    });
-    if (!asked.value_or(false) || future.wait_for(15s) != std::future_status::ready) {
+    std::optional<std::future<ExecutorZygote::Forked>> answer = ask(launch);
+    if (!answer || answer->wait_for(15s) != std::future_status::ready) {
       return std::nullopt;
     }
-    return future.get();
+    return answer->get();
   }
   // Sends a request without waiting for its answer.
   std::future<ExecutorZygote::Forked> send(const ExecutorLaunch& launch) {
-    auto answer = std::make_shared<std::promise<ExecutorZygote::Forked>>();
-    auto future = answer->get_future();
-    EXPECT_TRUE(loop_
-                    .runSync([&] {
-                      return zygote_->fork(executorArguments(launch),
-                                           [answer](const ExecutorZygote::Forked& forked) {
-                                             answer->set_value(forked);
-                                           });
-                    })
-                    .value_or(false));
-    return future;
+    std::optional<std::future<ExecutorZygote::Forked>> answer = ask(launch);
+    EXPECT_TRUE(answer.has_value()) << "the zygote refused the request";
+    return answer ? std::move(*answer) : std::future<ExecutorZygote::Forked>();
   }
   pid_t zygotePid() {
     return loop_.runSync([&] { return zygote_->pid(); }).value_or(-1);
   }
 
  private:
+  std::optional<std::future<ExecutorZygote::Forked>> ask(const ExecutorLaunch& launch) {
+    auto answer = std::make_shared<std::promise<ExecutorZygote::Forked>>();
+    auto future = answer->get_future();
+    auto asked = loop_.runSync([&] {
+      return zygote_->requestExecutor(executorArguments(launch),
+                                      [this, answer](const ExecutorZygote::Forked& forked) {
+                                        std::lock_guard<std::mutex> lock(mutex_);
+                                        if (forked.pidfd >= 0) pidfds_.push_back(forked.pidfd);
+                                        if (forked.pid > 0) forked_.push_back(forked.pid);
+                                        answer->set_value(forked);
+                                      });
+    });
+    if (!asked.value_or(false)) return std::nullopt;
+    return future;
+  }
+
   EventLoop loop_;
   std::thread thread_;
   std::unique_ptr<ExecutorZygote> zygote_;
+  std::mutex mutex_;
+  std::vector<pid_t> forked_;
+  std::vector<int> pidfds_;  // Answers' pidfds, valid while the fixture lives.
 };
 
 // Waits for the executor's SUBSCRIBE on `router`; its task id and pid.
@@ -204,7 +240,6 @@ TEST(ExecutorZygoteTest, EachRequestGetsAForkedExecutorOfItsTask) {
   }
   EXPECT_EQ(executors.size(), 2u);
   EXPECT_EQ(zygote.zygotePid(), zygotePid) << "one zygote serves every launch";
-  for (pid_t pid : executors) killExecutor(pid);
 }
 
 // More requests at once than the socket queues (net.unix.max_dgram_qlen, 10): every one
@@ -227,7 +262,22 @@ TEST(ExecutorZygoteTest, ABurstOfRequestsIsForkedInOrder) {
     executors.insert(forked.pid);
   }
   EXPECT_EQ(executors.size(), 25u);
-  for (pid_t pid : executors) killExecutor(pid);
+}
+
+// An executor that exits at once (here: its sandbox does not exist) is reaped by the
+// kernel before the agent reads its answer; the pidfd that came with it still tells.
+TEST(ExecutorZygoteTest, AnExecutorThatExitsAtOnceIsStillWatchable) {
+  testing::TestDir dir;
+  TaskFiles files = writeTask(dir, "ipc://" + dir / "executors.sock");
+  files.launch.sandbox = dir / "no/such/sandbox";
+  ZygoteFixture zygote(AGORA_EXECUTOR_PATH, dir.path());
+  auto forked = zygote.fork(files.launch);
+  ASSERT_TRUE(forked.has_value());
+  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
+  ASSERT_GE(forked->pidfd, 0);
+  pollfd exited{.fd = forked->pidfd, .events = POLLIN, .revents = 0};
+  EXPECT_EQ(poll(&exited, 1, 10000), 1) << "the pidfd reads as exited";
+  EXPECT_TRUE(waitUntil([&] { return !running(forked->pid); }));
 }
 
 TEST(ExecutorZygoteTest, ACommandLineThatDoesNotFitOrAnotherBinaryIsRefused) {
@@ -244,7 +294,6 @@ TEST(ExecutorZygoteTest, ACommandLineThatDoesNotFitOrAnotherBinaryIsRefused) {
   ASSERT_TRUE(forked.has_value());
   ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked);
   EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
-  killExecutor(forked->pid);
 }
 
 TEST(ExecutorZygoteTest, ADeadZygoteIsReplacedAndItsLostRequestsAnsweredNotStarted) {
@@ -256,7 +305,7 @@ TEST(ExecutorZygoteTest, ADeadZygoteIsReplacedAndItsLostRequestsAnsweredNotStart
   std::vector<pid_t> spares;
   ASSERT_TRUE(waitUntil([&] { return !(spares = childrenOf(first, "--zygote")).empty(); }));
   // A request nobody takes: the spare is stopped; then it and the zygote die.
-  kill(spares[0], SIGSTOP);
+  ASSERT_TRUE(stopProcess(spares[0]));
   auto lost = zygote.send(files.launch);
   kill(spares[0], SIGKILL);
   kill(first, SIGKILL);
@@ -264,13 +313,43 @@ TEST(ExecutorZygoteTest, ADeadZygoteIsReplacedAndItsLostRequestsAnsweredNotStart
   ExecutorZygote::Forked answer = lost.get();
   EXPECT_EQ(answer.outcome, ExecutorZygote::Outcome::kNotStarted);
   EXPECT_NE(answer.why.find("zygote exited"), std::string::npos) << answer.why;
+  EXPECT_EQ(executorsOf("t1"), 0) << "not started means no executor of the task runs";
   // The next request starts a new zygote.
   auto forked = zygote.fork(files.launch);
   ASSERT_TRUE(forked.has_value());
   ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
   EXPECT_NE(zygote.zygotePid(), first);
   EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
-  killExecutor(forked->pid);
+}
+
+// A zygote that answers nothing is killed after `answerTimeout`; a request still held by a
+// spare that cannot answer is reported kUnknown after `closeTimeout` more. The next
+// request gets a new zygote.
+TEST(ExecutorZygoteTest, AStuckZygoteIsKilledAndItsRequestsReportedUnknown) {
+  testing::TestDir dir;
+  TaskFiles files = writeTask(dir, "ipc://" + dir / "executors.sock");
+  ZygoteFixture zygote(ExecutorZygoteOptions{.executorPath = AGORA_EXECUTOR_PATH,
+                                             .workDir = dir.path(),
+                                             .answerTimeout = 300ms,
+                                             .closeTimeout = 300ms});
+  pid_t first = zygote.zygotePid();
+  std::vector<pid_t> spares;
+  ASSERT_TRUE(waitUntil([&] { return !(spares = childrenOf(first, "--zygote")).empty(); }));
+  ASSERT_TRUE(stopProcess(spares[0]));  // Holds the socket, takes nothing.
+  ASSERT_TRUE(stopProcess(first));
+  auto stuck = zygote.send(files.launch);
+  ASSERT_EQ(stuck.wait_for(15s), std::future_status::ready);
+  ExecutorZygote::Forked answer = stuck.get();
+  EXPECT_EQ(answer.outcome, ExecutorZygote::Outcome::kUnknown);
+  EXPECT_NE(answer.why.find("stopped answering"), std::string::npos) << answer.why;
+  EXPECT_FALSE(running(first)) << "the stuck zygote was killed";
+  kill(spares[0], SIGKILL);
+
+  auto forked = zygote.fork(files.launch);
+  ASSERT_TRUE(forked.has_value());
+  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
+  EXPECT_NE(zygote.zygotePid(), first);
+  EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
 }
 
 TEST(ExecutorZygoteTest, AChangedBinaryGetsANewZygote) {
@@ -292,7 +371,6 @@ TEST(ExecutorZygoteTest, AChangedBinaryGetsANewZygote) {
   EXPECT_NE(zygote.zygotePid(), first);
   EXPECT_FALSE(running(first)) << "the old zygote is stopped";
   EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
-  killExecutor(forked->pid);
 }
 
 TEST(ExecutorZygoteTest, TheZygoteAndItsSpareAreGoneWithTheirOwner) {

@@ -273,24 +273,26 @@ TEST_F(RuncTest, RemoveClearsStateAndCgroup) {
 }
 
 // What the executor does instead of `runc delete` for a container whose init it reaped.
-TEST_F(RuncTest, RemoveCgroupsClearsAStoppedContainersCgroupsAndRefusesABusyOne) {
+TEST_F(RuncTest, RemoveExitedClearsStateAndCgroupsWithoutRuncAndRefusesABusyOne) {
   StatusOr<CgroupLayout> layout = detectCgroupLayout();
   ASSERT_TRUE(layout.isOk());
   launch("busy", config("busy", {"sleep", "1000"}));
-  Status refused = removeCgroups(*layout, cgroupsPath("busy"));
+  Status refused = runc_->removeExited("busy");
   EXPECT_EQ(refused.code(), StatusCode::kIoError);
-  EXPECT_NE(refused.message().find(cgroupsPath("busy")), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("cannot remove cgroup"), std::string::npos) << refused.message();
   EXPECT_TRUE(fs::exists(memoryCgroupDir(*layout, cgroupsPath("busy"))));
+  EXPECT_TRUE(runc_->exists("busy"));
 
   launch("done", config("done", {"true"}));
   wait("done");
-  ASSERT_TRUE(removeCgroups(*layout, cgroupsPath("done")).isOk());
-  EXPECT_FALSE(fs::exists(memoryCgroupDir(*layout, cgroupsPath("done"))));
-  if (*layout == CgroupLayout::kV1) {
-    EXPECT_FALSE(fs::exists(kCgroupRoot + ("/pids" + cgroupsPath("done"))));
-    EXPECT_FALSE(fs::exists(kCgroupRoot + ("/cpu" + cgroupsPath("done"))));
+  ASSERT_TRUE(runc_->removeExited("done").isOk());
+  EXPECT_FALSE(runc_->exists("done"));
+  EXPECT_EQ(runc_->state("done").status().code(), StatusCode::kNotFound);
+  // Under every hierarchy runc put it in, named and unified ones included.
+  for (const fs::directory_entry& hierarchy : fs::directory_iterator(kCgroupRoot)) {
+    EXPECT_FALSE(fs::exists(hierarchy.path().string() + cgroupsPath("done"))) << hierarchy.path();
   }
-  EXPECT_TRUE(removeCgroups(*layout, cgroupsPath("done")).isOk()) << "already gone is fine";
+  EXPECT_EQ(runc_->removeExited("done").code(), StatusCode::kNotFound);
 }
 
 TEST_F(RuncTest, RemoveRefusesARunningContainerUnlessForced) {

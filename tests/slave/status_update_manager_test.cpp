@@ -203,14 +203,19 @@ TEST_F(StatusUpdateManagerTest, ExtraRecordsCommitWithTheUpdate) {
   EXPECT_EQ(**value, "record");
 }
 
-// A new head is sent before its checkpoint is synced; if the write then fails, the update
-// is not queued (its producer was not acknowledged and sends it again) and the next one
-// is the head.
+// An executor's new head is sent before its checkpoint is synced; if the write then fails,
+// the update is not queued (the executor was not acknowledged and sends it again). The
+// agent's own updates are only sent once written.
 TEST_F(StatusUpdateManagerTest, AFailedCheckpointLeavesTheUpdateOutOfTheQueue) {
   open();
   manager_->setConnected(true, t0_);
   store_->failWrites = true;
+  v1::TaskStatus lost = status("t0", v1::TASK_LOST);
+  lost.set_source(v1::TaskStatus::SOURCE_AGENT);
+  EXPECT_FALSE(manager_->add(fid("f1"), lost, t0_).isOk());
+  EXPECT_TRUE(sent_.empty()) << "an agent's update goes out only once written";
   v1::TaskStatus running = status("t1", v1::TASK_RUNNING);
+  running.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   Status failed = manager_->add(fid("f1"), running, t0_);
   EXPECT_EQ(failed.code(), StatusCode::kIoError);
   EXPECT_NE(failed.message().find("No space left"), std::string::npos) << failed.message();
