@@ -160,8 +160,9 @@ StatusOr<ImageStore::GcResult> ImageStore::collectGarbage(uint64_t maxBytes) {
     uint64_t kept = 0;
     for (const auto& blob : fs::directory_iterator(fs::path(dir_) / "blobs/sha256", error)) {
       uint64_t size = blob.file_size(error);
-      if (reachable.count("sha256:" + blob.path().filename().string())) {
-        kept += size;
+      std::string digest = "sha256:" + blob.path().filename().string();
+      if (reachable.count(digest)) {
+        kept += size + unpackedBytes(digest);
       } else if (fs::remove(blob.path(), error)) {
         ++result.blobsRemoved;
         result.bytesRemoved += size;
@@ -169,7 +170,7 @@ StatusOr<ImageStore::GcResult> ImageStore::collectGarbage(uint64_t maxBytes) {
     }
     result.bytesKept = kept;
     if (kept <= maxBytes || dropped == refs.size()) {
-      pruneLayerDirs(reachable);
+      result.bytesRemoved += pruneLayerDirs(reachable);
       return result;
     }
     // Over the bound: the least recently used reference goes, and the loop collects what

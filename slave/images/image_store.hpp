@@ -54,8 +54,11 @@ class ImageStore {
   // Overlayfs (overlay_rootfs.cpp). Each layer is unpacked once, on its own, under
   // <dir>/layers/<hex> (shared by every container of the agent, never written to); a
   // container's rootfs is an overlay of them with its own upper directory.
-  // The layer's directory, unpacked now unless it already is.
+  // The layer's directory, unpacked now unless it already is. The bytes its files take are
+  // recorded beside it (<dir>/layers/<hex>.bytes) for collectGarbage().
   StatusOr<std::string> unpackedLayer(const std::string& layerDigest) const;
+  // What the layer takes unpacked (its files' sizes); 0 when it is not unpacked.
+  uint64_t unpackedBytes(const std::string& layerDigest) const;
   // Mounts the image at `<bundleDir>/rootfs` (upper and work directories beside it).
   // Errors (no overlayfs, not root) leave nothing mounted: callers fall back to a copy.
   Status mountRootfs(const std::string& manifestDigest, const std::string& bundleDir) const;
@@ -79,10 +82,10 @@ class ImageStore {
     std::vector<std::string> untagged;  // References dropped to get under the bound.
     uint64_t bytesKept = 0;
   };
-  // Removes blobs no reference reaches, then, while the store holds more than `maxBytes`,
-  // the least recently used reference (`resolve()` counts as a use) and what only it
-  // reached. Tasks' rootfs are copies, so running containers never need a blob. Skipped
-  // (kUnavailable) while a Lease is held anywhere on the host.
+  // Removes blobs no reference reaches, then, while the store holds more than `maxBytes`
+  // (blobs and unpacked layers), the least recently used reference (`resolve()` counts as a
+  // use) and what only it reached. Tasks' rootfs are copies, so running containers never need a
+  // blob. Skipped (kUnavailable) while a Lease is held anywhere on the host.
   StatusOr<GcResult> collectGarbage(uint64_t maxBytes);
 
   const std::string& dir() const { return dir_; }
@@ -91,8 +94,9 @@ class ImageStore {
   std::string refPath(const std::string& reference) const;
   // The blobs a manifest reaches: itself, its config and its layers.
   std::vector<std::string> reachableFrom(const std::string& manifestDigest) const;
-  // Removes unpacked layers whose blob is not `reachable`, unless a mounted overlay uses them.
-  void pruneLayerDirs(const std::set<std::string>& reachable) const;
+  // Removes unpacked layers whose blob is not `reachable`, unless a mounted overlay uses
+  // them. Returns the bytes they took.
+  uint64_t pruneLayerDirs(const std::set<std::string>& reachable) const;
 
   std::string dir_;
 };

@@ -26,7 +26,29 @@ std::string mountTable() {
   return text.str();
 }
 
+// The bytes of the regular files under `dir`.
+uint64_t bytesUnder(const std::string& dir) {
+  uint64_t bytes = 0;
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(dir, error);
+       !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+    std::error_code ignored;
+    if (it->is_regular_file(ignored) && !it->is_symlink(ignored)) {
+      bytes += it->file_size(ignored);
+    }
+  }
+  return bytes;
+}
+
+constexpr char kBytesSuffix[] = ".bytes";
+
 }  // namespace
+
+uint64_t ImageStore::unpackedBytes(const std::string& layerDigest) const {
+  std::ifstream in(dir_ + "/layers/" + hexOf(layerDigest) + kBytesSuffix);
+  uint64_t bytes = 0;
+  return (in >> bytes) ? bytes : 0;
+}
 
 StatusOr<std::string> ImageStore::unpackedLayer(const std::string& layerDigest) const {
   std::string target = dir_ + "/layers/" + hexOf(layerDigest);
@@ -43,7 +65,9 @@ StatusOr<std::string> ImageStore::unpackedLayer(const std::string& layerDigest) 
   if (error) return Status::io("cannot create " + temp + ": " + error.message());
   Status unpacked = unpackLayerForOverlay(blobPath(layerDigest), temp);
   if (unpacked.isOk()) {
+    uint64_t bytes = bytesUnder(temp);
     fs::rename(temp, target, error);
+    if (!error) std::ofstream(target + kBytesSuffix, std::ios::trunc) << bytes;
   }
   std::error_code ignored;
   fs::remove_all(temp, ignored);
@@ -85,17 +109,33 @@ void ImageStore::unmountRootfs(const std::string& rootfs) {
   umount2(rootfs.c_str(), MNT_DETACH);
 }
 
-void ImageStore::pruneLayerDirs(const std::set<std::string>& reachable) const {
+uint64_t ImageStore::pruneLayerDirs(const std::set<std::string>& reachable) const {
   std::string mounts;
+  uint64_t freed = 0;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir_ + "/layers", error)) {
     std::string hex = entry.path().filename().string();
+    if (hex.ends_with(kBytesSuffix)) {
+      // A size whose layer is gone (it went first, or unpacking failed after it was written).
+      std::string layer = entry.path().string();
+      layer.resize(layer.size() - std::strlen(kBytesSuffix));
+      std::error_code ignored;
+      if (!fs::exists(layer, ignored)) fs::remove(entry.path(), ignored);
+      continue;
+    }
     if (reachable.count("sha256:" + hex)) continue;
     if (mounts.empty()) mounts = mountTable();
     // A running container's overlay still reads it, though its image was collected.
     if (mounts.find(entry.path().string()) != std::string::npos) continue;
-    fs::remove_all(entry.path(), error);
+    uint64_t bytes = unpackedBytes("sha256:" + hex);
+    std::error_code removed;
+    fs::remove_all(entry.path(), removed);
+    if (!removed) {
+      fs::remove(entry.path().string() + kBytesSuffix, removed);
+      freed += bytes;
+    }
   }
+  return freed;
 }
 
 }  // namespace agora::slave::images

@@ -115,14 +115,32 @@ TEST_F(ImageStoreTest, AnOverlayRootfsSharesTheLayersAndNeverWritesThem) {
   std::string text((std::istreambuf_iterator<char>(original)), std::istreambuf_iterator<char>());
   EXPECT_NE(text, "changed");
   ImageStore::unmountRootfs((second / "rootfs").string());
+  // The unpacked layers count towards the store's size bound, as well as their blobs.
+  uint64_t blobBytes = 0;
+  for (const auto& blob : fs::directory_iterator(store_.dir() + "/blobs/sha256")) {
+    blobBytes += blob.file_size();
+  }
+  uint64_t unpacked = 0;
+  auto parsed = store_.manifest(*digest);
+  ASSERT_TRUE(parsed.isOk());
+  for (const Descriptor& layer : parsed->layers) {
+    EXPECT_GT(store_.unpackedBytes(layer.digest), 0u) << layer.digest;
+    unpacked += store_.unpackedBytes(layer.digest);
+  }
+  EXPECT_GE(unpacked, fs::file_size("/bin/busybox"));  // What the image was built from.
+  auto counted = store_.collectGarbage(uint64_t{1} << 40);
+  ASSERT_TRUE(counted.isOk()) << counted.status().message();
+  EXPECT_EQ(counted->bytesKept, blobBytes + unpacked);
   // Collection of the image keeps the unpacked layers a mounted rootfs still reads.
   ASSERT_TRUE(fs::remove(store_.dir() + "/refs/local%2Fbusybox:latest"));
   ASSERT_TRUE(store_.collectGarbage(0).isOk());
   EXPECT_FALSE(fs::is_empty(store_.dir() + "/layers"));
   EXPECT_TRUE(fs::is_regular_file(rootfs / "etc/agora-test"));
   ImageStore::unmountRootfs(rootfs.string());
-  ASSERT_TRUE(store_.collectGarbage(0).isOk());
-  EXPECT_TRUE(fs::is_empty(store_.dir() + "/layers"));  // Unused now: gone.
+  auto collected = store_.collectGarbage(0);
+  ASSERT_TRUE(collected.isOk());
+  EXPECT_GE(collected->bytesRemoved, unpacked);
+  EXPECT_TRUE(fs::is_empty(store_.dir() + "/layers"));  // Unused now: gone, sizes too.
 }
 
 TEST_F(ImageStoreTest, ACorruptLayerIsRefusedAndNotKept) {

@@ -130,7 +130,10 @@ TEST_F(RegistryClientTest, ACorruptLayerFromTheRegistryIsRefusedAndNotKept) {
 // ones, naming the cause; pulled with the credentials of a Docker config.json.
 TEST_F(RegistryClientTest, ARegistryWithBasicAuthNeedsItsCredentials) {
   fs::path secured = dir_ / "secured";
-  agora::testing::TestRegistry server(secured, {.user = "puller", .password = "s3cret-pass"});
+  agora::testing::TestRegistry::Auth auth;
+  auth.user = "puller";
+  auth.password = "s3cret-pass";
+  agora::testing::TestRegistry server(secured, auth);
   ASSERT_TRUE(server.error().empty()) << server.error();
   ASSERT_EQ(server.pushBusybox("private/busybox:1.0"), "");
   ImageReference image = ref(server.address() + "/private/busybox:1.0");

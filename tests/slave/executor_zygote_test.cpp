@@ -106,12 +106,16 @@ bool stopProcess(pid_t pid) {
   return waitUntil([&] { return processState(pid) == "T"; });
 }
 
-// Live processes whose command line names task `taskId`.
-int executorsOf(const std::string& taskId) {
+// Live processes whose command line names `sandbox` (this test's own: tests run in
+// parallel, and others have tasks of the same names).
+int executorsIn(const std::string& sandbox) {
   int count = 0;
+  std::string needle = "--sandbox=" + sandbox + std::string(1, '\0');
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     pid_t pid = std::atoi(entry.path().filename().c_str());
-    if (pid > 0 && running(pid) && executorAlive(pid, taskId)) ++count;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (pid > 0 && running(pid) && cmdline.find(needle) != std::string::npos) ++count;
   }
   return count;
 }
@@ -313,7 +317,7 @@ TEST(ExecutorZygoteTest, ADeadZygoteIsReplacedAndItsLostRequestsAnsweredNotStart
   ExecutorZygote::Forked answer = lost.get();
   EXPECT_EQ(answer.outcome, ExecutorZygote::Outcome::kNotStarted);
   EXPECT_NE(answer.why.find("zygote exited"), std::string::npos) << answer.why;
-  EXPECT_EQ(executorsOf("t1"), 0) << "not started means no executor of the task runs";
+  EXPECT_EQ(executorsIn(files.sandbox), 0) << "not started means no executor of the task runs";
   // The next request starts a new zygote.
   auto forked = zygote.fork(files.launch);
   ASSERT_TRUE(forked.has_value());
