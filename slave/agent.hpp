@@ -177,6 +177,9 @@ class Agent {
   Status bindExecutorSocket();
   void onExecutorReadable();
   void onExecutorCall(const std::string& identity, const internal::ExecutorCall& call);
+  // A call from the executor of a task the agent does not know (or completed already).
+  void onUnknownTasksExecutor(const std::string& identity, const TaskKey& key,
+                              const internal::ExecutorCall& call);
   void onExecutorSubscribe(const std::string& identity, TaskRecord& task,
                            const internal::ExecutorCall::Subscribe& subscribe);
   void onExecutorUpdate(const std::string& identity, TaskRecord& task,

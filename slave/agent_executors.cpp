@@ -89,15 +89,7 @@ void Agent::onExecutorCall(const std::string& identity, const internal::Executor
   TaskKey key{call.framework_id().value(), call.task_id().value()};
   TaskRecord* task = findTask(key);
   if (task == nullptr) {
-    bool completed = std::any_of(completed_.begin(), completed_.end(),
-                                 [&](const auto& done) { return keyOf(done.checkpoint) == key; });
-    if (completed && call.has_update()) {
-      // Its acknowledgement was lost; the task is already done here, so let it finish.
-      acknowledgeExecutor(identity, call.update().status());
-      return;
-    }
-    LOG(WARNING) << "Dropping a message from executor '" << identity << "': unknown task";
-    metrics_.increment("slave/invalid_messages");
+    onUnknownTasksExecutor(identity, key, call);
     return;
   }
   switch (call.call_case()) {
@@ -123,6 +115,30 @@ void Agent::onExecutorCall(const std::string& identity, const internal::Executor
     default:
       return;  // Rejected by validation.
   }
+}
+
+void Agent::onUnknownTasksExecutor(const std::string& identity, const TaskKey& key,
+                                   const internal::ExecutorCall& call) {
+  bool completed = std::any_of(completed_.begin(), completed_.end(),
+                               [&](const auto& done) { return keyOf(done.checkpoint) == key; });
+  if (call.has_update()) {
+    // A completed task's acknowledgement was lost, or an unknown one reports its end after
+    // the kill below: either way nothing is forwarded, and the executor may finish.
+    acknowledgeExecutor(identity, call.update().status());
+    return;
+  }
+  if (!call.has_subscribe() || completed) {
+    return;
+  }
+  // An executor of a task this agent has no record of (its launch was lost with an agent
+  // crash, or the work directory was wiped): nobody will ever hear of its task, so it is
+  // told to end it rather than run unseen until its --agent_timeout.
+  LOG(WARNING) << "Executor " << call.subscribe().executor_pid() << " runs task " << key.second
+               << " of framework " << key.first << ", which this agent does not know; killing it";
+  metrics_.increment("slave/unknown_executors_killed");
+  internal::ExecutorEvent event;
+  event.mutable_kill()->set_message("Killed: the agent has no record of task " + key.second);
+  sendToExecutor(identity, std::move(event));
 }
 
 void Agent::onExecutorSubscribe(const std::string& identity, TaskRecord& task,

@@ -18,24 +18,24 @@
 namespace agora::slave {
 
 struct ExecutorLaunch {
-  std::string executorPath;
-  std::string agentEndpoint;
-  std::string frameworkId;
-  std::string taskId;
-  std::string sandbox;
+  std::string executorPath = {};
+  std::string agentEndpoint = {};
+  std::string frameworkId = {};
+  std::string taskId = {};
+  std::string sandbox = {};
   // The serialized `TaskInfo` the executor reads (`<sandbox>/task.pb`).
-  std::string taskPath;
-  std::string hostname;
+  std::string taskPath = {};
+  std::string hostname = {};
   // For tasks with an image (the `oci` containerizer).
-  std::string imageStore;
-  std::string runcRoot;
-  std::string cniDir;
-  std::string insecureRegistries;  // Comma-separated.
-  std::string registryCredentials;
+  std::string imageStore = {};
+  std::string runcRoot = {};
+  std::string cniDir = {};
+  std::string insecureRegistries = {};  // Comma-separated.
+  std::string registryCredentials = {};
   int64_t imageStoreMaxMb = 0;
   bool copyRootfs = false;
-  std::string allowedHostPaths;  // Comma-separated.
-  std::string podDir;            // Set for a task of a pod (`podPath`).
+  std::string allowedHostPaths = {};  // Comma-separated.
+  std::string podDir = {};            // Set for a task of a pod (`podPath`).
 };
 
 // The executor's command line for `launch` (argv[0] is the binary).

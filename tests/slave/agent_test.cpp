@@ -22,6 +22,7 @@
 #include "common/http/http.hpp"
 #include "common/resources/resources.hpp"
 #include "common/transport/sockets.hpp"
+#include "slave/executor_launcher.hpp"
 #include "test_dir.hpp"
 
 extern char** environ;
@@ -445,6 +446,54 @@ TEST(AgentTest, RecoversAfterKill9) {
   auto unknown = master.waitForUpdate("nope", v1::TASK_LOST);
   ASSERT_TRUE(unknown.has_value());
   EXPECT_EQ(unknown->reason(), v1::TaskStatus::REASON_TASK_UNKNOWN);
+}
+
+// An executor of a task the agent has no record of (as after an agent crash between a
+// launch and its checkpoint) is told to kill its task, and exits once that is reported;
+// nothing of it reaches the master.
+TEST(AgentTest, AnExecutorOfAnUnknownTaskIsToldToKillIt) {
+  testing::TestDir dir;
+  ProcessReaper reaper{dir};
+  FakeMaster master;
+  AgentProcess agent(dir, master.address());
+  agent.start();
+  ASSERT_TRUE(master.waitFor(isRegister).has_value());
+  master.registered("A1");
+  ASSERT_TRUE(agent.get("/state").isOk());  // Up, its executor socket bound.
+
+  std::string sandbox = dir / "orphan-sandbox";
+  std::filesystem::create_directories(sandbox);
+  v1::TaskInfo task;
+  task.set_name("orphan");
+  task.mutable_task_id()->set_value("orphan");
+  task.mutable_command()->set_value("sleep 100 # " + dir.path());
+  task.mutable_kill_policy()->set_grace_period_seconds(1);
+  std::ofstream(sandbox + "/task.pb", std::ios::binary) << task.SerializeAsString();
+  ExecutorLaunch launch{
+      .executorPath = AGORA_EXECUTOR_PATH,
+      .agentEndpoint =
+          "ipc://" + std::filesystem::weakly_canonical(dir / "work").string() + "/executors.sock",
+      .frameworkId = "f9",
+      .taskId = "orphan",
+      .sandbox = sandbox,
+      .taskPath = sandbox + "/task.pb",
+      .hostname = "testhost",
+  };
+  StatusOr<pid_t> executor = spawnExecutor(launch);
+  ASSERT_TRUE(executor.isOk()) << executor.status().message();
+  bool exited = false;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!exited && std::chrono::steady_clock::now() < deadline) {
+    exited = waitpid(*executor, nullptr, WNOHANG) == *executor;
+    if (!exited) std::this_thread::sleep_for(20ms);  // Polling our child: no event for it.
+  }
+  EXPECT_TRUE(exited) << "the orphan executor still runs";
+  std::ifstream log(sandbox + "/executor.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("Killing task orphan"), std::string::npos) << text;
+  for (const auto& update : master.updates) {
+    EXPECT_NE(update.task_id().value(), "orphan") << "forwarded: " << update.ShortDebugString();
+  }
 }
 
 // A master refusal because the machine is DOWN for maintenance: the agent keeps its id and
