@@ -87,20 +87,29 @@ void Agent::admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& in
   if (pod != nullptr) {
     *record.checkpoint.mutable_executor() = *pod;
   }
-  // Checkpoint before launching: after a crash the agent then knows to expect
-  // the executor.
-  Status saved = checkpoint_->saveTask(record.checkpoint);
+  LOG(INFO) << "Running task " << taskId << " (" << info.name() << ") of framework " << frameworkId
+            << " in " << record.checkpoint.sandbox();
+  TaskKey key{frameworkId, taskId};
+  TaskRecord& task = tasks_.emplace(key, std::move(record)).first->second;
+  // The executor starts while the task's checkpoint is synced. If the agent dies before the
+  // sync, the restarted agent has no record of the task and tells its executor to kill it
+  // (onUnknownTasksExecutor): the task is lost, as when the agent dies before a launch.
+  launchExecutor(task);
+  TaskRecord* launched = findTask(key);
+  if (launched == nullptr) {
+    return;
+  }
+  Status saved = checkpoint_->saveTask(launched->checkpoint);
   if (!saved.isOk()) {
+    // Forgotten, so its executor is told to kill it when it subscribes (see above).
     LOG(ERROR) << "Cannot run task " << taskId << ": " << saved.message();
+    unwatchExecutor(*launched);
+    tasks_.erase(key);
     reportFromAgent(framework.id(), info.task_id(), v1::TASK_FAILED,
                     v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, saved.message());
     return;
   }
   frameworks_[frameworkId] = framework;
-  LOG(INFO) << "Running task " << taskId << " (" << info.name() << ") of framework " << frameworkId
-            << " in " << record.checkpoint.sandbox();
-  TaskRecord& task = tasks_.emplace(TaskKey{frameworkId, taskId}, std::move(record)).first->second;
-  launchExecutor(task);
 }
 
 void Agent::onRunTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
