@@ -135,55 +135,79 @@ bool runQuietly(const std::vector<std::string>& args) {
          WEXITSTATUS(status) == 0;
 }
 
-// `runc run` of the bundle Agora's executor makes for `task`: ContainerRunner::prepare()
-// writes it as for a launch (an overlay of the cached image's layers, the same
-// config.json), then only `runc run`, to the container's exit, is timed.
-std::optional<double> bareRuncOfAgorasBundle(const std::string& dir, const std::string& imageStore,
-                                             const v1::TaskInfo& task) {
+// The bundle Agora's executor makes for `task`, made the same way (ContainerRunner::prepare:
+// an overlay of the cached image's layers, the same config.json), with its runc state in
+// `dir`/runc-state; null (said why) if it cannot be prepared. cleanUp() removes it.
+std::unique_ptr<slave::ContainerRunner> prepareAgorasBundle(const std::string& dir,
+                                                            const std::string& imageStore,
+                                                            const v1::TaskInfo& task) {
   std::string sandbox = dir + "/" + task.task_id().value();
   fs::create_directories(sandbox);
-  slave::ContainerRunner runner(slave::ContainerRunnerOptions{.imageStore = imageStore,
-                                                              .runcRoot = dir + "/runc-state",
-                                                              .sandbox = sandbox,
-                                                              .frameworkId = "bench",
-                                                              .hostname = "127.0.0.1"},
-                                task);
-  Status prepared = runner.prepare([](const std::string&) {});
+  auto runner = std::make_unique<slave::ContainerRunner>(
+      slave::ContainerRunnerOptions{.imageStore = imageStore,
+                                    .runcRoot = dir + "/runc-state",
+                                    .sandbox = sandbox,
+                                    .frameworkId = "bench",
+                                    .hostname = "127.0.0.1"},
+      task);
+  Status prepared = runner->prepare([](const std::string&) {});
   if (!prepared.isOk()) {
     std::fprintf(stderr, "container_bench: cannot prepare a bundle: %s\n",
                  prepared.message().c_str());
-    return std::nullopt;
+    runner->cleanUp();
+    return nullptr;
   }
+  return runner;
+}
+
+// `runc run` (to exit) of a prepared bundle, as container `id`.
+std::vector<std::string> runcRun(const std::string& dir, const std::string& bundle,
+                                 const std::string& id) {
+  return {"runc", "--root", dir + "/runc-state", "run", "--bundle", bundle, id};
+}
+
+// `runc run` of the bundle Agora's executor makes for `task`, prepared beforehand: only
+// runc, to the container's exit, is timed.
+std::optional<double> bareRuncOfAgorasBundle(const std::string& dir, const std::string& imageStore,
+                                             const v1::TaskInfo& task) {
+  auto runner = prepareAgorasBundle(dir, imageStore, task);
+  if (!runner) return std::nullopt;
   auto start = Clock::now();
-  bool ran = runQuietly({"runc", "--root", dir + "/runc-state", "run", "--bundle",
-                         runner.bundleDir(), runner.containerId()});
+  bool ran = runQuietly(runcRun(dir, runner->bundleDir(), runner->containerId()));
   double elapsed = millisSince(start);
-  runner.cleanUp();
+  runner->cleanUp();
   if (!ran) {
-    std::fprintf(stderr, "container_bench: runc run of %s failed\n", runner.bundleDir().c_str());
+    std::fprintf(stderr, "container_bench: runc run of %s failed\n", runner->bundleDir().c_str());
     return std::nullopt;
   }
   return elapsed;
 }
 
-// `runc run` of a ready bundle running `/bin/true` on a plain rootfs directory, N times.
-std::vector<double> bareRuncPlainRootfs(const std::string& dir, int runs) {
-  std::string bundle = dir + "/bare";
-  if (!testing::makeBusyboxRootfs(bundle + "/rootfs").isOk()) return {};
+// A bundle at `bundle` running `/bin/true` on the plain rootfs directory `rootfs`.
+bool writePlainBundle(const std::string& bundle, const std::string& rootfs,
+                      const std::string& sandbox, const std::string& cgroupsPath) {
   slave::oci::ContainerConfig config;
-  config.rootfs = bundle + "/rootfs";
+  config.rootfs = rootfs;
   config.args = {"/bin/true"};
   config.cpus = 0.1;
   config.memBytes = 64 << 20;
-  config.sandboxHostPath = dir;
+  config.sandboxHostPath = sandbox;
   config.sandboxContainerPath = "/mnt/mesos/sandbox";
-  config.cgroupsPath = "/agora-bench/bare";
-  if (!slave::oci::writeBundle(bundle, config).isOk()) return {};
+  config.cgroupsPath = cgroupsPath;
+  return slave::oci::writeBundle(bundle, config).isOk();
+}
+
+// `runc run` of a ready bundle running `/bin/true` on a plain rootfs directory, N times.
+std::vector<double> bareRuncPlainRootfs(const std::string& dir, int runs) {
+  std::string bundle = dir + "/bare";
+  if (!testing::makeBusyboxRootfs(bundle + "/rootfs").isOk() ||
+      !writePlainBundle(bundle, bundle + "/rootfs", dir, "/agora-bench/bare")) {
+    return {};
+  }
   std::vector<double> out;
   for (int i = 0; i < runs; ++i) {
     auto start = Clock::now();
-    if (!runQuietly({"runc", "--root", dir + "/runc-state", "run", "--bundle", bundle,
-                     "bare-" + std::to_string(i)})) {
+    if (!runQuietly(runcRun(dir, bundle, "bare-" + std::to_string(i)))) {
       return {};
     }
     out.push_back(millisSince(start));
@@ -216,24 +240,13 @@ double parallelBareRuncPlainRootfs(const std::string& dir) {
   std::string rootfs = dir + "/rootfs";
   if (!testing::makeBusyboxRootfs(rootfs).isOk()) return 0;
   for (int w = 0; w < 8; ++w) {
-    slave::oci::ContainerConfig config;
-    config.rootfs = rootfs;
-    config.args = {"/bin/true"};
-    config.cpus = 0.1;
-    config.memBytes = 64 << 20;
-    config.sandboxHostPath = dir;
-    config.sandboxContainerPath = "/mnt/mesos/sandbox";
-    config.cgroupsPath = "/agora-bench/parallel-" + std::to_string(w);
-    if (!slave::oci::writeBundle(dir + "/bundle-" + std::to_string(w), config).isOk()) return 0;
+    if (!writePlainBundle(dir + "/bundle-" + std::to_string(w), rootfs, dir,
+                          "/agora-bench/parallel-" + std::to_string(w))) {
+      return 0;
+    }
   }
   return runInParallel([&](int w, int i) {
-    return std::vector<std::string>{"runc",
-                                    "--root",
-                                    dir + "/runc-state",
-                                    "run",
-                                    "--bundle",
-                                    dir + "/bundle-" + std::to_string(w),
-                                    "par-" + std::to_string(i)};
+    return runcRun(dir, dir + "/bundle-" + std::to_string(w), "par-" + std::to_string(i));
   });
 }
 
@@ -243,30 +256,15 @@ double parallelBareRuncOfAgorasBundles(const std::string& dir, const std::string
                                        const std::function<v1::TaskInfo(int)>& task) {
   std::vector<std::unique_ptr<slave::ContainerRunner>> runners;
   for (int i = 0; i < kParallel; ++i) {
-    v1::TaskInfo info = task(i);
-    std::string sandbox = dir + "/" + info.task_id().value();
-    fs::create_directories(sandbox);
-    runners.push_back(std::make_unique<slave::ContainerRunner>(
-        slave::ContainerRunnerOptions{.imageStore = imageStore,
-                                      .runcRoot = dir + "/runc-state",
-                                      .sandbox = sandbox,
-                                      .frameworkId = "bench",
-                                      .hostname = "127.0.0.1"},
-        info));
-    if (!runners.back()->prepare([](const std::string&) {}).isOk()) {
+    runners.push_back(prepareAgorasBundle(dir, imageStore, task(i)));
+    if (!runners.back()) {
+      runners.pop_back();
       for (auto& runner : runners) runner->cleanUp();  // Their overlay mounts too.
       return 0;
     }
   }
-  double perSecond = runInParallel([&](int, int i) {
-    return std::vector<std::string>{"runc",
-                                    "--root",
-                                    dir + "/runc-state",
-                                    "run",
-                                    "--bundle",
-                                    runners[i]->bundleDir(),
-                                    runners[i]->containerId()};
-  });
+  double perSecond = runInParallel(
+      [&](int, int i) { return runcRun(dir, runners[i]->bundleDir(), runners[i]->containerId()); });
   for (auto& runner : runners) runner->cleanUp();
   return perSecond;
 }

@@ -94,16 +94,12 @@ void Agent::admitTask(const v1::FrameworkInfo& framework, const v1::TaskInfo& in
   // The executor starts while the task's checkpoint is synced. If the agent dies before the
   // sync, the restarted agent has no record of the task and tells its executor to kill it
   // (onUnknownTasksExecutor): the task is lost, as when the agent dies before a launch.
-  launchExecutor(task);
-  TaskRecord* launched = findTask(key);
-  if (launched == nullptr) {
-    return;
-  }
-  Status saved = checkpoint_->saveTask(launched->checkpoint);
+  launchExecutor(task);  // Never erases the record (only an acknowledged end does).
+  Status saved = checkpoint_->saveTask(task.checkpoint);
   if (!saved.isOk()) {
     // Forgotten, so its executor is told to kill it when it subscribes (see above).
     LOG(ERROR) << "Cannot run task " << taskId << ": " << saved.message();
-    unwatchExecutor(*launched);
+    unwatchExecutor(task);
     tasks_.erase(key);
     reportFromAgent(framework.id(), info.task_id(), v1::TASK_FAILED,
                     v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, saved.message());

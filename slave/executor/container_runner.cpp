@@ -402,15 +402,13 @@ void ContainerRunner::cleanUp(InitState init) {
   // (~8 ms of cpu, and of the time to TASK_FINISHED). Anything else, or a failure, goes
   // through runc.
   if (runc_) {
-    Status removed = init == InitState::kReaped
-                         ? runc_->removeExited(containerId_)
-                         : Status::error(StatusCode::kFailedPrecondition, "init not reaped");
-    if (!removed.isOk()) {
-      if (init == InitState::kReaped) {
-        LOG(WARNING) << removed.message() << "; leaving it to runc delete";
-      }
-      runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
+    bool removed = false;
+    if (init == InitState::kReaped) {
+      Status exited = runc_->removeExited(containerId_);
+      removed = exited.isOk();
+      if (!removed) LOG(WARNING) << exited.message() << "; leaving it to runc delete";
     }
+    if (!removed) runc_->remove(containerId_, oci::RemoveMode::kForce).ignoreError();
   }
   if (attachedPorts_) {
     oci::CniNetwork(oci::CniOptions{.stateDir = options_.cniDir})

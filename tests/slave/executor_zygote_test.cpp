@@ -120,6 +120,14 @@ int executorsIn(const std::string& sandbox) {
   return count;
 }
 
+// Waits for the zygote `zygotePid`'s waiting spare (until exec has set the zygote's command
+// line up, /proc shows none); -1 if none comes.
+pid_t waitForSpare(pid_t zygotePid) {
+  std::vector<pid_t> spares;
+  bool found = waitUntil([&] { return !(spares = childrenOf(zygotePid, "--zygote")).empty(); });
+  return found ? spares[0] : -1;
+}
+
 void killExecutor(pid_t pid) {
   kill(-pid, SIGKILL);  // The executor's session: it and its task.
   kill(pid, SIGKILL);
@@ -207,6 +215,15 @@ std::optional<internal::ExecutorCall::Subscribe> nextSubscribe(RouterSocket& rou
     return subscribe.has_value();
   });
   return subscribe;
+}
+
+// The next request is forked by a new zygote (not `old`), as the executor of its task.
+void expectANewZygoteForks(ZygoteFixture& zygote, const ExecutorLaunch& launch, pid_t old) {
+  auto forked = zygote.fork(launch);
+  ASSERT_TRUE(forked.has_value());
+  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
+  EXPECT_NE(zygote.zygotePid(), old);
+  EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, launch.taskId); }));
 }
 
 TEST(ExecutorZygoteTest, EachRequestGetsAForkedExecutorOfItsTask) {
@@ -305,25 +322,19 @@ TEST(ExecutorZygoteTest, ADeadZygoteIsReplacedAndItsLostRequestsAnsweredNotStart
   TaskFiles files = writeTask(dir, "ipc://" + dir / "executors.sock");
   ZygoteFixture zygote(AGORA_EXECUTOR_PATH, dir.path());
   pid_t first = zygote.zygotePid();
-  // Its spare waits (until exec has set the zygote's command line up, /proc shows none).
-  std::vector<pid_t> spares;
-  ASSERT_TRUE(waitUntil([&] { return !(spares = childrenOf(first, "--zygote")).empty(); }));
+  pid_t spare = waitForSpare(first);
+  ASSERT_GT(spare, 0);
   // A request nobody takes: the spare is stopped; then it and the zygote die.
-  ASSERT_TRUE(stopProcess(spares[0]));
+  ASSERT_TRUE(stopProcess(spare));
   auto lost = zygote.send(files.launch);
-  kill(spares[0], SIGKILL);
+  kill(spare, SIGKILL);
   kill(first, SIGKILL);
   ASSERT_EQ(lost.wait_for(15s), std::future_status::ready);
   ExecutorZygote::Forked answer = lost.get();
   EXPECT_EQ(answer.outcome, ExecutorZygote::Outcome::kNotStarted);
   EXPECT_NE(answer.why.find("zygote exited"), std::string::npos) << answer.why;
   EXPECT_EQ(executorsIn(files.sandbox), 0) << "not started means no executor of the task runs";
-  // The next request starts a new zygote.
-  auto forked = zygote.fork(files.launch);
-  ASSERT_TRUE(forked.has_value());
-  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
-  EXPECT_NE(zygote.zygotePid(), first);
-  EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
+  expectANewZygoteForks(zygote, files.launch, first);
 }
 
 // A zygote that answers nothing is killed after `answerTimeout`; a request still held by a
@@ -337,9 +348,9 @@ TEST(ExecutorZygoteTest, AStuckZygoteIsKilledAndItsRequestsReportedUnknown) {
                                              .answerTimeout = 300ms,
                                              .closeTimeout = 300ms});
   pid_t first = zygote.zygotePid();
-  std::vector<pid_t> spares;
-  ASSERT_TRUE(waitUntil([&] { return !(spares = childrenOf(first, "--zygote")).empty(); }));
-  ASSERT_TRUE(stopProcess(spares[0]));  // Holds the socket, takes nothing.
+  pid_t spare = waitForSpare(first);
+  ASSERT_GT(spare, 0);
+  ASSERT_TRUE(stopProcess(spare));  // Holds the socket, takes nothing.
   ASSERT_TRUE(stopProcess(first));
   auto stuck = zygote.send(files.launch);
   ASSERT_EQ(stuck.wait_for(15s), std::future_status::ready);
@@ -347,13 +358,8 @@ TEST(ExecutorZygoteTest, AStuckZygoteIsKilledAndItsRequestsReportedUnknown) {
   EXPECT_EQ(answer.outcome, ExecutorZygote::Outcome::kUnknown);
   EXPECT_NE(answer.why.find("stopped answering"), std::string::npos) << answer.why;
   EXPECT_FALSE(running(first)) << "the stuck zygote was killed";
-  kill(spares[0], SIGKILL);
-
-  auto forked = zygote.fork(files.launch);
-  ASSERT_TRUE(forked.has_value());
-  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
-  EXPECT_NE(zygote.zygotePid(), first);
-  EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
+  kill(spare, SIGKILL);
+  expectANewZygoteForks(zygote, files.launch, first);
 }
 
 TEST(ExecutorZygoteTest, AChangedBinaryGetsANewZygote) {
@@ -369,26 +375,23 @@ TEST(ExecutorZygoteTest, AChangedBinaryGetsANewZygote) {
   // An upgrade in place: the file's modification time changes.
   std::filesystem::last_write_time(
       binary, std::filesystem::last_write_time(binary) + std::chrono::seconds(10));
-  auto forked = zygote.fork(files.launch);
-  ASSERT_TRUE(forked.has_value());
-  ASSERT_EQ(forked->outcome, ExecutorZygote::Outcome::kForked) << forked->why;
-  EXPECT_NE(zygote.zygotePid(), first);
+  expectANewZygoteForks(zygote, files.launch, first);
   EXPECT_FALSE(running(first)) << "the old zygote is stopped";
-  EXPECT_TRUE(waitUntil([&] { return executorAlive(forked->pid, "t1"); }));
 }
 
 TEST(ExecutorZygoteTest, TheZygoteAndItsSpareAreGoneWithTheirOwner) {
   testing::TestDir dir;
   pid_t zygotePid = -1;
-  std::vector<pid_t> spares;
+  pid_t spare = -1;
   {
     ZygoteFixture zygote(AGORA_EXECUTOR_PATH, dir.path());
     zygotePid = zygote.zygotePid();
-    ASSERT_TRUE(waitUntil([&] { return !(spares = childrenOf(zygotePid, "--zygote")).empty(); }));
+    spare = waitForSpare(zygotePid);
+    ASSERT_GT(spare, 0);
   }
   // Destroyed: the zygote was stopped and reaped; its spare sees its stdin close and exits.
   EXPECT_FALSE(running(zygotePid));
-  EXPECT_TRUE(waitUntil([&] { return !running(spares[0]); }));
+  EXPECT_TRUE(waitUntil([&] { return !running(spare); }));
 }
 
 }  // namespace
