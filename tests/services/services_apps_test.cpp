@@ -77,7 +77,10 @@ TEST_F(ServicesTest, AppsRunScaleDeleteAndSurviveARestart) {
                                60, "one task of /shop/web left RUNNING"));
   ASSERT_TRUE(cluster_.waitFor([&] { return appCount("/shop/web", "tasksRunning") == 1; }, 30,
                                "GET shows tasksRunning 1"));
-  EXPECT_EQ(call("GET", "/v2/apps/shop/web").body["app"]["tasks"].size(), 1u);
+  // The killed task is listed (as TASK_KILLING) until its TASK_KILLED arrives, as in Marathon.
+  EXPECT_TRUE(cluster_.waitFor(
+      [&] { return call("GET", "/v2/apps/shop/web").body["app"]["tasks"].size() == 1; }, 30,
+      "GET lists one task"));
 
   ASSERT_TRUE(waitDeploymentsDone());
   ASSERT_EQ(call("DELETE", "/v2/apps/shop/web").status, 200);
